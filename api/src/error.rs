@@ -1,0 +1,216 @@
+//! One error type for the HTTP layer and one JSON shape for every error:
+//! `{"error": {"code", "message", "request_id", "fields"?}}`.
+//!
+//! Handlers return [`ApiError`]; its response carries the error in the
+//! response extensions, and [`render_errors`] (a middleware) writes the body
+//! with the request id and logs it once. Internal causes are logged, never
+//! sent.
+
+use axum::{
+    extract::{
+        rejection::JsonRejection, rejection::PathRejection, rejection::QueryRejection, Request,
+    },
+    http::{header, HeaderValue, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// 422 with the fields at fault: (field, problem).
+    #[error("validation failed")]
+    Validation(Vec<(String, String)>),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{message}")]
+    Status {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl ApiError {
+    pub fn field(field: &str, problem: impl Into<String>) -> Self {
+        Self::Validation(vec![(field.to_owned(), problem.into())])
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, String, Option<Value>) {
+        match self {
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
+            Self::Validation(fields) => {
+                let list: Vec<Value> = fields
+                    .iter()
+                    .map(|(f, p)| json!({ "field": f, "message": p }))
+                    .collect();
+                let summary = fields
+                    .iter()
+                    .map(|(f, p)| format!("{f}: {p}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation_failed",
+                    format!("validation failed: {summary}"),
+                    Some(Value::Array(list)),
+                )
+            }
+            Self::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+                None,
+            ),
+            Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), None),
+            Self::Status {
+                status,
+                code,
+                message,
+            } => (*status, code, message.clone(), None),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error; quote the request id when reporting it".to_owned(),
+                None,
+            ),
+        }
+    }
+}
+
+/// The error as it travels from a handler to [`render_errors`].
+#[derive(Debug, Clone)]
+struct ErrorInfo {
+    code: &'static str,
+    message: String,
+    fields: Option<Value>,
+    /// Logged, never sent.
+    cause: Option<String>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message, fields) = self.parts();
+        let cause = match &self {
+            Self::Internal(e) => Some(format!("{e:#}")),
+            _ => None,
+        };
+        let mut res = status.into_response();
+        res.extensions_mut().insert(ErrorInfo {
+            code,
+            message,
+            fields,
+            cause,
+        });
+        res
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        let status = r.status();
+        let code = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+            _ => "invalid_json",
+        };
+        Self::Status {
+            status,
+            code,
+            message: r.body_text(),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        Self::BadRequest(r.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        Self::BadRequest(r.body_text())
+    }
+}
+
+/// Renders every error response in the one shape, with the request id, and
+/// logs it once (server errors with their cause).
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let info = match res.extensions_mut().remove::<ErrorInfo>() {
+        Some(info) => info,
+        // Errors raised outside our handlers (unknown route, wrong method,
+        // timeouts): same shape.
+        None => {
+            if res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .is_some_and(|ct| ct.as_bytes().starts_with(b"application/json"))
+            {
+                return res;
+            }
+            ErrorInfo {
+                code: match status {
+                    StatusCode::NOT_FOUND => "not_found",
+                    StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                    StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                    StatusCode::REQUEST_TIMEOUT => "timeout",
+                    s if s.is_server_error() => "internal",
+                    _ => "bad_request",
+                },
+                message: status.canonical_reason().unwrap_or("error").to_lowercase(),
+                fields: None,
+                cause: None,
+            }
+        }
+    };
+    if status.is_server_error() {
+        tracing::error!(request_id, %method, path, status = status.as_u16(), error.code = info.code,
+            error.cause = info.cause.as_deref().unwrap_or(""), "request failed");
+    } else {
+        tracing::info!(request_id, %method, path, status = status.as_u16(), error.code = info.code, "request rejected");
+    }
+    let mut body = json!({ "code": info.code, "message": info.message, "request_id": request_id });
+    if let Some(fields) = info.fields {
+        body["fields"] = fields;
+    }
+    let mut out = (status, Json(json!({ "error": body }))).into_response();
+    for (name, value) in res.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    if !request_id.is_empty() {
+        if let Ok(v) = HeaderValue::from_str(&request_id) {
+            out.headers_mut().insert("x-request-id", v);
+        }
+    }
+    out
+}

@@ -1,0 +1,103 @@
+//! Operators' tools: enqueue any job kind.
+
+use axum::{
+    extract::State,
+    http::{HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+    Router,
+};
+use chrono::{DateTime, Utc};
+use jobs::db::{self, NewJob};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::{error::ApiError, extract::Json, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/admin/jobs", post(enqueue))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnqueueRequest {
+    kind: String,
+    #[serde(default = "empty_object")]
+    payload: Value,
+    idempotency_key: Option<String>,
+    /// Not before this instant (RFC 3339).
+    run_at: Option<DateTime<Utc>>,
+}
+
+fn empty_object() -> Value {
+    json!({})
+}
+
+const MAX_KEY_LEN: usize = 200;
+
+async fn enqueue(
+    State(state): State<AppState>,
+    Json(req): Json<EnqueueRequest>,
+) -> Result<Response, ApiError> {
+    let Some(spec) = state.registry.get(&req.kind) else {
+        let known: Vec<&str> = state.registry.names().collect();
+        return Err(ApiError::field(
+            "kind",
+            format!(
+                "unknown job kind `{}`; known: {}",
+                req.kind,
+                known.join(", ")
+            ),
+        ));
+    };
+    let mut problems = Vec::new();
+    if let Err(e) = spec.validate(&req.payload) {
+        problems.push(("payload".to_owned(), e));
+    }
+    if let Some(key) = &req.idempotency_key {
+        if key.is_empty() || key.len() > MAX_KEY_LEN {
+            problems.push((
+                "idempotency_key".to_owned(),
+                format!("1 to {MAX_KEY_LEN} characters"),
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+
+    let mut tx = state.pool.begin().await?;
+    let enqueued = db::enqueue(
+        &mut tx,
+        NewJob {
+            kind: spec.name.to_owned(),
+            organisation_id: None,
+            payload: req.payload.clone(),
+            max_attempts: spec.policy.max_attempts,
+            idempotency_key: req.idempotency_key,
+            run_at: req.run_at,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+
+    if !enqueued.created && enqueued.job.payload != req.payload {
+        return Err(ApiError::Conflict(
+            "idempotency_key was already used with a different payload".to_owned(),
+        ));
+    }
+    let id = enqueued.job.id;
+    if enqueued.created {
+        tracing::info!(job.id = %id, job.kind = spec.name, "job enqueued");
+    }
+    let mut res = (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "job_id": id, "status_url": format!("/api/v1/jobs/{id}") })),
+    )
+        .into_response();
+    if !enqueued.created {
+        res.headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(res)
+}

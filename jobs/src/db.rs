@@ -1,0 +1,580 @@
+//! The `jobs` table: every state change of a job goes through here.
+//!
+//! Statuses: `queued` (waiting), `running` (claimed under a lease), `failed`
+//! (an attempt failed; will retry at `run_at`), `succeeded`, `dead` (out of
+//! attempts or permanently failed), `cancelled`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::{PgConnection, PgExecutor, PgPool};
+use uuid::Uuid;
+
+use crate::JOBS_CHANNEL;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type)]
+#[sqlx(type_name = "job_status", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Dead,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Dead => "dead",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => Self::Queued,
+            "running" => Self::Running,
+            "succeeded" => Self::Succeeded,
+            "failed" => Self::Failed,
+            "dead" => Self::Dead,
+            "cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Dead | Self::Cancelled)
+    }
+}
+
+/// A job as the API shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub status: JobStatus,
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub progress_percent: Option<i16>,
+    pub progress_message: Option<String>,
+    pub payload: Value,
+    pub result: Option<Value>,
+    pub last_error: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub worker_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const JOB_COLUMNS: &str = "id, kind, organisation_id, status, attempt, max_attempts, run_at, \
+     progress_percent, progress_message, payload, result, last_error, idempotency_key, \
+     worker_id, created_at, started_at, finished_at, updated_at";
+
+/// Whose jobs a query may see. Every read and change of a job goes through a
+/// scope, so organisation isolation is decided in one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Platform operators: every job, including system jobs.
+    Platform,
+    /// One organisation's jobs only.
+    Organisation(Uuid),
+}
+
+impl Scope {
+    /// (`all`, `organisation_id`) bound as `($n::bool OR organisation_id = $n+1)`.
+    fn binds(self) -> (bool, Option<Uuid>) {
+        match self {
+            Scope::Platform => (true, None),
+            Scope::Organisation(org) => (false, Some(org)),
+        }
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub payload: Value,
+    pub max_attempts: i32,
+    pub idempotency_key: Option<String>,
+    /// Not before this instant (None: now).
+    pub run_at: Option<DateTime<Utc>>,
+}
+
+/// Result of an enqueue: the job, and whether this call created it (false:
+/// the idempotency key matched an existing job, which is returned instead).
+#[derive(Debug, Clone)]
+pub struct Enqueued {
+    pub job: JobRow,
+    pub created: bool,
+}
+
+/// Enqueues a job on the caller's connection, normally inside the caller's
+/// transaction with the business rows it belongs to: the job exists if and
+/// only if that transaction commits. Dispatchers are notified on commit.
+pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Result<Enqueued> {
+    let inserted: Option<JobRow> = sqlx::query_as(&format!(
+        "INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key)
+         VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7)
+         ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
+         DO NOTHING
+         RETURNING {JOB_COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(&job.kind)
+    .bind(job.organisation_id)
+    .bind(job.max_attempts)
+    .bind(job.run_at)
+    .bind(&job.payload)
+    .bind(&job.idempotency_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+
+    if let Some(row) = inserted {
+        notify(&mut *conn).await?;
+        return Ok(Enqueued {
+            job: row,
+            created: true,
+        });
+    }
+    // The key is taken: hand back the job that holds it.
+    let existing: JobRow = sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM jobs
+         WHERE organisation_id IS NOT DISTINCT FROM $1 AND kind = $2 AND idempotency_key = $3"
+    ))
+    .bind(job.organisation_id)
+    .bind(&job.kind)
+    .bind(&job.idempotency_key)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Enqueued {
+        job: existing,
+        created: false,
+    })
+}
+
+/// Enqueues many jobs of one kind in one statement (bulk imports, benchmarks).
+/// Returns their ids. No idempotency keys.
+pub async fn enqueue_many(
+    conn: &mut PgConnection,
+    kind: &str,
+    organisation_id: Option<Uuid>,
+    max_attempts: i32,
+    payloads: &[Value],
+) -> sqlx::Result<Vec<Uuid>> {
+    let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, organisation_id, max_attempts, payload)
+         SELECT u.id, $2, $3, $4, u.payload FROM UNNEST($1::uuid[], $5::jsonb[]) AS u(id, payload)",
+    )
+    .bind(&ids)
+    .bind(kind)
+    .bind(organisation_id)
+    .bind(max_attempts)
+    .bind(payloads)
+    .execute(&mut *conn)
+    .await?;
+    notify(&mut *conn).await?;
+    Ok(ids)
+}
+
+/// Wakes dispatchers (delivered when the surrounding transaction commits).
+pub async fn notify<'e>(conn: impl PgExecutor<'e>) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(JOBS_CHANNEL)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn get<'e>(
+    db: impl PgExecutor<'e>,
+    scope: Scope,
+    id: Uuid,
+) -> sqlx::Result<Option<JobRow>> {
+    let (all, org) = scope.binds();
+    sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND ($2 OR organisation_id = $3)"
+    ))
+    .bind(id)
+    .bind(all)
+    .bind(org)
+    .fetch_optional(db)
+    .await
+}
+
+/// Filters for listing jobs, newest first, with a cursor (the last id seen).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub kind: Option<String>,
+    pub status: Option<JobStatus>,
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+pub async fn list<'e>(
+    db: impl PgExecutor<'e>,
+    scope: Scope,
+    filter: &ListFilter,
+) -> sqlx::Result<Vec<JobRow>> {
+    let (all, org) = scope.binds();
+    sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM jobs
+         WHERE ($1 OR organisation_id = $2)
+           AND ($3::text IS NULL OR kind = $3)
+           AND ($4::job_status IS NULL OR status = $4)
+           AND ($5::uuid IS NULL OR id < $5)
+         ORDER BY id DESC
+         LIMIT $6"
+    ))
+    .bind(all)
+    .bind(org)
+    .bind(&filter.kind)
+    .bind(filter.status)
+    .bind(filter.before)
+    .bind(filter.limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Why a retry or cancel did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    NotFound,
+    /// The job is in a status the transition does not start from.
+    WrongStatus(JobStatus),
+}
+
+/// An operator's retry: a `dead` or `failed` job goes back to `queued`, due
+/// now, with `extra_attempts` more attempts than it has used.
+pub async fn retry(
+    conn: &mut PgConnection,
+    scope: Scope,
+    id: Uuid,
+    extra_attempts: i32,
+) -> sqlx::Result<Result<JobRow, TransitionError>> {
+    let (all, org) = scope.binds();
+    let row: Option<JobRow> = sqlx::query_as(&format!(
+        "UPDATE jobs SET status = 'queued', run_at = clock_timestamp(), dispatched_at = NULL,
+                redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL,
+                max_attempts = GREATEST(max_attempts, attempt + $4), updated_at = clock_timestamp()
+         WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('dead', 'failed')
+         RETURNING {JOB_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(all)
+    .bind(org)
+    .bind(extra_attempts)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => {
+            notify(&mut *conn).await?;
+            Ok(Ok(row))
+        }
+        None => Ok(Err(current_status_error(&mut *conn, scope, id).await?)),
+    }
+}
+
+/// Cancels a job that has not finished. A running attempt is told to stop
+/// (its worker sees the lease gone) and its outcome is discarded.
+pub async fn cancel(
+    conn: &mut PgConnection,
+    scope: Scope,
+    id: Uuid,
+) -> sqlx::Result<Result<JobRow, TransitionError>> {
+    let (all, org) = scope.binds();
+    let row: Option<JobRow> = sqlx::query_as(&format!(
+        "UPDATE jobs SET status = 'cancelled', finished_at = clock_timestamp(), dispatched_at = NULL,
+                lease_expires_at = NULL, updated_at = clock_timestamp()
+         WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('queued', 'failed', 'running')
+         RETURNING {JOB_COLUMNS}"
+    ))
+    .bind(id)
+    .bind(all)
+    .bind(org)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Ok(row)),
+        None => Ok(Err(current_status_error(&mut *conn, scope, id).await?)),
+    }
+}
+
+async fn current_status_error(
+    conn: &mut PgConnection,
+    scope: Scope,
+    id: Uuid,
+) -> sqlx::Result<TransitionError> {
+    Ok(match get(&mut *conn, scope, id).await? {
+        Some(job) => TransitionError::WrongStatus(job.status),
+        None => TransitionError::NotFound,
+    })
+}
+
+/// A job a worker has claimed for one attempt.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    pub id: Uuid,
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub payload: Value,
+    pub attempt: i32,
+    pub max_attempts: i32,
+}
+
+/// Claims jobs for `worker_id` under a lease. A job is claimable when it is
+/// due and waiting (`queued`/`failed`), or `running` under an expired lease,
+/// and has attempts left. A finished job, one running under a live lease, or
+/// one not yet due is refused, so a duplicate delivery from Redis is harmless.
+pub async fn claim<'e>(
+    db: impl PgExecutor<'e>,
+    ids: &[Uuid],
+    worker_id: &str,
+    lease: Duration,
+) -> sqlx::Result<Vec<Claimed>> {
+    sqlx::query_as(
+        "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = $2,
+                lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond',
+                started_at = clock_timestamp(), dispatched_at = NULL,
+                progress_percent = NULL, progress_message = NULL, updated_at = clock_timestamp()
+         WHERE id = ANY($1) AND attempt < max_attempts
+           AND ((status IN ('queued', 'failed') AND run_at <= clock_timestamp())
+                OR (status = 'running' AND lease_expires_at < clock_timestamp()))
+         RETURNING id, kind, organisation_id, payload, attempt, max_attempts",
+    )
+    .bind(ids)
+    .bind(worker_id)
+    .bind(lease.as_millis() as f64)
+    .fetch_all(db)
+    .await
+}
+
+/// The recorded end of one attempt.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub id: Uuid,
+    pub attempt: i32,
+    pub status: JobStatus,
+    pub result: Option<Value>,
+    pub error: Option<String>,
+    /// For `failed`: when the next attempt is due.
+    pub retry_at: Option<DateTime<Utc>>,
+}
+
+/// Records attempt outcomes in one statement. Only the attempt that holds the
+/// job writes (status `running`, same attempt number): a cancelled job or one
+/// whose lease was lost and re-claimed elsewhere keeps its newer state.
+/// Returns the ids whose outcome was recorded.
+pub async fn record_outcomes<'e>(
+    db: impl PgExecutor<'e>,
+    outcomes: &[Outcome],
+) -> sqlx::Result<Vec<Uuid>> {
+    let ids: Vec<Uuid> = outcomes.iter().map(|o| o.id).collect();
+    let attempts: Vec<i32> = outcomes.iter().map(|o| o.attempt).collect();
+    let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
+    let results: Vec<Option<Value>> = outcomes.iter().map(|o| o.result.clone()).collect();
+    let errors: Vec<Option<String>> = outcomes.iter().map(|o| o.error.clone()).collect();
+    let retry_ats: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
+    sqlx::query_scalar(
+        "UPDATE jobs SET status = u.status::job_status,
+                result = COALESCE(u.result, jobs.result),
+                last_error = COALESCE(u.error, jobs.last_error),
+                run_at = COALESCE(u.retry_at, jobs.run_at),
+                lease_expires_at = NULL, dispatched_at = NULL,
+                progress_percent = CASE WHEN u.status = 'succeeded' THEN 100 ELSE jobs.progress_percent END,
+                finished_at = CASE WHEN u.status IN ('succeeded', 'dead') THEN clock_timestamp() END,
+                updated_at = clock_timestamp()
+         FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
+              AS u(id, attempt, status, result, error, retry_at)
+         WHERE jobs.id = u.id AND jobs.status = 'running' AND jobs.attempt = u.attempt
+         RETURNING jobs.id",
+    )
+    .bind(&ids)
+    .bind(&attempts)
+    .bind(&statuses)
+    .bind(&results)
+    .bind(&errors)
+    .bind(&retry_ats)
+    .fetch_all(db)
+    .await
+}
+
+/// Extends the lease of running attempts this worker holds. Returns the ids
+/// still held; any other id was cancelled or lost its lease.
+pub async fn renew_leases<'e>(
+    db: impl PgExecutor<'e>,
+    ids: &[Uuid],
+    worker_id: &str,
+    lease: Duration,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "UPDATE jobs SET lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond'
+         WHERE id = ANY($1) AND status = 'running' AND worker_id = $2
+         RETURNING id",
+    )
+    .bind(ids)
+    .bind(worker_id)
+    .bind(lease.as_millis() as f64)
+    .fetch_all(db)
+    .await
+}
+
+/// Gives back attempts a shutting-down worker could not finish: they are
+/// queued again at once and the interrupted attempt is not counted.
+pub async fn hand_back<'e>(
+    db: impl PgExecutor<'e>,
+    ids: &[Uuid],
+    worker_id: &str,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "WITH handed AS (
+             UPDATE jobs SET status = 'queued', attempt = attempt - 1, run_at = clock_timestamp(),
+                    lease_expires_at = NULL, dispatched_at = NULL,
+                    last_error = 'interrupted by worker shutdown; handed back', updated_at = clock_timestamp()
+             WHERE id = ANY($1) AND status = 'running' AND worker_id = $2
+             RETURNING id)
+         SELECT pg_notify($3, '') FROM (SELECT 1 FROM handed LIMIT 1) h",
+    )
+    .bind(ids)
+    .bind(worker_id)
+    .bind(JOBS_CHANNEL)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Orphan recovery: attempts whose lease expired (their worker died) end as
+/// failed; the job is due again at once, or `dead` if out of attempts — so a
+/// job that kills its worker every time stops. Returns how many.
+pub async fn reap_expired_leases<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE jobs SET
+                status = CASE WHEN attempt >= max_attempts THEN 'dead'::job_status ELSE 'failed'::job_status END,
+                last_error = 'worker lost during attempt ' || attempt || ' (lease expired)',
+                finished_at = CASE WHEN attempt >= max_attempts THEN clock_timestamp() END,
+                run_at = clock_timestamp(), lease_expires_at = NULL, dispatched_at = NULL,
+                updated_at = clock_timestamp()
+         WHERE status = 'running' AND lease_expires_at < clock_timestamp()",
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub async fn set_progress(
+    pool: &PgPool,
+    id: Uuid,
+    attempt: i32,
+    percent: u8,
+    message: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = clock_timestamp()
+         WHERE id = $1 AND attempt = $2 AND status = 'running'",
+    )
+    .bind(id)
+    .bind(attempt)
+    .bind(percent as i16)
+    .bind(message)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A job handed to Redis for its current attempt.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Dispatched {
+    pub id: Uuid,
+    pub redis_task_id: Uuid,
+}
+
+/// Marks up to `limit` due jobs of `kind` as dispatched, each with a fresh
+/// Redis task id. Run inside the dispatcher's transaction so that a failed
+/// push to Redis rolls the marks back.
+pub async fn mark_dispatched(
+    conn: &mut PgConnection,
+    kind: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Dispatched>> {
+    sqlx::query_as(
+        "UPDATE jobs SET dispatched_at = clock_timestamp(), redis_task_id = gen_random_uuid()
+         WHERE id IN (
+             SELECT id FROM jobs
+             WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL
+               AND run_at <= clock_timestamp()
+             ORDER BY run_at
+             LIMIT $2
+             FOR UPDATE SKIP LOCKED)
+         RETURNING id, redis_task_id",
+    )
+    .bind(kind)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// When the next not-yet-due job of `kind` becomes due, if any.
+pub async fn next_due<'e>(
+    db: impl PgExecutor<'e>,
+    kind: &str,
+) -> sqlx::Result<Option<DateTime<Utc>>> {
+    sqlx::query_scalar(
+        "SELECT min(run_at) FROM jobs
+         WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL",
+    )
+    .bind(kind)
+    .fetch_one(db)
+    .await
+}
+
+/// Jobs of `kind` believed to be in Redis since before `older_than` ago.
+pub async fn stale_dispatched<'e>(
+    db: impl PgExecutor<'e>,
+    kind: &str,
+    older_than: Duration,
+    limit: i64,
+) -> sqlx::Result<Vec<Dispatched>> {
+    sqlx::query_as(
+        "SELECT id, redis_task_id FROM jobs
+         WHERE status IN ('queued', 'failed') AND dispatched_at IS NOT NULL
+           AND dispatched_at < clock_timestamp() - $2 * interval '1 millisecond' AND kind = $1
+         ORDER BY dispatched_at
+         LIMIT $3",
+    )
+    .bind(kind)
+    .bind(older_than.as_millis() as f64)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Forgets the dispatch of jobs whose Redis task was lost, so they are
+/// dispatched again. Only touches the dispatch named (same task id).
+pub async fn undispatch<'e>(db: impl PgExecutor<'e>, lost: &[Dispatched]) -> sqlx::Result<u64> {
+    let ids: Vec<Uuid> = lost.iter().map(|d| d.id).collect();
+    let tasks: Vec<Uuid> = lost.iter().map(|d| d.redis_task_id).collect();
+    let done = sqlx::query(
+        "UPDATE jobs SET dispatched_at = NULL, redis_task_id = NULL
+         FROM UNNEST($1::uuid[], $2::uuid[]) AS u(id, task)
+         WHERE jobs.id = u.id AND jobs.redis_task_id = u.task AND jobs.status IN ('queued', 'failed')",
+    )
+    .bind(&ids)
+    .bind(&tasks)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,225 @@
+//! Moves due jobs from Postgres into their kind's Redis queue, a bounded
+//! window at a time, and keeps the two consistent: orphaned leases are
+//! reaped, lost Redis tasks re-dispatched, finished Redis keys swept.
+//!
+//! Every worker process runs one for the kinds it serves. They coordinate
+//! through a per-kind advisory lock, so any number can run at once.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sqlx::{postgres::PgListener, PgPool};
+use tokio::time::Instant;
+
+use crate::{
+    db,
+    queue::{Queues, Wakes},
+    shutdown::Shutdown,
+    JOBS_CHANNEL,
+};
+
+#[derive(Debug, Clone)]
+pub struct DispatcherConfig {
+    /// Most tasks of one kind waiting in Redis (well under the ~8,000 that
+    /// wedges apalis-redis).
+    pub window: usize,
+    /// Most jobs moved per statement.
+    pub batch: usize,
+    /// How often to reap expired leases and sweep Redis.
+    pub housekeeping_every: Duration,
+    /// A job dispatched longer ago than this, still waiting, has its Redis
+    /// task checked (Redis may have lost it).
+    pub reconcile_after: Duration,
+}
+
+impl Default for DispatcherConfig {
+    fn default() -> Self {
+        Self {
+            window: 2_000,
+            batch: 1_000,
+            housekeeping_every: Duration::from_secs(1),
+            reconcile_after: Duration::from_secs(10),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    pool: PgPool,
+    queues: Queues,
+    kinds: Vec<String>,
+    wakes: Wakes,
+    config: DispatcherConfig,
+}
+
+/// What one dispatch of one kind achieved.
+enum Moved {
+    /// Moved this many; fewer than a batch means nothing more is due.
+    Some(usize),
+    /// Redis holds a full window: try again shortly.
+    WindowFull,
+}
+
+impl Dispatcher {
+    pub fn new(
+        pool: PgPool,
+        queues: Queues,
+        kinds: Vec<String>,
+        wakes: Wakes,
+        config: DispatcherConfig,
+    ) -> Self {
+        Self {
+            pool,
+            queues,
+            kinds,
+            wakes,
+            config,
+        }
+    }
+
+    pub fn spawn(self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.run(shutdown))
+    }
+
+    async fn run(self, shutdown: Shutdown) {
+        let mut listener: Option<PgListener> = None;
+        let mut next_housekeeping = Instant::now();
+        let mut last_reconcile = Instant::now();
+        while !shutdown.is_stopping() {
+            if listener.is_none() {
+                listener = match self.listen().await {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dispatcher: cannot LISTEN; polling until Postgres answers");
+                        None
+                    }
+                };
+            }
+
+            let wake_at = match self.pass().await {
+                Ok(wake_at) => wake_at,
+                Err(e) => {
+                    tracing::warn!(error = %e, "dispatch pass failed; retrying");
+                    Instant::now() + Duration::from_millis(500)
+                }
+            };
+
+            if Instant::now() >= next_housekeeping {
+                let reconcile = last_reconcile.elapsed() >= self.config.reconcile_after / 2;
+                if let Err(e) = self.housekeeping(reconcile).await {
+                    tracing::warn!(error = %e, "dispatcher housekeeping failed");
+                }
+                if reconcile {
+                    last_reconcile = Instant::now();
+                }
+                next_housekeeping = Instant::now() + self.config.housekeeping_every;
+            }
+            let wake_at = wake_at.min(next_housekeeping);
+
+            match listener.as_mut() {
+                Some(l) => tokio::select! {
+                    n = l.recv() => match n {
+                        // Coalesce a burst of commits into one pass.
+                        Ok(_) => while l.next_buffered().is_some() {},
+                        Err(e) => {
+                            tracing::warn!(error = %e, "dispatcher: LISTEN connection lost");
+                            listener = None;
+                            shutdown.sleep_or_stop(Duration::from_millis(250)).await;
+                        }
+                    },
+                    _ = tokio::time::sleep_until(wake_at) => {}
+                    _ = shutdown.stopped() => {}
+                },
+                None => tokio::select! {
+                    _ = tokio::time::sleep_until(wake_at.min(Instant::now() + Duration::from_millis(500))) => {}
+                    _ = shutdown.stopped() => {}
+                },
+            }
+        }
+    }
+
+    async fn listen(&self) -> sqlx::Result<PgListener> {
+        let mut l = PgListener::connect_with(&self.pool).await?;
+        l.listen(JOBS_CHANNEL).await?;
+        Ok(l)
+    }
+
+    /// Dispatches everything due for every kind. Returns when to look again
+    /// without a notification (the next delayed job, or soon if a window
+    /// was full).
+    async fn pass(&self) -> anyhow::Result<Instant> {
+        let mut wake_at = Instant::now() + Duration::from_secs(5);
+        for kind in &self.kinds {
+            loop {
+                match self.dispatch_kind(kind).await? {
+                    Moved::Some(n) if n >= self.config.batch => continue,
+                    Moved::Some(_) => break,
+                    Moved::WindowFull => {
+                        wake_at = wake_at.min(Instant::now() + Duration::from_millis(5));
+                        break;
+                    }
+                }
+            }
+            if let Some(due) = db::next_due(&self.pool, kind).await? {
+                let in_ms = (due - Utc::now()).num_milliseconds().max(0) as u64;
+                wake_at = wake_at.min(Instant::now() + Duration::from_millis(in_ms));
+            }
+        }
+        Ok(wake_at)
+    }
+
+    async fn dispatch_kind(&self, kind: &str) -> anyhow::Result<Moved> {
+        let mut tx = self.pool.begin().await?;
+        // One dispatcher per kind at a time, so the window holds however
+        // many processes run. Waiting (not try-lock) means a commit that
+        // lands during another dispatcher's pass is never missed.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+            .bind(format!("talenti.dispatch.{kind}"))
+            .execute(&mut *tx)
+            .await?;
+        let backlog = self.queues.backlog(kind).await?;
+        let room = self
+            .config
+            .window
+            .saturating_sub(backlog)
+            .min(self.config.batch);
+        if room == 0 {
+            return Ok(Moved::WindowFull);
+        }
+        let jobs = db::mark_dispatched(&mut tx, kind, room as i64).await?;
+        if jobs.is_empty() {
+            return Ok(Moved::Some(0));
+        }
+        // A failed push drops the transaction: the jobs stay undispatched
+        // and the next pass tries again.
+        self.queues.push(kind, &jobs).await?;
+        tx.commit().await?;
+        self.wakes.wake(kind);
+        tracing::debug!(kind, count = jobs.len(), "dispatched");
+        Ok(Moved::Some(jobs.len()))
+    }
+
+    async fn housekeeping(&self, reconcile: bool) -> anyhow::Result<()> {
+        let reaped = db::reap_expired_leases(&self.pool).await?;
+        if reaped > 0 {
+            tracing::warn!(count = reaped, "recovered jobs whose worker was lost");
+        }
+        for kind in &self.kinds {
+            self.queues.sweep_finished(kind, 1_000).await?;
+            if reconcile {
+                let stale =
+                    db::stale_dispatched(&self.pool, kind, self.config.reconcile_after, 1_000)
+                        .await?;
+                let lost = self.queues.lost(kind, &stale).await?;
+                if !lost.is_empty() {
+                    let n = db::undispatch(&self.pool, &lost).await?;
+                    tracing::warn!(
+                        kind,
+                        count = n,
+                        "re-dispatching jobs whose Redis task was lost"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}

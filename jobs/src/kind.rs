@@ -1,0 +1,262 @@
+//! How a job kind is declared: its payload type, policy and handler.
+
+use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc, time::Duration};
+
+use rand::Rng;
+use serde::{de::DeserializeOwned, Serialize};
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+/// A job kind: a serde payload plus its handler. Declared once, registered in
+/// [`crate::kinds::registry`], and used from there by the API (enqueue), the
+/// worker (run) and the scheduler (trigger).
+pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// Stable name: stored in `jobs.kind` and used for the Redis queue name.
+    const KIND: &'static str;
+
+    /// Queue, retry and timeout settings of this kind.
+    fn policy() -> KindPolicy {
+        KindPolicy::default()
+    }
+
+    /// Runs one attempt. Return a JSON result, a retryable error, or a
+    /// permanent one (bad input: the job goes `dead` at once).
+    fn run(self, ctx: JobContext) -> impl Future<Output = Result<Value, JobError>> + Send;
+}
+
+/// Per-kind settings.
+#[derive(Debug, Clone)]
+pub struct KindPolicy {
+    /// Jobs of this kind one worker process runs at once.
+    pub concurrency: usize,
+    /// Attempts before the job is `dead`.
+    pub max_attempts: i32,
+    /// Backoff before attempt n+1 is `base * 2^(n-1)`, capped at `max_backoff`,
+    /// with jitter.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// An attempt running longer than this fails (retryable).
+    pub timeout: Duration,
+}
+
+impl Default for KindPolicy {
+    fn default() -> Self {
+        Self {
+            concurrency: 8,
+            max_attempts: 5,
+            base_backoff: Duration::from_secs(5),
+            max_backoff: Duration::from_secs(3600),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl KindPolicy {
+    /// Delay before the attempt after `attempt` (1-based) failed: exponential,
+    /// capped, with "equal jitter" (uniform in [d/2, d]) so that a burst of
+    /// failures does not come back as a burst.
+    pub fn backoff(&self, attempt: i32) -> Duration {
+        let exp = attempt.saturating_sub(1).clamp(0, 30) as u32;
+        let full = self
+            .base_backoff
+            .saturating_mul(2u32.saturating_pow(exp))
+            .min(self.max_backoff);
+        let half = full / 2;
+        let jitter = rand::thread_rng().gen_range(0..=half.as_millis() as u64);
+        half + Duration::from_millis(jitter)
+    }
+}
+
+/// The outcome of a failed attempt.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Transient: retried with backoff (or after `after`, e.g. a provider's
+    /// `Retry-After`) while attempts remain.
+    #[error("{message}")]
+    Retryable {
+        message: String,
+        after: Option<Duration>,
+    },
+    /// Permanent (bad input, aborted): `dead` at once, no retry.
+    #[error("{message}")]
+    Permanent { message: String },
+}
+
+impl JobError {
+    pub fn retryable(message: impl Into<String>) -> Self {
+        Self::Retryable {
+            message: message.into(),
+            after: None,
+        }
+    }
+
+    pub fn retry_after(message: impl Into<String>, after: Duration) -> Self {
+        Self::Retryable {
+            message: message.into(),
+            after: Some(after),
+        }
+    }
+
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self::Permanent {
+            message: message.into(),
+        }
+    }
+}
+
+impl From<anyhow::Error> for JobError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::retryable(format!("{err:#}"))
+    }
+}
+
+/// What a handler knows about the attempt it runs, and its way back to the
+/// platform (progress reports, the database).
+#[derive(Clone)]
+pub struct JobContext {
+    pub job_id: Uuid,
+    pub kind: &'static str,
+    pub organisation_id: Option<Uuid>,
+    /// 1-based number of this attempt.
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub pool: PgPool,
+}
+
+impl JobContext {
+    /// Records progress (0–100 and a short message) for the status endpoint.
+    /// Only the attempt that holds the job can write it.
+    pub async fn progress(&self, percent: u8, message: &str) -> Result<(), JobError> {
+        crate::db::set_progress(
+            &self.pool,
+            self.job_id,
+            self.attempt,
+            percent.min(100),
+            message,
+        )
+        .await
+        .map_err(|e| JobError::retryable(format!("recording progress: {e}")))
+    }
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+type Handler = Arc<dyn Fn(Value, JobContext) -> BoxFuture<Result<Value, JobError>> + Send + Sync>;
+type Validator = fn(&Value) -> Result<(), String>;
+
+/// A registered kind, type-erased so the worker can run any of them from a
+/// job row.
+#[derive(Clone)]
+pub struct KindSpec {
+    pub name: &'static str,
+    pub policy: KindPolicy,
+    handler: Handler,
+    validate: Validator,
+}
+
+impl std::fmt::Debug for KindSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KindSpec")
+            .field("name", &self.name)
+            .field("policy", &self.policy)
+            .finish()
+    }
+}
+
+impl KindSpec {
+    fn of<J: Job>() -> Self {
+        Self {
+            name: J::KIND,
+            policy: J::policy(),
+            handler: Arc::new(|payload, ctx| {
+                Box::pin(async move {
+                    let job: J = serde_json::from_value(payload).map_err(|e| {
+                        JobError::permanent(format!("payload does not match {}: {e}", J::KIND))
+                    })?;
+                    job.run(ctx).await
+                })
+            }),
+            validate: |payload| {
+                serde_json::from_value::<J>(payload.clone())
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            },
+        }
+    }
+
+    /// Checks that a payload deserialises into this kind's payload type.
+    pub fn validate(&self, payload: &Value) -> Result<(), String> {
+        (self.validate)(payload)
+    }
+
+    /// Runs one attempt of this kind.
+    pub fn run(&self, payload: Value, ctx: JobContext) -> BoxFuture<Result<Value, JobError>> {
+        (self.handler)(payload, ctx)
+    }
+}
+
+/// Every kind this process knows, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    kinds: BTreeMap<&'static str, KindSpec>,
+}
+
+impl Registry {
+    pub fn register<J: Job>(&mut self) -> &mut Self {
+        let spec = KindSpec::of::<J>();
+        assert!(
+            self.kinds.insert(spec.name, spec).is_none(),
+            "job kind {} registered twice",
+            J::KIND
+        );
+        self
+    }
+
+    pub fn get(&self, name: &str) -> Option<&KindSpec> {
+        self.kinds.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.kinds.keys().copied()
+    }
+
+    pub fn specs(&self) -> impl Iterator<Item = &KindSpec> {
+        self.kinds.values()
+    }
+
+    /// Overrides a kind's concurrency (operator setting).
+    pub fn set_concurrency(&mut self, name: &str, concurrency: usize) -> bool {
+        match self.kinds.get_mut(name) {
+            Some(spec) => {
+                spec.policy.concurrency = concurrency.max(1);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Keeps only the named kinds (a worker running a subset).
+    pub fn retain(&mut self, names: &[String]) {
+        self.kinds.retain(|k, _| names.iter().any(|n| n == k));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_stays_within_jitter_bounds() {
+        let policy = KindPolicy {
+            base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10),
+            ..KindPolicy::default()
+        };
+        for (attempt, full) in [(1, 1_000), (2, 2_000), (3, 4_000), (4, 8_000), (9, 10_000)] {
+            for _ in 0..50 {
+                let d = policy.backoff(attempt).as_millis() as u64;
+                assert!(d >= full / 2 && d <= full, "attempt {attempt}: {d}ms");
+            }
+        }
+    }
+}

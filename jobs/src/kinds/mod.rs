@@ -1,0 +1,18 @@
+//! The one list of job kinds. The worker, the API and the scheduler all read
+//! it; a kind not listed here does not exist.
+
+mod noop;
+
+pub use noop::Noop;
+
+use crate::Registry;
+
+/// Builds the registry of every kind. `diagnostics` adds the `noop` kind used
+/// by tests, benchmarks and operators' smoke checks.
+pub fn registry(diagnostics: bool) -> Registry {
+    let mut registry = Registry::default();
+    if diagnostics {
+        registry.register::<Noop>();
+    }
+    registry
+}

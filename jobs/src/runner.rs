@@ -1,0 +1,420 @@
+//! Runs jobs delivered by apalis: claim in Postgres, run the kind's handler
+//! with its timeout, record the outcome, schedule our own retry.
+//!
+//! Postgres writes are batched across concurrent jobs (one statement per
+//! batch of claims or outcomes) so the per-job cost stays small under load.
+
+use std::{
+    collections::HashMap,
+    future::Future,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use apalis_core::error::AbortError;
+use chrono::Utc;
+use sqlx::PgPool;
+use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use uuid::Uuid;
+
+use crate::{
+    db::{self, Claimed, JobStatus, Outcome},
+    queue::Envelope,
+    shutdown::Shutdown,
+    JobContext, JobError, Registry,
+};
+
+type Reply<T> = oneshot::Sender<Result<T, Arc<sqlx::Error>>>;
+
+/// Groups requests from concurrent callers into one database call.
+struct Batcher<Req, Resp> {
+    tx: mpsc::Sender<(Req, Reply<Resp>)>,
+}
+
+impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
+    /// `run` gets a batch and answers in the same order. Up to `parallel`
+    /// batches are in flight at once.
+    fn spawn<F, Fut>(max_batch: usize, parallel: usize, run: F) -> Self
+    where
+        F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = sqlx::Result<Vec<Resp>>> + Send + 'static,
+    {
+        let (tx, mut rx) = mpsc::channel::<(Req, Reply<Resp>)>(max_batch * 4);
+        let run = Arc::new(run);
+        let permits = Arc::new(Semaphore::new(parallel));
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let permit = permits
+                    .clone()
+                    .acquire_owned()
+                    .await
+                    .expect("semaphore open");
+                let mut batch = vec![first];
+                while batch.len() < max_batch {
+                    match rx.try_recv() {
+                        Ok(item) => batch.push(item),
+                        Err(_) => break,
+                    }
+                }
+                let run = run.clone();
+                tokio::spawn(async move {
+                    let (reqs, replies): (Vec<Req>, Vec<Reply<Resp>>) = batch.into_iter().unzip();
+                    match run(reqs).await {
+                        Ok(resps) => {
+                            for (reply, resp) in replies.into_iter().zip(resps) {
+                                let _ = reply.send(Ok(resp));
+                            }
+                        }
+                        Err(e) => {
+                            let e = Arc::new(e);
+                            for reply in replies {
+                                let _ = reply.send(Err(e.clone()));
+                            }
+                        }
+                    }
+                    drop(permit);
+                });
+            }
+        });
+        Self { tx }
+    }
+
+    async fn call(&self, req: Req) -> Result<Resp, Arc<sqlx::Error>> {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send((req, reply)).await.is_err() {
+            return Err(Arc::new(sqlx::Error::PoolClosed));
+        }
+        rx.await.unwrap_or(Err(Arc::new(sqlx::Error::PoolClosed)))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Unique per process start (host, pid, random).
+    pub worker_id: String,
+    /// A claimed job is this worker's until the lease expires; renewed every
+    /// third of it while the job runs.
+    pub lease: Duration,
+}
+
+/// Executes jobs for one worker process. Cheap to clone.
+#[derive(Clone)]
+pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: PgPool,
+    registry: Registry,
+    config: RunnerConfig,
+    claims: Batcher<Uuid, Option<Claimed>>,
+    outcomes: Batcher<Outcome, bool>,
+    /// Attempts running in this process, with their stop signal.
+    running: Mutex<HashMap<Uuid, Arc<Notify>>>,
+}
+
+impl Runner {
+    pub fn start(
+        pool: PgPool,
+        registry: Registry,
+        config: RunnerConfig,
+        shutdown: Shutdown,
+    ) -> Self {
+        let claims = {
+            let pool = pool.clone();
+            let worker_id = config.worker_id.clone();
+            let lease = config.lease;
+            Batcher::spawn(512, 4, move |ids: Vec<Uuid>| {
+                let pool = pool.clone();
+                let worker_id = worker_id.clone();
+                async move {
+                    let claimed = db::claim(&pool, &ids, &worker_id, lease).await?;
+                    let mut by_id: HashMap<Uuid, Claimed> =
+                        claimed.into_iter().map(|c| (c.id, c)).collect();
+                    Ok(ids.iter().map(|id| by_id.remove(id)).collect())
+                }
+            })
+        };
+        let outcomes = {
+            let pool = pool.clone();
+            Batcher::spawn(512, 4, move |outcomes: Vec<Outcome>| {
+                let pool = pool.clone();
+                async move {
+                    let recorded = db::record_outcomes(&pool, &outcomes).await?;
+                    Ok(outcomes.iter().map(|o| recorded.contains(&o.id)).collect())
+                }
+            })
+        };
+        let runner = Self {
+            inner: Arc::new(Inner {
+                pool,
+                registry,
+                config,
+                claims,
+                outcomes,
+                running: Mutex::new(HashMap::new()),
+            }),
+        };
+        runner.spawn_lease_keeper(shutdown);
+        runner
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.inner.config.worker_id
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// Number of attempts running in this process.
+    pub fn running(&self) -> usize {
+        self.inner.running.lock().expect("running map").len()
+    }
+
+    /// The apalis handler: runs the job an envelope names. Success answers
+    /// `Ok`; any failure answers an [`AbortError`] so apalis never retries on
+    /// its own — retries are scheduled in Postgres.
+    pub async fn execute(&self, envelope: Envelope) -> Result<(), AbortError> {
+        let job_id = envelope.job_id;
+        let claimed = match self.inner.claims.call(job_id).await {
+            Ok(Some(claimed)) => claimed,
+            // Finished, running elsewhere, not due, or cancelled: a stale or
+            // duplicate delivery. Nothing to do.
+            Ok(None) => {
+                tracing::debug!(job.id = %job_id, "delivery refused by claim");
+                return Ok(());
+            }
+            Err(e) => {
+                // The job stays queued in Postgres; the dispatcher re-sends it.
+                tracing::warn!(job.id = %job_id, error = %e, "claim failed");
+                return Err(AbortError::new(format!("claim failed: {e}")));
+            }
+        };
+        let outcome = self.run_claimed(claimed).await;
+        let failed = outcome
+            .as_ref()
+            .map(|o| o.status != JobStatus::Succeeded)
+            .unwrap_or(false);
+        if let Some(outcome) = outcome {
+            self.record(outcome).await;
+        }
+        self.inner
+            .running
+            .lock()
+            .expect("running map")
+            .remove(&job_id);
+        if failed {
+            Err(AbortError::new(
+                "job attempt failed (see the job's last_error)",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs one claimed attempt. None if it was stopped (cancelled, or the
+    /// lease was lost): then there is nothing of ours to record.
+    async fn run_claimed(&self, job: Claimed) -> Option<Outcome> {
+        let stop = Arc::new(Notify::new());
+        self.inner
+            .running
+            .lock()
+            .expect("running map")
+            .insert(job.id, stop.clone());
+
+        let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
+        let _enter = span.enter();
+        drop(_enter);
+
+        let Some(spec) = self.inner.registry.get(&job.kind) else {
+            return Some(self.outcome(
+                &job,
+                Err(JobError::permanent(format!(
+                    "unknown job kind `{}`",
+                    job.kind
+                ))),
+                None,
+            ));
+        };
+        let ctx = JobContext {
+            job_id: job.id,
+            kind: spec.name,
+            organisation_id: job.organisation_id,
+            attempt: job.attempt,
+            max_attempts: job.max_attempts,
+            pool: self.inner.pool.clone(),
+        };
+        let timeout = spec.policy.timeout;
+        let started = std::time::Instant::now();
+        let mut handle = tokio::spawn(spec.run(job.payload.clone(), ctx));
+        let result = tokio::select! {
+            joined = tokio::time::timeout(timeout, &mut handle) => match joined {
+                Ok(Ok(result)) => result,
+                Ok(Err(e)) if e.is_panic() => Err(JobError::retryable(format!("handler panicked: {}", panic_message(e)))),
+                Ok(Err(_)) => Err(JobError::retryable("handler task was aborted")),
+                Err(_) => {
+                    handle.abort();
+                    Err(JobError::retryable(format!("timed out after {}s", timeout.as_secs_f64())))
+                }
+            },
+            _ = stop.notified() => {
+                handle.abort();
+                tracing::info!(parent: &span, "attempt stopped: job cancelled or lease lost");
+                return None;
+            }
+        };
+        let outcome = self.outcome(&job, result, Some(spec.policy.backoff(job.attempt)));
+        tracing::info!(
+            parent: &span,
+            job.status = outcome.status.as_str(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "attempt finished"
+        );
+        Some(outcome)
+    }
+
+    fn outcome(
+        &self,
+        job: &Claimed,
+        result: Result<serde_json::Value, JobError>,
+        backoff: Option<Duration>,
+    ) -> Outcome {
+        let base = Outcome {
+            id: job.id,
+            attempt: job.attempt,
+            status: JobStatus::Succeeded,
+            result: None,
+            error: None,
+            retry_at: None,
+        };
+        match result {
+            Ok(value) => Outcome {
+                result: Some(value),
+                ..base
+            },
+            Err(JobError::Permanent { message }) => Outcome {
+                status: JobStatus::Dead,
+                error: Some(message),
+                ..base
+            },
+            Err(JobError::Retryable { message, after }) if job.attempt < job.max_attempts => {
+                let wait = after.or(backoff).unwrap_or_default();
+                Outcome {
+                    status: JobStatus::Failed,
+                    error: Some(message),
+                    retry_at: Some(
+                        Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                    ),
+                    ..base
+                }
+            }
+            Err(JobError::Retryable { message, .. }) => Outcome {
+                status: JobStatus::Dead,
+                error: Some(format!(
+                    "{message} (attempt {} of {}; no attempts left)",
+                    job.attempt, job.max_attempts
+                )),
+                ..base
+            },
+        }
+    }
+
+    /// Writes an outcome, retrying through a short database outage. If it
+    /// still cannot be written the lease runs out and orphan recovery takes
+    /// the job: the attempt is never silently lost.
+    async fn record(&self, outcome: Outcome) {
+        let mut delay = Duration::from_millis(100);
+        for _ in 0..8 {
+            match self.inner.outcomes.call(outcome.clone()).await {
+                Ok(true) => return,
+                Ok(false) => {
+                    tracing::info!(job.id = %outcome.id, "outcome discarded: job was cancelled or taken over");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(job.id = %outcome.id, error = %e, "recording outcome failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+        tracing::error!(job.id = %outcome.id, "could not record outcome; the lease will expire and the job re-run");
+    }
+
+    /// Renews the leases of running attempts; an attempt whose job was
+    /// cancelled or taken over is told to stop.
+    fn spawn_lease_keeper(&self, shutdown: Shutdown) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let every = this.inner.config.lease / 3;
+            loop {
+                if shutdown.sleep_or_stop(every).await && this.running() == 0 {
+                    return;
+                }
+                let ids: Vec<Uuid> = this
+                    .inner
+                    .running
+                    .lock()
+                    .expect("running map")
+                    .keys()
+                    .copied()
+                    .collect();
+                if ids.is_empty() {
+                    continue;
+                }
+                match db::renew_leases(
+                    &this.inner.pool,
+                    &ids,
+                    &this.inner.config.worker_id,
+                    this.inner.config.lease,
+                )
+                .await
+                {
+                    Ok(held) => {
+                        let running = this.inner.running.lock().expect("running map");
+                        for id in ids.iter().filter(|id| !held.contains(id)) {
+                            if let Some(stop) = running.get(id) {
+                                stop.notify_one();
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "lease renewal failed"),
+                }
+            }
+        });
+    }
+
+    /// After the shutdown deadline: gives the still-running attempts back to
+    /// the queue (not counted as attempts) and stops them.
+    pub async fn hand_back_all(&self) -> sqlx::Result<u64> {
+        let running: Vec<(Uuid, Arc<Notify>)> = self
+            .inner
+            .running
+            .lock()
+            .expect("running map")
+            .iter()
+            .map(|(id, stop)| (*id, stop.clone()))
+            .collect();
+        if running.is_empty() {
+            return Ok(0);
+        }
+        let ids: Vec<Uuid> = running.iter().map(|(id, _)| *id).collect();
+        let n = db::hand_back(&self.inner.pool, &ids, &self.inner.config.worker_id).await?;
+        for (_, stop) in running {
+            stop.notify_one();
+        }
+        Ok(n)
+    }
+}
+
+fn panic_message(e: tokio::task::JoinError) -> String {
+    let payload = e.into_panic();
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_owned()
+    }
+}

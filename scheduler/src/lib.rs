@@ -1,0 +1,32 @@
+//! Scheduler process wiring: reads the schedules and runs them. The logic
+//! (exactly-once ticks, catch-up) lives in `jobs::schedule`.
+
+use jobs::{config::CommonConfig, shutdown::Shutdown};
+
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "scheduler",
+    about = "Talenti scheduler: enqueues periodic jobs on cron ticks"
+)]
+pub struct Config {
+    #[command(flatten)]
+    pub common: CommonConfig,
+
+    /// Schedules as `kind=cron expression` entries separated by `;`
+    /// (5 fields, or 6 with leading seconds), e.g. `noop=*/10 * * * * *`.
+    #[arg(long, env = "TALENTI_SCHEDULE", default_value = "")]
+    pub schedule: String,
+}
+
+pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
+    let registry = jobs::kinds::registry(config.common.diagnostics);
+    let schedules =
+        jobs::schedule::parse_schedules(&config.schedule, &registry).map_err(anyhow::Error::msg)?;
+    for s in &schedules {
+        tracing::info!(schedule = %s.name, cron = %s.expression, "schedule loaded");
+    }
+    let pool = config.common.pool()?;
+    jobs::schedule::run(pool.clone(), schedules, shutdown).await;
+    pool.close().await;
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Worker process wiring: one apalis worker per job kind (each on its own
+//! queue with its own concurrency), a dispatcher, the runner, and graceful
+//! shutdown. No domain logic here: kinds come from `jobs::kinds`.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use apalis::layers::WorkerBuilderExt;
+use apalis::prelude::WorkerBuilder;
+use apalis_core::backend::ext::poll_strategy::PollWith;
+use apalis_redis::RedisStorage;
+use jobs::{
+    config::CommonConfig,
+    dispatcher::{Dispatcher, DispatcherConfig},
+    queue::{Envelope, Queues, Wakes},
+    runner::{Runner, RunnerConfig},
+    shutdown::Shutdown,
+    KindSpec,
+};
+
+#[derive(Debug, Clone, clap::Parser)]
+#[command(
+    name = "worker",
+    about = "Talenti worker: runs jobs from Redis, records them in Postgres"
+)]
+pub struct Config {
+    #[command(flatten)]
+    pub common: CommonConfig,
+
+    /// Comma-separated job kinds this process runs (default: every kind).
+    #[arg(long, env = "TALENTI_WORKER_KINDS", value_delimiter = ',')]
+    pub kinds: Vec<String>,
+
+    /// Per-kind concurrency overrides, e.g. `noop=128,parse_resume=2`.
+    #[arg(long, env = "TALENTI_WORKER_CONCURRENCY", value_delimiter = ',')]
+    pub concurrency: Vec<String>,
+
+    /// Seconds to let running jobs finish after SIGTERM before they are
+    /// handed back to the queue.
+    #[arg(long, env = "TALENTI_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Lease on a running job, in seconds; renewed while it runs. A killed
+    /// worker's jobs run again elsewhere shortly after it expires.
+    #[arg(long, env = "TALENTI_LEASE_SECS", default_value_t = 10)]
+    pub lease_secs: u64,
+
+    /// Most tasks per kind held in Redis at once (the rest wait in Postgres).
+    #[arg(long, env = "TALENTI_REDIS_WINDOW", default_value_t = 2000)]
+    pub redis_window: usize,
+
+    /// Fallback poll of an idle queue, in ms (wake-ups normally come at once).
+    #[arg(long, env = "TALENTI_POLL_FALLBACK_MS", default_value_t = 500)]
+    pub poll_fallback_ms: u64,
+}
+
+/// A unique name per process start: apalis refuses a worker name that was
+/// active within its heartbeat threshold.
+pub fn worker_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".to_owned());
+    format!(
+        "{host}-{}-{:06x}",
+        std::process::id(),
+        rand::random::<u32>() & 0xff_ffff
+    )
+}
+
+pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
+    let mut registry = jobs::kinds::registry(config.common.diagnostics);
+    if !config.kinds.is_empty() {
+        for k in &config.kinds {
+            anyhow::ensure!(
+                registry.get(k).is_some(),
+                "unknown job kind `{k}` in TALENTI_WORKER_KINDS"
+            );
+        }
+        registry.retain(&config.kinds);
+    }
+    for entry in &config.concurrency {
+        let (kind, n) = entry
+            .split_once('=')
+            .with_context(|| format!("concurrency `{entry}`: expected kind=number"))?;
+        let n: usize = n
+            .parse()
+            .with_context(|| format!("concurrency `{entry}`: not a number"))?;
+        anyhow::ensure!(
+            registry.set_concurrency(kind, n),
+            "concurrency `{entry}`: unknown kind"
+        );
+    }
+    let kinds: Vec<String> = registry.names().map(str::to_owned).collect();
+    anyhow::ensure!(
+        !kinds.is_empty(),
+        "no job kinds to run (is TALENTI_DIAGNOSTICS needed?)"
+    );
+
+    let pool = config.common.pool()?;
+    let worker_id = worker_id();
+    tracing::info!(worker.id = %worker_id, kinds = ?kinds, "worker starting");
+
+    let Some(queues) = Queues::connect_with_retry(
+        &config.common.redis_url,
+        &config.common.queue_prefix,
+        &shutdown,
+    )
+    .await
+    else {
+        return Ok(());
+    };
+    let wakes = Wakes::new(kinds.iter().map(String::as_str));
+    queues.spawn_wake_listener(wakes.clone(), shutdown.clone());
+
+    // Workers stop taking jobs at `shutdown`; background loops (dispatch,
+    // lease renewal) keep going until every in-flight job is settled.
+    let background = Shutdown::new();
+    let runner = Runner::start(
+        pool.clone(),
+        registry.clone(),
+        RunnerConfig {
+            worker_id: worker_id.clone(),
+            lease: Duration::from_secs(config.lease_secs.max(3)),
+        },
+        background.clone(),
+    );
+    let dispatcher = Dispatcher::new(
+        pool.clone(),
+        queues.clone(),
+        kinds.clone(),
+        wakes.clone(),
+        DispatcherConfig {
+            window: config.redis_window,
+            ..DispatcherConfig::default()
+        },
+    )
+    .spawn(shutdown.clone());
+
+    let mut supervisors = Vec::new();
+    for spec in registry.specs() {
+        supervisors.push(tokio::spawn(supervise(
+            spec.clone(),
+            worker_id.clone(),
+            queues.clone(),
+            wakes.clone(),
+            runner.clone(),
+            Duration::from_millis(config.poll_fallback_ms.max(10)),
+            shutdown.clone(),
+        )));
+    }
+
+    shutdown.stopped().await;
+    tracing::info!(running = runner.running(), "draining in-flight jobs");
+    let deadline = Duration::from_secs(config.shutdown_timeout_secs);
+    let drained = tokio::time::timeout(deadline, futures::future::join_all(supervisors)).await;
+    if drained.is_err() {
+        match runner.hand_back_all().await {
+            Ok(n) => tracing::warn!(
+                count = n,
+                "shutdown deadline passed; handed running jobs back to the queue"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "handing jobs back failed; their leases will expire")
+            }
+        }
+    }
+    background.trigger();
+    let _ = dispatcher.await;
+    pool.close().await;
+    tracing::info!("worker stopped");
+    Ok(())
+}
+
+/// Runs one kind's apalis worker, restarting it (under a new name) if it
+/// dies, e.g. while Redis is unreachable.
+async fn supervise(
+    spec: KindSpec,
+    worker_id: String,
+    queues: Queues,
+    wakes: Wakes,
+    runner: Runner,
+    poll_fallback: Duration,
+    shutdown: Shutdown,
+) {
+    let mut generation = 0u32;
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let name = format!("{worker_id}:{}:{generation}", spec.name);
+        let batch = spec.policy.concurrency.min(100);
+        let storage = RedisStorage::<Envelope>::new(queues.connection())
+            .with_config(queues.apalis_config(spec.name, batch));
+        let backend = PollWith::new(storage, wakes.strategy(spec.name, poll_fallback));
+        let runner = runner.clone();
+        let worker = WorkerBuilder::new(name.as_str())
+            .backend(backend)
+            .concurrency(spec.policy.concurrency)
+            .build(move |envelope: Envelope| {
+                let runner = runner.clone();
+                async move { runner.execute(envelope).await }
+            });
+        let stop = shutdown.clone();
+        let started = std::time::Instant::now();
+        let result = worker
+            .run_until(async move {
+                stop.stopped().await;
+                Ok::<(), std::io::Error>(())
+            })
+            .await;
+        match result {
+            Ok(()) => return,
+            Err(e) => {
+                if shutdown.is_stopping() {
+                    return;
+                }
+                if started.elapsed() > Duration::from_secs(30) {
+                    delay = Duration::from_millis(200);
+                }
+                tracing::warn!(kind = spec.name, error = %e, retry_in_ms = delay.as_millis() as u64, "apalis worker stopped; restarting");
+                if shutdown.sleep_or_stop(delay).await {
+                    return;
+                }
+                delay = (delay * 2).min(Duration::from_secs(5));
+                generation += 1;
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = worker::Config::parse();
+    config.common.init_tracing();
+    let shutdown = jobs::shutdown::Shutdown::new();
+    shutdown.on_signals();
+    worker::run(config, shutdown).await
+}
