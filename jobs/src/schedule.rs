@@ -159,6 +159,7 @@ pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
             break;
         }
     }
+    tracing::info!(count = schedules.len(), "schedules running");
     let mut next: Vec<Option<DateTime<Utc>>> =
         schedules.iter().map(|s| s.next_after(start)).collect();
     loop {

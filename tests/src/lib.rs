@@ -1,1 +1,502 @@
-pub fn x() {}
+//! Test harness: each test gets its own database and Redis key prefix, and
+//! runs the real `api`, `worker` and `scheduler` binaries as processes.
+//! Everything waits on conditions with deadlines, never bare sleeps.
+
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use jobs::db::{JobRow, JobStatus, Scope};
+use serde_json::Value;
+use sqlx::{postgres::PgPoolOptions, PgPool};
+use uuid::Uuid;
+
+pub fn admin_database_url() -> String {
+    std::env::var("TALENTI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@localhost:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TALENTI_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// Where the binaries under test are: `TALENTI_BIN_DIR`, or the workspace's
+/// debug build, which is brought up to date once per test run.
+pub fn bin_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        if let Ok(dir) = std::env::var("TALENTI_BIN_DIR") {
+            return PathBuf::from(dir);
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = Command::new(cargo)
+            .args([
+                "build",
+                "-q",
+                "-p",
+                "api",
+                "-p",
+                "worker",
+                "-p",
+                "scheduler",
+            ])
+            .current_dir(workspace_root())
+            .status()
+            .expect("run cargo build for the binaries under test");
+        assert!(status.success(), "building the binaries under test failed");
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| workspace_root().join("target"));
+        target.join("debug")
+    })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind port 0")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// Polls `f` until it returns Some, or panics after `deadline` with `what`.
+pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "timed out after {deadline:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A child process, killed when dropped. Output goes to a log file under
+/// `target/test-logs/` for post-mortems.
+pub struct Proc {
+    pub name: String,
+    child: Child,
+    pub log: PathBuf,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL: the process gets no chance to clean up.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM: asks for a graceful shutdown.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub async fn wait_exit(&mut self, deadline: Duration) -> Option<i32> {
+        let name = self.name.clone();
+        let child = &mut self.child;
+        wait_for(&format!("{name} to exit"), deadline, || {
+            let r = child.try_wait().expect("try_wait");
+            async move { r }
+        })
+        .await
+        .code()
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits until the process log contains `needle` at least `times` times.
+    pub async fn wait_log(&self, needle: &str, times: usize, deadline: Duration) {
+        let what = format!("{} log to show `{needle}` {times}x", self.name);
+        wait_for(&what, deadline, || {
+            let n = self.log_text().matches(needle).count();
+            async move { (n >= times).then_some(()) }
+        })
+        .await
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A private redis-server on its own port, for tests that stop Redis.
+pub struct OwnRedis {
+    pub port: u16,
+    proc: Option<Proc>,
+    log_dir: PathBuf,
+}
+
+impl OwnRedis {
+    pub async fn start(log_dir: &Path) -> Self {
+        let mut r = Self {
+            port: free_port(),
+            proc: None,
+            log_dir: log_dir.to_path_buf(),
+        };
+        r.restart().await;
+        r
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (empty: it keeps nothing on disk) and waits for it.
+    pub async fn restart(&mut self) {
+        let log = self.log_dir.join(format!("redis-{}.log", self.port));
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .expect("redis log");
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(out.try_clone().expect("log fd"))
+            .stderr(out)
+            .spawn()
+            .expect("start redis-server (is Redis installed?)");
+        self.proc = Some(Proc {
+            name: "redis".into(),
+            child,
+            log,
+        });
+        let url = self.url();
+        wait_for("own redis to answer", Duration::from_secs(10), || {
+            let url = url.clone();
+            async move {
+                let client = redis::Client::open(url).ok()?;
+                let mut conn = client.get_multiplexed_async_connection().await.ok()?;
+                redis::cmd("PING")
+                    .query_async::<String>(&mut conn)
+                    .await
+                    .ok()
+            }
+        })
+        .await;
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+}
+
+/// One test's world: a fresh migrated database, a Redis prefix, processes.
+pub struct TestEnv {
+    pub name: String,
+    pub db_name: String,
+    pub database_url: String,
+    pub prefix: String,
+    pub redis_url: String,
+    pub pool: PgPool,
+    pub log_dir: PathBuf,
+    pub http: reqwest::Client,
+    /// Environment every process of this test gets.
+    pub env: HashMap<String, String>,
+}
+
+impl TestEnv {
+    pub async fn new(name: &str) -> Self {
+        Self::with_redis(name, redis_url()).await
+    }
+
+    pub async fn with_redis(name: &str, redis_url: String) -> Self {
+        let short = Uuid::new_v4().simple().to_string()[..12].to_owned();
+        let db_name = format!("talenti_test_{short}");
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&admin_database_url())
+            .await
+            .expect("connect to Postgres (is it running? see README)");
+        sqlx::query(&format!("CREATE DATABASE {db_name}"))
+            .execute(&admin)
+            .await
+            .expect("create test database");
+        admin.close().await;
+        let database_url = replace_db(&admin_database_url(), &db_name);
+        let pool = PgPoolOptions::new()
+            .max_connections(5)
+            .connect(&database_url)
+            .await
+            .expect("connect test database");
+        jobs::MIGRATOR
+            .run(&pool)
+            .await
+            .expect("migrate test database");
+
+        let log_dir = workspace_root()
+            .join("target/test-logs")
+            .join(format!("{name}-{short}"));
+        std::fs::create_dir_all(&log_dir).expect("log dir");
+        let prefix = format!("t{short}");
+        let env = HashMap::from([
+            ("DATABASE_URL".to_owned(), database_url.clone()),
+            ("REDIS_URL".to_owned(), redis_url.clone()),
+            ("TALENTI_QUEUE_PREFIX".to_owned(), prefix.clone()),
+            ("TALENTI_DIAGNOSTICS".to_owned(), "1".to_owned()),
+            ("TALENTI_LOG_FORMAT".to_owned(), "pretty".to_owned()),
+            ("RUST_LOG".to_owned(), "info".to_owned()),
+        ]);
+        Self {
+            name: name.to_owned(),
+            db_name,
+            database_url,
+            prefix,
+            redis_url,
+            pool,
+            log_dir,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("http client"),
+            env,
+        }
+    }
+
+    /// Starts one of the binaries with this test's environment plus `extra`.
+    pub fn spawn(&self, bin: &str, label: &str, extra: &[(&str, &str)]) -> Proc {
+        let log = self.log_dir.join(format!("{label}.log"));
+        let out = std::fs::File::create(&log).expect("process log");
+        let mut cmd = Command::new(bin_dir().join(bin));
+        cmd.envs(&self.env)
+            .envs(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .stdin(Stdio::null())
+            .stdout(out.try_clone().expect("log fd"))
+            .stderr(out);
+        let child = cmd.spawn().unwrap_or_else(|e| panic!("start {bin}: {e}"));
+        Proc {
+            name: label.to_owned(),
+            child,
+            log,
+        }
+    }
+
+    pub fn worker(&self, label: &str, extra: &[(&str, &str)]) -> Proc {
+        self.spawn("worker", label, extra)
+    }
+
+    pub fn scheduler(&self, label: &str, extra: &[(&str, &str)]) -> Proc {
+        self.spawn("scheduler", label, extra)
+    }
+
+    /// Starts the API on a free port and waits until it answers.
+    pub async fn api(&self, extra: &[(&str, &str)]) -> Api {
+        let port = free_port();
+        let port_s = port.to_string();
+        let mut all = vec![("PORT", port_s.as_str())];
+        all.extend_from_slice(extra);
+        let proc = self.spawn("api", &format!("api-{port}"), &all);
+        let api = Api {
+            base: format!("http://127.0.0.1:{port}"),
+            http: self.http.clone(),
+            proc,
+        };
+        let url = format!("{}/health/live", api.base);
+        let http = self.http.clone();
+        wait_for("api to answer", Duration::from_secs(20), || {
+            let (url, http) = (url.clone(), http.clone());
+            async move {
+                http.get(url)
+                    .send()
+                    .await
+                    .ok()
+                    .filter(|r| r.status().is_success())
+            }
+        })
+        .await;
+        api
+    }
+
+    pub async fn job(&self, id: Uuid) -> JobRow {
+        jobs::db::get(&self.pool, Scope::Platform, id)
+            .await
+            .expect("read job")
+            .expect("job exists")
+    }
+
+    /// Waits until the job satisfies `pred`.
+    pub async fn wait_job(
+        &self,
+        id: Uuid,
+        what: &str,
+        deadline: Duration,
+        pred: impl Fn(&JobRow) -> bool,
+    ) -> JobRow {
+        wait_for(&format!("job {id} to be {what}"), deadline, || async {
+            let job = self.job(id).await;
+            pred(&job).then_some(job)
+        })
+        .await
+    }
+
+    pub async fn wait_status(&self, id: Uuid, status: JobStatus, deadline: Duration) -> JobRow {
+        self.wait_job(id, status.as_str(), deadline, |j| j.status == status)
+            .await
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.pool)
+            .await
+            .expect("count query")
+    }
+
+    /// Redis keys under this test's prefix.
+    pub async fn redis_keys(&self) -> Vec<String> {
+        let client = redis::Client::open(self.redis_url.as_str()).expect("redis url");
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("redis");
+        redis::cmd("KEYS")
+            .arg(format!("{}:*", self.prefix))
+            .query_async(&mut conn)
+            .await
+            .expect("KEYS")
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        // Drop the database and Redis keys on a separate runtime: Drop cannot
+        // be async and may run inside the test's runtime.
+        let db = self.db_name.clone();
+        let redis_url = self.redis_url.clone();
+        let prefix = self.prefix.clone();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                if let Ok(admin) = PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect(&admin_database_url())
+                    .await
+                {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await;
+                }
+                if let Ok(q) = tokio::time::timeout(
+                    Duration::from_secs(2),
+                    jobs::queue::Queues::connect(&redis_url, &prefix),
+                )
+                .await
+                {
+                    if let Ok(q) = q {
+                        let _ = q.purge().await;
+                    }
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn replace_db(url: &str, db: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+/// The API under test.
+pub struct Api {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub proc: Proc,
+}
+
+impl Api {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Enqueues through the admin endpoint; returns the job id.
+    pub async fn enqueue(&self, kind: &str, payload: Value) -> Uuid {
+        let res = self
+            .http
+            .post(self.url("/api/v1/admin/jobs"))
+            .json(&serde_json::json!({ "kind": kind, "payload": payload }))
+            .send()
+            .await
+            .expect("enqueue request");
+        assert_eq!(res.status(), 202, "enqueue answered {}", res.status());
+        let body: Value = res.json().await.expect("enqueue body");
+        body["job_id"]
+            .as_str()
+            .expect("job_id")
+            .parse()
+            .expect("uuid")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let res = self.http.get(self.url(path)).send().await.expect("GET");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_json(&self, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.post(self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("POST");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the real binaries against real Postgres and Redis.
+//! Each test has its own database and Redis key prefix.
+
+mod api;
+mod lifecycle;
+mod recovery;
+mod scheduler;
