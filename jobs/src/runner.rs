@@ -265,12 +265,24 @@ impl Runner {
             }
         };
         let outcome = self.outcome(&job, result, Some(spec.policy.backoff(job.attempt)));
-        tracing::info!(
-            parent: &span,
-            job.status = outcome.status.as_str(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "attempt finished"
-        );
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match outcome.status {
+            JobStatus::Succeeded => {
+                tracing::debug!(parent: &span, elapsed_ms, "attempt succeeded")
+            }
+            JobStatus::Failed => tracing::info!(
+                parent: &span,
+                elapsed_ms,
+                error = outcome.error.as_deref().unwrap_or(""),
+                "attempt failed; will retry"
+            ),
+            _ => tracing::warn!(
+                parent: &span,
+                elapsed_ms,
+                error = outcome.error.as_deref().unwrap_or(""),
+                "attempt failed; job is dead"
+            ),
+        }
         Some(outcome)
     }
 

@@ -66,7 +66,13 @@ impl From<JobRow> for JobView {
                 message: j.progress_message,
             }),
             result: j.result,
-            error: j.last_error,
+            // The last failure explains a job that is waiting to retry or
+            // dead; a job that went on to succeed has no error to show.
+            error: if j.status == JobStatus::Succeeded {
+                None
+            } else {
+                j.last_error
+            },
             run_at: j.run_at,
             created_at: j.created_at,
             started_at: j.started_at,
