@@ -423,15 +423,9 @@ impl Drop for TestEnv {
                         .execute(&admin)
                         .await;
                 }
-                if let Ok(q) = tokio::time::timeout(
-                    Duration::from_secs(2),
-                    jobs::queue::Queues::connect(&redis_url, &prefix),
-                )
-                .await
-                {
-                    if let Ok(q) = q {
-                        let _ = q.purge().await;
-                    }
+                let connect = jobs::queue::Queues::connect(&redis_url, &prefix);
+                if let Ok(Ok(q)) = tokio::time::timeout(Duration::from_secs(2), connect).await {
+                    let _ = q.purge().await;
                 }
             });
         })

@@ -41,7 +41,7 @@ async fn job_goes_queued_running_succeeded_with_result_over_http() {
     assert!(done["finished_at"].is_string());
 
     // Finished apalis task keys are swept from Redis.
-    let keys = wait_for("finished task keys swept", T, || async {
+    wait_for("finished task keys swept", T, || async {
         let keys = env.redis_keys().await;
         let leftovers: Vec<String> = keys
             .into_iter()
@@ -55,7 +55,6 @@ async fn job_goes_queued_running_succeeded_with_result_over_http() {
         leftovers.is_empty().then_some(())
     })
     .await;
-    let _ = keys;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -277,12 +276,11 @@ async fn jobs_list_filters_by_kind_and_status_with_cursor_pagination() {
                 .map(|j| j["id"].as_str().unwrap().to_owned())
         })
         .collect();
-    let mut expected: Vec<String> = ids.iter().rev().map(|i| i.to_string()).collect();
+    let expected: Vec<String> = ids.iter().rev().map(|i| i.to_string()).collect();
     assert_eq!(seen, expected);
     assert!(page3["next_cursor"].is_null());
     let (_, none) = api.get_json("/api/v1/jobs?status=succeeded").await;
     assert_eq!(none["items"].as_array().unwrap().len(), 0);
     let (_, other_kind) = api.get_json("/api/v1/jobs?kind=parse_resume").await;
     assert_eq!(other_kind["items"].as_array().unwrap().len(), 0);
-    expected.clear();
 }

@@ -122,7 +122,7 @@ async fn workers_and_api_recover_when_postgres_connections_drop() {
     .unwrap();
     assert!(cut >= 2, "cut {cut} connections");
 
-    let ids = wait_for("api to accept again", T, || async {
+    wait_for("api to accept again", T, || async {
         let res = api
             .http
             .post(api.url("/api/v1/admin/jobs"))
@@ -133,7 +133,6 @@ async fn workers_and_api_recover_when_postgres_connections_drop() {
         (res.status() == 202).then_some(())
     })
     .await;
-    let _ = ids;
     let mut later = Vec::new();
     for _ in 0..5 {
         later.push(api.enqueue("noop", json!({})).await);
