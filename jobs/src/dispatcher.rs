@@ -206,6 +206,7 @@ impl Dispatcher {
         for kind in &self.kinds {
             self.queues.sweep_finished(kind, 1_000).await?;
             if reconcile {
+                self.queues.sweep_departed_workers(kind).await?;
                 let stale =
                     db::stale_dispatched(&self.pool, kind, self.config.reconcile_after, 1_000)
                         .await?;

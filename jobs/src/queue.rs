@@ -190,6 +190,41 @@ impl Queues {
             .await
     }
 
+    /// Deletes the metadata apalis keeps for each worker name once that
+    /// worker has left the queue's worker set (every process start registers
+    /// a new name). Returns how many were removed.
+    pub async fn sweep_departed_workers(&self, kind: &str) -> redis::RedisResult<u64> {
+        let cfg = self.apalis_config(kind, 1);
+        let workers = cfg.workers_set();
+        let prefix = format!("{workers}:metadata:");
+        let mut conn = self.conn.clone();
+        let mut keys: Vec<String> = Vec::new();
+        {
+            let mut iter: redis::AsyncIter<String> = conn.scan_match(format!("{prefix}*")).await?;
+            while let Some(k) = iter.next_item().await {
+                keys.push(k?);
+            }
+        }
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let mut pipe = redis::pipe();
+        for k in &keys {
+            pipe.zscore(&workers, &k[prefix.len()..]);
+        }
+        let scores: Vec<Option<f64>> = pipe.query_async(&mut conn).await?;
+        let departed: Vec<&String> = keys
+            .iter()
+            .zip(scores)
+            .filter(|(_, s)| s.is_none())
+            .map(|(k, _)| k)
+            .collect();
+        if departed.is_empty() {
+            return Ok(0);
+        }
+        conn.del(departed).await
+    }
+
     /// Of jobs believed to be in Redis, those whose task is gone (Redis lost
     /// its data) or already finished there without the job being claimed.
     pub async fn lost(
@@ -233,6 +268,15 @@ impl Queues {
         let mut n = 0;
         for chunk in keys.chunks(500) {
             n += conn.del::<_, u64>(chunk).await?;
+        }
+        // apalis also lists every queue's worker set in one global key.
+        let listed: Vec<String> = conn.zrange("core:apalis:queues:list", 0, -1).await?;
+        let ours: Vec<&String> = listed
+            .iter()
+            .filter(|q| q.starts_with(&format!("{}:", self.prefix)))
+            .collect();
+        if !ours.is_empty() {
+            let _: () = conn.zrem("core:apalis:queues:list", ours).await?;
         }
         Ok(n)
     }

@@ -39,7 +39,12 @@ impl Job for Noop {
             return Err(JobError::permanent("aborted on request (noop abort=true)"));
         }
         if self.sleep_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(self.sleep_ms)).await;
+            // Half the sleep, a progress report, the other half: lets tests
+            // and operators watch progress move.
+            let half = Duration::from_millis(self.sleep_ms / 2);
+            tokio::time::sleep(half).await;
+            ctx.progress(50, "halfway").await?;
+            tokio::time::sleep(Duration::from_millis(self.sleep_ms) - half).await;
         }
         if ctx.attempt as i64 <= self.fail_times as i64 {
             return Err(JobError::retryable(format!(

@@ -28,6 +28,13 @@ async fn job_goes_queued_running_succeeded_with_result_over_http() {
     .await;
     assert_eq!(running["attempt"], 1);
     assert!(running["started_at"].is_string());
+    // The handler's progress report is visible while it runs.
+    let halfway = wait_for("progress reported over HTTP", T, || async {
+        let (_, b) = api.get_json(&format!("/api/v1/jobs/{id}")).await;
+        (b["status"] == "running" && b["progress"]["percent"] == 50).then_some(b)
+    })
+    .await;
+    assert_eq!(halfway["progress"]["message"], "halfway");
 
     let done = wait_for("status succeeded over HTTP", T, || async {
         let (_, b) = api.get_json(&format!("/api/v1/jobs/{id}")).await;
@@ -55,6 +62,39 @@ async fn job_goes_queued_running_succeeded_with_result_over_http() {
         leftovers.is_empty().then_some(())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_keeps_no_keys_of_finished_jobs_or_departed_workers() {
+    let env = TestEnv::new("redis-clean").await;
+    let api = env.api(&[]).await;
+    // Workers come and go (each start registers a new apalis worker name).
+    for i in 0..3 {
+        let mut w = env.worker(&format!("worker-{i}"), &[]);
+        let id = api.enqueue("noop", json!({})).await;
+        env.wait_status(id, JobStatus::Succeeded, T).await;
+        w.kill();
+    }
+    let _last = env.worker("worker-last", &[]);
+    let mut ids = Vec::new();
+    for _ in 0..50 {
+        ids.push(api.enqueue("noop", json!({ "fail_times": 1 })).await);
+    }
+    for id in ids {
+        env.wait_status(id, JobStatus::Succeeded, T).await;
+    }
+    // Left: the queue's structures and one live worker's registration.
+    let keys = wait_for("Redis to hold only live structures", T, || async {
+        let keys = env.redis_keys().await;
+        let task_keys = keys.iter().filter(|k| k.contains(":meta:")).count();
+        let worker_meta = keys
+            .iter()
+            .filter(|k| k.contains(":workers:metadata:"))
+            .count();
+        (task_keys == 0 && worker_meta == 1).then_some(keys)
+    })
+    .await;
+    assert!(keys.len() <= 8, "{keys:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
