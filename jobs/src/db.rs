@@ -435,32 +435,28 @@ pub async fn renew_leases<'e>(
 
 /// Gives back attempts a shutting-down worker could not finish: they are
 /// queued again at once and the interrupted attempt is not counted.
-pub async fn hand_back<'e>(
-    db: impl PgExecutor<'e>,
-    ids: &[Uuid],
-    worker_id: &str,
-) -> sqlx::Result<u64> {
+pub async fn hand_back(pool: &PgPool, ids: &[Uuid], worker_id: &str) -> sqlx::Result<u64> {
     let done = sqlx::query(
-        "WITH handed AS (
-             UPDATE jobs SET status = 'queued', attempt = attempt - 1, run_at = clock_timestamp(),
-                    lease_expires_at = NULL, dispatched_at = NULL,
-                    last_error = 'interrupted by worker shutdown; handed back', updated_at = clock_timestamp()
-             WHERE id = ANY($1) AND status = 'running' AND worker_id = $2
-             RETURNING id)
-         SELECT pg_notify($3, '') FROM (SELECT 1 FROM handed LIMIT 1) h",
+        "UPDATE jobs SET status = 'queued', attempt = attempt - 1, run_at = clock_timestamp(),
+                lease_expires_at = NULL, dispatched_at = NULL,
+                last_error = 'interrupted by worker shutdown; handed back', updated_at = clock_timestamp()
+         WHERE id = ANY($1) AND status = 'running' AND worker_id = $2",
     )
     .bind(ids)
     .bind(worker_id)
-    .bind(JOBS_CHANNEL)
-    .execute(db)
+    .execute(pool)
     .await?;
+    if done.rows_affected() > 0 {
+        notify(pool).await?;
+    }
     Ok(done.rows_affected())
 }
 
 /// Orphan recovery: attempts whose lease expired (their worker died) end as
 /// failed; the job is due again at once, or `dead` if out of attempts — so a
-/// job that kills its worker every time stops. Returns how many.
-pub async fn reap_expired_leases<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<u64> {
+/// job that kills its worker every time stops. Dispatchers are woken.
+/// Returns how many.
+pub async fn reap_expired_leases(pool: &PgPool) -> sqlx::Result<u64> {
     let done = sqlx::query(
         "UPDATE jobs SET
                 status = CASE WHEN attempt >= max_attempts THEN 'dead'::job_status ELSE 'failed'::job_status END,
@@ -470,8 +466,11 @@ pub async fn reap_expired_leases<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<u6
                 updated_at = clock_timestamp()
          WHERE status = 'running' AND lease_expires_at < clock_timestamp()",
     )
-    .execute(db)
+    .execute(pool)
     .await?;
+    if done.rows_affected() > 0 {
+        notify(pool).await?;
+    }
     Ok(done.rows_affected())
 }
 
@@ -563,8 +562,9 @@ pub async fn stale_dispatched<'e>(
 }
 
 /// Forgets the dispatch of jobs whose Redis task was lost, so they are
-/// dispatched again. Only touches the dispatch named (same task id).
-pub async fn undispatch<'e>(db: impl PgExecutor<'e>, lost: &[Dispatched]) -> sqlx::Result<u64> {
+/// dispatched again (dispatchers are woken). Only touches the dispatch named
+/// (same task id).
+pub async fn undispatch(pool: &PgPool, lost: &[Dispatched]) -> sqlx::Result<u64> {
     let ids: Vec<Uuid> = lost.iter().map(|d| d.id).collect();
     let tasks: Vec<Uuid> = lost.iter().map(|d| d.redis_task_id).collect();
     let done = sqlx::query(
@@ -574,7 +574,10 @@ pub async fn undispatch<'e>(db: impl PgExecutor<'e>, lost: &[Dispatched]) -> sql
     )
     .bind(&ids)
     .bind(&tasks)
-    .execute(db)
+    .execute(pool)
     .await?;
+    if done.rows_affected() > 0 {
+        notify(pool).await?;
+    }
     Ok(done.rows_affected())
 }

@@ -15,6 +15,7 @@ use apalis_core::error::AbortError;
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
@@ -224,8 +225,6 @@ impl Runner {
             .insert(job.id, stop.clone());
 
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
-        let _enter = span.enter();
-        drop(_enter);
 
         let Some(spec) = self.inner.registry.get(&job.kind) else {
             return Some(self.outcome(
@@ -247,7 +246,7 @@ impl Runner {
         };
         let timeout = spec.policy.timeout;
         let started = std::time::Instant::now();
-        let mut handle = tokio::spawn(spec.run(job.payload.clone(), ctx));
+        let mut handle = tokio::spawn(spec.run(job.payload.clone(), ctx).instrument(span.clone()));
         let result = tokio::select! {
             joined = tokio::time::timeout(timeout, &mut handle) => match joined {
                 Ok(Ok(result)) => result,
@@ -361,7 +360,8 @@ impl Runner {
         tokio::spawn(async move {
             let every = this.inner.config.lease / 3;
             loop {
-                if shutdown.sleep_or_stop(every).await && this.running() == 0 {
+                tokio::time::sleep(every).await;
+                if shutdown.is_stopping() && this.running() == 0 {
                     return;
                 }
                 let ids: Vec<Uuid> = this

@@ -181,12 +181,14 @@ async fn retry(
     Path(id): Path<Uuid>,
 ) -> Result<Json<JobView>, ApiError> {
     let mut conn = state.pool.acquire().await?;
-    let kind: Option<String> = sqlx::query_scalar("SELECT kind FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let extra = kind
-        .and_then(|k| state.registry.get(&k).map(|s| s.policy.max_attempts))
+    let job = db::get(&mut *conn, caller_scope(), id)
+        .await?
+        .ok_or(ApiError::NotFound("job"))?;
+    // A retried job gets its kind's full attempt budget again.
+    let extra = state
+        .registry
+        .get(&job.kind)
+        .map(|s| s.policy.max_attempts)
         .unwrap_or(1);
     let job = db::retry(&mut conn, caller_scope(), id, extra)
         .await?
