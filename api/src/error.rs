@@ -28,6 +28,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("{0}")]
     Conflict(String),
+    /// 409: a unique value is taken (field, message).
+    #[error("{1}")]
+    Duplicate(String, String),
     #[error("{message}")]
     Status {
         status: StatusCode,
@@ -38,10 +41,71 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
+/// Unique constraints and the request field each protects.
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "users_email_uq",
+        "email",
+        "an account with this email already exists",
+    ),
+    (
+        "candidates_org_email_uq",
+        "email",
+        "a candidate with this email already exists",
+    ),
+    (
+        "applications_candidate_id_job_role_id_key",
+        "candidate_id",
+        "this candidate already applied to this job role",
+    ),
+    (
+        "invitations_open_uq",
+        "email",
+        "an open invitation for this email already exists",
+    ),
+    (
+        "memberships_pkey",
+        "email",
+        "already a member of this organisation",
+    ),
+];
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error() {
+            if db.is_unique_violation() {
+                if let Some((_, field, message)) = UNIQUE_FIELDS
+                    .iter()
+                    .find(|(c, _, _)| Some(*c) == db.constraint())
+                {
+                    return Self::Duplicate((*field).to_owned(), (*message).to_owned());
+                }
+            }
+        }
         Self::Internal(anyhow::Error::new(e))
     }
+}
+
+/// The error body, for the OpenAPI document.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable code, e.g. `not_found`, `validation_failed`.
+    pub code: String,
+    pub message: String,
+    pub request_id: String,
+    /// For `validation_failed` and unique conflicts: the fields at fault.
+    pub fields: Option<Vec<FieldProblem>>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
 }
 
 impl ApiError {
@@ -76,6 +140,12 @@ impl ApiError {
                 None,
             ),
             Self::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone(), None),
+            Self::Duplicate(field, m) => (
+                StatusCode::CONFLICT,
+                "conflict",
+                m.clone(),
+                Some(json!([{ "field": field, "message": m }])),
+            ),
             Self::Status {
                 status,
                 code,

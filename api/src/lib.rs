@@ -1,19 +1,37 @@
 //! The HTTP API. Handlers are thin: validate, write, enqueue, answer.
 
+pub mod audit;
+pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod ratelimit;
 pub mod routes;
+pub mod validate;
 
-use std::{sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
-use axum::{extract::DefaultBodyLimit, http::HeaderName, middleware, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    http::{header, HeaderName, HeaderValue, Method},
+    middleware,
+    routing::get,
+    Router,
+};
 use jobs::{config::CommonConfig, shutdown::Shutdown, Registry};
 use sqlx::PgPool;
 use tower_http::{
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_scalar::{Scalar, Servable};
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "api", about = "Talenti HTTP API")]
@@ -35,6 +53,54 @@ pub struct Config {
     /// Requests taking longer than this many seconds are answered 408.
     #[arg(long, env = "TALENTI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+
+    /// Secret signing our access tokens (HS256). Every API replica needs the
+    /// same one. Unset: a random one per process (tokens die with it).
+    #[arg(long, env = "TALENTI_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Access token lifetime, seconds.
+    #[arg(long, env = "TALENTI_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: i64,
+
+    /// Refresh token lifetime, seconds.
+    #[arg(long, env = "TALENTI_REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 24 * 3600)]
+    pub refresh_token_ttl_secs: i64,
+
+    /// Secret of externally issued HS256 tokens (e.g. Supabase's JWT secret);
+    /// unset disables them.
+    #[arg(long, env = "TALENTI_EXTERNAL_JWT_SECRET", hide_env_values = true)]
+    pub external_jwt_secret: Option<String>,
+
+    /// Required `aud` of external tokens.
+    #[arg(
+        long,
+        env = "TALENTI_EXTERNAL_JWT_AUDIENCE",
+        default_value = "authenticated"
+    )]
+    pub external_jwt_audience: String,
+
+    /// Comma-separated emails that are platform admins (see system jobs,
+    /// enqueue any job).
+    #[arg(long, env = "TALENTI_PLATFORM_ADMIN_EMAILS", value_delimiter = ',')]
+    pub platform_admin_emails: Vec<String>,
+
+    /// Requests per second per client IP and per user or API key.
+    #[arg(long, env = "TALENTI_RATE_LIMIT_PER_SECOND", default_value_t = 20)]
+    pub rate_limit_per_second: u32,
+
+    /// Burst allowance of the per-second limit.
+    #[arg(long, env = "TALENTI_RATE_LIMIT_BURST", default_value_t = 60)]
+    pub rate_limit_burst: u32,
+
+    /// Requests per minute per IP to the auth endpoints (signup, login,
+    /// refresh, logout).
+    #[arg(long, env = "TALENTI_AUTH_RATE_LIMIT_PER_MINUTE", default_value_t = 20)]
+    pub auth_rate_limit_per_minute: u32,
+
+    /// Comma-separated origins allowed by CORS (`*` for any); empty: none.
+    #[arg(long, env = "TALENTI_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -49,19 +115,127 @@ pub struct AppState {
     pub pool: PgPool,
     pub registry: Arc<Registry>,
     pub redis: Arc<routes::health::RedisProbe>,
+    pub auth: Arc<auth::AuthSettings>,
+    pub limits: Arc<ratelimit::Limits>,
 }
+
+impl AppState {
+    pub fn new(config: &Config, pool: PgPool) -> anyhow::Result<Self> {
+        let secret = match &config.jwt_secret {
+            Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
+            Some(_) => anyhow::bail!("TALENTI_JWT_SECRET must be at least 32 characters"),
+            None => {
+                tracing::warn!("TALENTI_JWT_SECRET is not set: using a random secret; access tokens will not survive a restart or work across replicas");
+                auth::tokens::random_secret().into_bytes()
+            }
+        };
+        let keys = auth::tokens::TokenKeys::new(
+            &secret,
+            config
+                .external_jwt_secret
+                .as_deref()
+                .map(|s| (s.as_bytes(), config.external_jwt_audience.as_str())),
+            chrono::Duration::seconds(config.access_token_ttl_secs.max(30)),
+            chrono::Duration::seconds(config.refresh_token_ttl_secs.max(60)),
+        );
+        Ok(Self {
+            pool,
+            registry: Arc::new(jobs::kinds::registry(config.common.diagnostics)),
+            redis: Arc::new(routes::health::RedisProbe::new(&config.common.redis_url)?),
+            auth: Arc::new(auth::AuthSettings {
+                keys,
+                platform_admin_emails: config
+                    .platform_admin_emails
+                    .iter()
+                    .map(|e| e.trim().to_owned())
+                    .filter(|e| !e.is_empty())
+                    .collect(),
+            }),
+            limits: ratelimit::Limits::new(
+                config.rate_limit_per_second,
+                config.rate_limit_burst,
+                config.auth_rate_limit_per_minute,
+            ),
+        })
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Talenti API", description = "Recruiting, AI interviews and the jobs behind them."),
+    modifiers(&SecuritySchemes),
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "organisations"), (name = "members"), (name = "api-keys"), (name = "audit"),
+        (name = "job-roles"), (name = "candidates"), (name = "applications"), (name = "interviews"),
+        (name = "jobs", description = "Background job status"), (name = "admin"), (name = "health")
+    )
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token, or an organisation API key (`tal_…`)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
+        );
+    }
+}
+
+/// Every documented route, and the OpenAPI document describing them.
+pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1 = OpenApiRouter::new()
+        .merge(routes::auth::router())
+        .merge(routes::organisations::router())
+        .merge(routes::members::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::audit_log::router())
+        .merge(routes::job_roles::router())
+        .merge(routes::candidates::router())
+        .merge(routes::applications::router())
+        .merge(routes::interviews::router())
+        .merge(routes::jobs::router())
+        .merge(routes::admin::router());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::health::router())
+        .nest("/api/v1", v1)
+        .split_for_parts()
+}
+
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; \
+     style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; \
+     font-src 'self' data: https:; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'";
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .merge(routes::health::router())
-        .nest(
-            "/api/v1",
-            Router::new()
-                .merge(routes::jobs::router())
-                .merge(routes::admin::router()),
-        )
+    let (routes, openapi) = api_routes();
+    let openapi = Arc::new(openapi);
+    let doc = openapi.clone();
+    let docs: Router<AppState> = Router::from(Scalar::with_url("/api/v1/docs", (*openapi).clone()))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        ));
+    let app = routes
+        .route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .merge(docs)
         .fallback(|| async { error::ApiError::NotFound("route") })
+        .layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(error::render_errors))
@@ -69,6 +243,24 @@ pub fn router(state: AppState, config: &Config) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(config.request_timeout_secs),
         ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+        .layer(cors(&config.cors_origins))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
                 .headers()
@@ -78,7 +270,33 @@ pub fn router(state: AppState, config: &Config) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    app
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let allow = if origins.contains(&"*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    CorsLayer::new()
+        .allow_origin(allow)
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-organisation-id"),
+            HeaderName::from_static("x-api-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(Duration::from_secs(600))
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
@@ -88,17 +306,16 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 
 pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let pool = config.common.pool()?;
-    let state = AppState {
-        pool: pool.clone(),
-        registry: Arc::new(jobs::kinds::registry(config.common.diagnostics)),
-        redis: Arc::new(routes::health::RedisProbe::new(&config.common.redis_url)?),
-    };
+    let state = AppState::new(&config, pool.clone())?;
     let app = router(state, &config);
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;
     tracing::info!(addr = %listener.local_addr()?, "api listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move { shutdown.stopped().await })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.stopped().await })
+    .await?;
     pool.close().await;
     Ok(())
 }

@@ -16,6 +16,10 @@ use serde_json::Value;
 use sqlx::{postgres::PgPoolOptions, PgPool};
 use uuid::Uuid;
 
+/// The platform admin every test API knows (`TALENTI_PLATFORM_ADMIN_EMAILS`).
+pub const OPS_EMAIL: &str = "ops@talenti.test";
+pub const PASSWORD: &str = "correct horse battery";
+
 pub fn admin_database_url() -> String {
     std::env::var("TALENTI_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@localhost:5432/postgres".into())
@@ -281,6 +285,23 @@ impl TestEnv {
             ("TALENTI_DIAGNOSTICS".to_owned(), "1".to_owned()),
             ("TALENTI_LOG_FORMAT".to_owned(), "pretty".to_owned()),
             ("RUST_LOG".to_owned(), "info".to_owned()),
+            (
+                "TALENTI_PLATFORM_ADMIN_EMAILS".to_owned(),
+                OPS_EMAIL.to_owned(),
+            ),
+            (
+                "TALENTI_JWT_SECRET".to_owned(),
+                "test-secret-test-secret-test-secret!".to_owned(),
+            ),
+            (
+                "TALENTI_RATE_LIMIT_PER_SECOND".to_owned(),
+                "100000".to_owned(),
+            ),
+            ("TALENTI_RATE_LIMIT_BURST".to_owned(), "100000".to_owned()),
+            (
+                "TALENTI_AUTH_RATE_LIMIT_PER_MINUTE".to_owned(),
+                "100000".to_owned(),
+            ),
         ]);
         Self {
             name: name.to_owned(),
@@ -331,10 +352,11 @@ impl TestEnv {
         let mut all = vec![("PORT", port_s.as_str())];
         all.extend_from_slice(extra);
         let proc = self.spawn("api", &format!("api-{port}"), &all);
-        let api = Api {
+        let mut api = Api {
             base: format!("http://127.0.0.1:{port}"),
             http: self.http.clone(),
             proc,
+            token: String::new(),
         };
         let url = format!("{}/health/live", api.base);
         let http = self.http.clone();
@@ -349,6 +371,8 @@ impl TestEnv {
             }
         })
         .await;
+        // The platform operator every test acts as unless it says otherwise.
+        api.token = api.session(OPS_EMAIL).await.access_token;
         api
     }
 
@@ -453,6 +477,17 @@ pub struct Api {
     pub base: String,
     pub http: reqwest::Client,
     pub proc: Proc,
+    /// Access token of the platform operator (`OPS_EMAIL`).
+    pub token: String,
+}
+
+/// A signed-in user.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user_id: Uuid,
+    pub email: String,
+    pub access_token: String,
+    pub refresh_token: String,
 }
 
 impl Api {
@@ -460,11 +495,59 @@ impl Api {
         format!("{}{path}", self.base)
     }
 
+    /// A request as the platform operator.
+    pub fn req(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+
+    /// A request with the given bearer credential (token or API key).
+    pub fn as_(
+        &self,
+        credential: &str,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(path))
+            .bearer_auth(credential)
+    }
+
+    /// Signs up `email` (or logs in if it exists) with [`PASSWORD`].
+    pub async fn session(&self, email: &str) -> Session {
+        let body = serde_json::json!({ "email": email, "password": PASSWORD });
+        let mut res = self
+            .http
+            .post(self.url("/api/v1/auth/signup"))
+            .json(&body)
+            .send()
+            .await
+            .expect("signup");
+        if res.status() == 409 {
+            res = self
+                .http
+                .post(self.url("/api/v1/auth/login"))
+                .json(&body)
+                .send()
+                .await
+                .expect("login");
+        }
+        let status = res.status();
+        let v: Value = res.json().await.expect("session body");
+        assert!(status.is_success(), "signing in {email}: {status} {v}");
+        Session {
+            user_id: v["user"]["id"].as_str().unwrap().parse().unwrap(),
+            email: email.to_owned(),
+            access_token: v["access_token"].as_str().unwrap().to_owned(),
+            refresh_token: v["refresh_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
     /// Enqueues through the admin endpoint; returns the job id.
     pub async fn enqueue(&self, kind: &str, payload: Value) -> Uuid {
         let res = self
-            .http
-            .post(self.url("/api/v1/admin/jobs"))
+            .req(reqwest::Method::POST, "/api/v1/admin/jobs")
             .json(&serde_json::json!({ "kind": kind, "payload": payload }))
             .send()
             .await
@@ -479,13 +562,17 @@ impl Api {
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let res = self.http.get(self.url(path)).send().await.expect("GET");
+        let res = self
+            .req(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("GET");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn post_json(&self, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut req = self.http.post(self.url(path));
+        let mut req = self.req(reqwest::Method::POST, path);
         if let Some(b) = body {
             req = req.json(&b);
         }

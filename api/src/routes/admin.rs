@@ -4,23 +4,27 @@ use axum::{
     extract::State,
     http::{HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::post,
-    Router,
 };
 use chrono::{DateTime, Utc};
 use jobs::db::{self, NewJob};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{error::ApiError, extract::Json, AppState};
+use crate::{
+    auth::{forbidden, Principal},
+    error::{ApiError, ErrorBody},
+    extract::Json,
+    AppState,
+};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/admin/jobs", post(enqueue))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(enqueue))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct EnqueueRequest {
+pub struct EnqueueRequest {
     kind: String,
     #[serde(default = "empty_object")]
     payload: Value,
@@ -29,16 +33,30 @@ struct EnqueueRequest {
     run_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Enqueued {
+    pub job_id: uuid::Uuid,
+    pub status_url: String,
+}
+
 fn empty_object() -> Value {
     json!({})
 }
 
 const MAX_KEY_LEN: usize = 200;
 
+/// Enqueues a system job of any kind (platform admins).
+#[utoipa::path(post, path = "/admin/jobs", tag = "admin", security(("bearer" = [])), request_body = EnqueueRequest,
+    responses((status = 202, body = Enqueued), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn enqueue(
     State(state): State<AppState>,
+    principal: Principal,
     Json(req): Json<EnqueueRequest>,
 ) -> Result<Response, ApiError> {
+    if !matches!(&principal, Principal::User(u) if u.platform_admin) {
+        return Err(forbidden("only platform admins may enqueue arbitrary jobs"));
+    }
     let Some(spec) = state.registry.get(&req.kind) else {
         let known: Vec<&str> = state.registry.names().collect();
         return Err(ApiError::field(
@@ -92,7 +110,10 @@ async fn enqueue(
     }
     let mut res = (
         StatusCode::ACCEPTED,
-        axum::Json(json!({ "job_id": id, "status_url": format!("/api/v1/jobs/{id}") })),
+        axum::Json(Enqueued {
+            job_id: id,
+            status_url: format!("/api/v1/jobs/{id}"),
+        }),
     )
         .into_response();
     if !enqueued.created {

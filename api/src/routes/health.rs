@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
+use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
 use serde_json::json;
 use tokio::sync::Mutex;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::AppState;
 
@@ -58,15 +59,21 @@ impl RedisProbe {
     }
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/health/live",
-            get(|| async { Json(json!({ "status": "ok" })) }),
-        )
-        .route("/health/ready", get(ready))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }
 
+/// The process answers.
+#[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, description = "alive")))]
+async fn live() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Postgres and Redis answer (503 with the failing check otherwise).
+#[utoipa::path(get, path = "/health/ready", tag = "health",
+    responses((status = 200, description = "ready"), (status = 503, description = "a dependency is down")))]
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     let pg =
         tokio::time::timeout(PROBE_TIMEOUT, sqlx::query("SELECT 1").execute(&state.pool)).await;

@@ -1,40 +1,82 @@
 //! Job status for the frontend and operators: read, list, retry, cancel.
 
-use axum::{extract::State, routing::get, routing::post, Router};
+use axum::{
+    extract::{FromRequestParts, State},
+    http::request::Parts,
+};
 use chrono::{DateTime, Utc};
 use jobs::db::{self, JobRow, JobStatus, ListFilter, Scope, TransitionError};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    error::ApiError,
+    audit::{self, Entry},
+    auth::{Actor, OrgCtx, Perm, Principal, RequestMeta},
+    error::{ApiError, ErrorBody},
     extract::{Json, Path, Query},
     AppState,
 };
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/jobs", get(list))
-        .route("/jobs/{id}", get(show))
-        .route("/jobs/{id}/retry", post(retry))
-        .route("/jobs/{id}/cancel", post(cancel))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(show))
+        .routes(routes!(retry))
+        .routes(routes!(cancel))
 }
 
-/// Whose jobs the caller may see. Authentication arrives with the identity
-/// work; until then every caller is a platform operator.
-pub(crate) fn caller_scope() -> Scope {
-    Scope::Platform
+/// Whose jobs the caller sees: platform admins (without an organisation
+/// header) see every job including system jobs; everyone else sees only
+/// their organisation's.
+pub struct JobsCaller {
+    scope: Scope,
+    can_write: bool,
+    organisation_id: Option<Uuid>,
+    actor: Actor,
+    meta: RequestMeta,
 }
 
-#[derive(Debug, Serialize)]
+impl FromRequestParts<AppState> for JobsCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        if let Principal::User(u) = &principal {
+            if u.platform_admin && !parts.headers.contains_key("x-organisation-id") {
+                return Ok(Self {
+                    scope: Scope::Platform,
+                    can_write: true,
+                    organisation_id: None,
+                    actor: principal.actor(),
+                    meta: RequestMeta::from_parts(parts),
+                });
+            }
+        }
+        let ctx = OrgCtx::from_request_parts(parts, state).await?;
+        ctx.require(Perm::Read)?;
+        Ok(Self {
+            scope: Scope::Organisation(ctx.org_id),
+            can_write: ctx.role.allows(Perm::Write),
+            organisation_id: Some(ctx.org_id),
+            actor: ctx.actor(),
+            meta: ctx.meta,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub percent: i16,
     pub message: Option<String>,
 }
 
 /// A job as the API shows it (no payload: it may carry personal data).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: Uuid,
     pub kind: String,
@@ -82,27 +124,31 @@ impl From<JobRow> for JobView {
     }
 }
 
+/// A job's status, attempts, progress, result and error.
+#[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
+    caller: JobsCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<JobView>, ApiError> {
-    let job = db::get(&state.pool, caller_scope(), id)
+    let job = db::get(&state.pool, caller.scope, id)
         .await?
         .ok_or(ApiError::NotFound("job"))?;
     Ok(Json(job.into()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-struct ListQuery {
+pub struct ListQuery {
     kind: Option<String>,
     status: Option<String>,
     cursor: Option<String>,
     limit: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
-struct JobPage {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobPage {
     items: Vec<JobView>,
     /// Pass as `cursor` for the next page; null on the last page.
     next_cursor: Option<Uuid>,
@@ -110,8 +156,12 @@ struct JobPage {
 
 const MAX_PAGE: i64 = 200;
 
+/// Jobs, newest first, filtered by kind and status.
+#[utoipa::path(get, path = "/jobs", tag = "jobs", security(("bearer" = [])), params(ListQuery),
+    responses((status = 200, body = JobPage), (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
+    caller: JobsCaller,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<JobPage>, ApiError> {
     let mut problems = Vec::new();
@@ -154,7 +204,7 @@ async fn list(
         before,
         limit: limit + 1,
     };
-    let mut rows = db::list(&state.pool, caller_scope(), &filter).await?;
+    let mut rows = db::list(&state.pool, caller.scope, &filter).await?;
     let next_cursor = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
         rows.last().map(|j| j.id)
@@ -176,12 +226,42 @@ fn transition_error(e: TransitionError, action: &str) -> ApiError {
     }
 }
 
+async fn audit_job(
+    state: &AppState,
+    caller: &JobsCaller,
+    action: &str,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    audit::record(
+        &mut conn,
+        &caller.meta,
+        Entry {
+            organisation_id: caller.organisation_id,
+            actor: caller.actor,
+            action,
+            target_type: "job",
+            target_id: Some(id.to_string()),
+            details: json!({}),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Puts a `dead` or `failed` job back in the queue with a fresh attempt budget.
+#[utoipa::path(post, path = "/jobs/{id}/retry", tag = "jobs", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn retry(
     State(state): State<AppState>,
+    caller: JobsCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<JobView>, ApiError> {
+    if !caller.can_write {
+        return Err(crate::auth::forbidden("your role may not retry jobs"));
+    }
     let mut conn = state.pool.acquire().await?;
-    let job = db::get(&mut *conn, caller_scope(), id)
+    let job = db::get(&mut *conn, caller.scope, id)
         .await?
         .ok_or(ApiError::NotFound("job"))?;
     // A retried job gets its kind's full attempt budget again.
@@ -190,21 +270,32 @@ async fn retry(
         .get(&job.kind)
         .map(|s| s.policy.max_attempts)
         .unwrap_or(1);
-    let job = db::retry(&mut conn, caller_scope(), id, extra)
+    let job = db::retry(&mut conn, caller.scope, id, extra)
         .await?
         .map_err(|e| transition_error(e, "retry"))?;
+    drop(conn);
+    audit_job(&state, &caller, "job.retried", id).await?;
     tracing::info!(job.id = %id, "job retried by operator");
     Ok(Json(job.into()))
 }
 
+/// Cancels a job that has not finished; a running attempt is stopped.
+#[utoipa::path(post, path = "/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])), params(("id" = Uuid, Path)),
+    responses((status = 200, body = JobView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn cancel(
     State(state): State<AppState>,
+    caller: JobsCaller,
     Path(id): Path<Uuid>,
 ) -> Result<Json<JobView>, ApiError> {
+    if !caller.can_write {
+        return Err(crate::auth::forbidden("your role may not cancel jobs"));
+    }
     let mut conn = state.pool.acquire().await?;
-    let job = db::cancel(&mut conn, caller_scope(), id)
+    let job = db::cancel(&mut conn, caller.scope, id)
         .await?
         .map_err(|e| transition_error(e, "cancel"))?;
+    drop(conn);
+    audit_job(&state, &caller, "job.cancelled", id).await?;
     tracing::info!(job.id = %id, "job cancelled");
     Ok(Json(job.into()))
 }

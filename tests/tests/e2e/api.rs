@@ -1,5 +1,6 @@
 //! The API's contract: one error shape, request ids, health checks.
 
+use reqwest::Method;
 use serde_json::{json, Value};
 use tests::TestEnv;
 
@@ -22,8 +23,7 @@ async fn bad_input_gets_4xx_in_one_error_shape() {
     let api = env.api(&[]).await;
 
     let res = api
-        .http
-        .post(api.url("/api/v1/admin/jobs"))
+        .req(Method::POST, "/api/v1/admin/jobs")
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -36,8 +36,7 @@ async fn bad_input_gets_4xx_in_one_error_shape() {
     assert_eq!(body["error"]["request_id"], request_id);
 
     let res = api
-        .http
-        .post(api.url("/api/v1/admin/jobs"))
+        .req(Method::POST, "/api/v1/admin/jobs")
         .body("{}")
         .send()
         .await
@@ -101,8 +100,7 @@ async fn bad_input_gets_4xx_in_one_error_shape() {
 
     let big = "x".repeat(2 * 1024 * 1024);
     let res = api
-        .http
-        .post(api.url("/api/v1/admin/jobs"))
+        .req(Method::POST, "/api/v1/admin/jobs")
         .header("content-type", "application/json")
         .body(format!(
             "{{\"kind\":\"noop\",\"idempotency_key\":\"{big}\"}}"
@@ -115,6 +113,11 @@ async fn bad_input_gets_4xx_in_one_error_shape() {
 
     // Nothing above created a job.
     assert_eq!(env.count("SELECT count(*) FROM jobs").await, 0);
+    // Security headers on every response.
+    let res = api.req(Method::GET, "/api/v1/jobs").send().await.unwrap();
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(res.headers()["x-frame-options"], "DENY");
+    assert!(res.headers().contains_key("content-security-policy"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

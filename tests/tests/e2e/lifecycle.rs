@@ -190,11 +190,9 @@ async fn same_idempotency_key_returns_the_same_job() {
     // Concurrent submissions with one key still make one job.
     let mut handles = Vec::new();
     for _ in 0..8 {
-        let http = api.http.clone();
-        let url = api.url("/api/v1/admin/jobs");
+        let req = api.req(reqwest::Method::POST, "/api/v1/admin/jobs");
         handles.push(tokio::spawn(async move {
-            let res = http
-                .post(url)
+            let res = req
                 .json(&json!({ "kind": "noop", "idempotency_key": "burst" }))
                 .send()
                 .await

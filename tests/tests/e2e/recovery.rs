@@ -124,8 +124,7 @@ async fn workers_and_api_recover_when_postgres_connections_drop() {
 
     wait_for("api to accept again", T, || async {
         let res = api
-            .http
-            .post(api.url("/api/v1/admin/jobs"))
+            .req(reqwest::Method::POST, "/api/v1/admin/jobs")
             .json(&json!({ "kind": "noop" }))
             .send()
             .await

@@ -1,0 +1,451 @@
+//! Who is calling, and what they may do.
+//!
+//! [`Principal`] authenticates a request (our access token, an external
+//! identity provider's token, or an organisation API key). [`OrgCtx`] adds the
+//! organisation the request acts in and the caller's role there; every query
+//! of organisation data is scoped by `OrgCtx::org_id`.
+
+pub mod password;
+pub mod tokens;
+
+use std::net::SocketAddr;
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts},
+    http::{request::Parts, StatusCode},
+};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::{error::ApiError, AppState};
+use tokens::TokenError;
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    sqlx::Type,
+    utoipa::ToSchema,
+)]
+#[sqlx(type_name = "member_role", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Reviewer,
+    Recruiter,
+    Admin,
+    Owner,
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
+#[sqlx(type_name = "user_kind", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum UserKind {
+    Staff,
+    Candidate,
+}
+
+/// What an action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Perm {
+    /// Read job roles, candidates, applications, interviews, jobs.
+    Read,
+    /// Create and change recruiting data; retry and cancel jobs.
+    Write,
+    /// Members, invitations, API keys, the audit log, the organisation itself.
+    Manage,
+}
+
+impl Role {
+    pub fn allows(self, perm: Perm) -> bool {
+        match perm {
+            Perm::Read => true,
+            Perm::Write => self >= Role::Recruiter,
+            Perm::Manage => self >= Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UserPrincipal {
+    pub id: Uuid,
+    pub email: String,
+    pub kind: UserKind,
+    pub platform_admin: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyPrincipal {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub scopes: Vec<String>,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    User(UserPrincipal),
+    ApiKey(KeyPrincipal),
+}
+
+/// Request facts the audit log records.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub request_id: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn from_parts(parts: &Parts) -> Self {
+        Self {
+            request_id: parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ci| ci.0.ip().to_string()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_parts(parts))
+    }
+}
+
+pub fn unauthorized(message: &str) -> ApiError {
+    ApiError::Status {
+        status: StatusCode::UNAUTHORIZED,
+        code: "unauthorized",
+        message: message.to_owned(),
+    }
+}
+
+pub fn forbidden(message: &str) -> ApiError {
+    ApiError::Status {
+        status: StatusCode::FORBIDDEN,
+        code: "forbidden",
+        message: message.to_owned(),
+    }
+}
+
+/// The credential a request presents: `Authorization: Bearer …` or `X-Api-Key`.
+pub fn presented_credential(headers: &axum::http::HeaderMap) -> Option<&str> {
+    if let Some(v) = headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
+        return Some(v.trim());
+    }
+    let auth = headers.get("authorization")?.to_str().ok()?;
+    let (scheme, token) = auth.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<Principal>() {
+            return Ok(p.clone());
+        }
+        let credential = presented_credential(&parts.headers)
+            .ok_or_else(|| unauthorized("missing credentials"))?;
+        let principal = authenticate(state, credential).await?;
+        parts.extensions.insert(principal.clone());
+        Ok(principal)
+    }
+}
+
+async fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ApiError> {
+    if let Some(prefix) = tokens::api_key_prefix(credential) {
+        return authenticate_key(&state.pool, prefix, credential).await;
+    }
+    match state.auth.keys.verify_access(credential) {
+        Ok(claims) => {
+            let user: Option<(Uuid, String, UserKind, bool)> = sqlx::query_as(
+                "SELECT u.id, u.email, u.kind, u.is_platform_admin FROM users u
+                 WHERE u.id = $1 AND EXISTS (
+                     SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.user_id = u.id
+                       AND r.revoked_at IS NULL)",
+            )
+            .bind(claims.sub)
+            .bind(claims.sid)
+            .fetch_optional(&state.pool)
+            .await?;
+            let (id, email, kind, platform_admin) =
+                user.ok_or_else(|| unauthorized("session has ended; log in again"))?;
+            Ok(Principal::User(UserPrincipal {
+                id,
+                email,
+                kind,
+                platform_admin,
+            }))
+        }
+        Err(TokenError::Expired) => Err(ApiError::Status {
+            status: StatusCode::UNAUTHORIZED,
+            code: "token_expired",
+            message: "access token expired; refresh it".to_owned(),
+        }),
+        Err(TokenError::Invalid) => match state.auth.keys.verify_external(credential) {
+            Some(Ok(claims)) => Ok(Principal::User(external_user(state, claims).await?)),
+            Some(Err(TokenError::Expired)) => Err(ApiError::Status {
+                status: StatusCode::UNAUTHORIZED,
+                code: "token_expired",
+                message: "token expired".to_owned(),
+            }),
+            _ => Err(unauthorized("invalid token")),
+        },
+    }
+}
+
+async fn authenticate_key(pool: &PgPool, prefix: &str, key: &str) -> Result<Principal, ApiError> {
+    type KeyRow = (Uuid, Uuid, Vec<String>, Vec<u8>, bool);
+    let row: Option<KeyRow> = sqlx::query_as(
+        "SELECT id, organisation_id, scopes, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE prefix = $1",
+    )
+    .bind(prefix)
+    .fetch_optional(pool)
+    .await?;
+    let Some((id, organisation_id, scopes, stored, revoked)) = row else {
+        return Err(unauthorized("invalid API key"));
+    };
+    if !constant_time_eq(&stored, &tokens::hash_secret(key)) || revoked {
+        return Err(unauthorized("invalid API key"));
+    }
+    // Last use, recorded at most once a minute per key.
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = now()
+         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(Principal::ApiKey(KeyPrincipal {
+        id,
+        organisation_id,
+        scopes,
+    }))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Maps an external identity to a user: by its subject, else by its (IdP
+/// verified) email, else a new staff user.
+async fn external_user(
+    state: &AppState,
+    claims: tokens::ExternalClaims,
+) -> Result<UserPrincipal, ApiError> {
+    let email = claims
+        .email
+        .filter(|e| crate::validate::email(e).is_ok())
+        .ok_or_else(|| unauthorized("external token has no usable email claim"))?;
+    let admin = state.auth.is_platform_admin_email(&email);
+    // Data-modifying CTEs share one snapshot, so each branch returns the
+    // user it found, linked or created.
+    let row: (Uuid, String, UserKind, bool) = sqlx::query_as(
+        "WITH by_subject AS (
+             SELECT id, email, kind, is_platform_admin FROM users WHERE external_subject = $1
+         ), linked AS (
+             UPDATE users SET external_subject = $1
+             WHERE lower(email) = lower($2) AND external_subject IS NULL
+               AND NOT EXISTS (SELECT 1 FROM by_subject)
+             RETURNING id, email, kind, is_platform_admin
+         ), created AS (
+             INSERT INTO users (id, email, external_subject, is_platform_admin)
+             SELECT $3, $2, $1, $4
+             WHERE NOT EXISTS (SELECT 1 FROM by_subject) AND NOT EXISTS (SELECT 1 FROM linked)
+             ON CONFLICT DO NOTHING
+             RETURNING id, email, kind, is_platform_admin
+         )
+         SELECT * FROM by_subject UNION ALL SELECT * FROM linked UNION ALL SELECT * FROM created",
+    )
+    .bind(&claims.sub)
+    .bind(&email)
+    .bind(Uuid::now_v7())
+    .bind(admin)
+    .fetch_optional(&state.pool)
+    .await?
+    .ok_or_else(|| unauthorized("external identity conflicts with an existing account"))?;
+    Ok(UserPrincipal {
+        id: row.0,
+        email: row.1,
+        kind: row.2,
+        platform_admin: row.3,
+    })
+}
+
+/// Who did something, for the audit log.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Actor {
+    pub user_id: Option<Uuid>,
+    pub api_key_id: Option<Uuid>,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::User(u) => Actor {
+                user_id: Some(u.id),
+                api_key_id: None,
+            },
+            Principal::ApiKey(k) => Actor {
+                user_id: None,
+                api_key_id: Some(k.id),
+            },
+        }
+    }
+
+    /// The signed-in user, or 403 for API keys (account endpoints).
+    pub fn user(&self) -> Result<&UserPrincipal, ApiError> {
+        match self {
+            Principal::User(u) => Ok(u),
+            Principal::ApiKey(_) => Err(forbidden("API keys cannot use account endpoints")),
+        }
+    }
+}
+
+/// The organisation a request acts in, and the caller's role there.
+#[derive(Debug, Clone)]
+pub struct OrgCtx {
+    pub org_id: Uuid,
+    pub role: Role,
+    pub principal: Principal,
+    pub meta: RequestMeta,
+}
+
+impl OrgCtx {
+    pub fn require(&self, perm: Perm) -> Result<(), ApiError> {
+        if self.role.allows(perm) {
+            Ok(())
+        } else {
+            Err(forbidden(match perm {
+                Perm::Read => "not allowed to read this organisation's data",
+                Perm::Write => "your role may not change this organisation's data",
+                Perm::Manage => "only owners and admins may do this",
+            }))
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        self.principal.actor()
+    }
+
+    pub fn user_id(&self) -> Option<Uuid> {
+        self.actor().user_id
+    }
+}
+
+impl FromRequestParts<AppState> for OrgCtx {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let meta = RequestMeta::from_parts(parts);
+        let header = parts
+            .headers
+            .get("x-organisation-id")
+            .map(|v| v.to_str().unwrap_or(""));
+        let (org_id, role) = match &principal {
+            Principal::ApiKey(k) => {
+                if let Some(h) = header {
+                    if Uuid::parse_str(h).ok() != Some(k.organisation_id) {
+                        return Err(ApiError::NotFound("organisation"));
+                    }
+                }
+                // A key acts like a recruiter (write) or a reviewer (read);
+                // it never manages members, keys or the organisation.
+                let role = if k.scopes.iter().any(|s| s == "write") {
+                    Role::Recruiter
+                } else {
+                    Role::Reviewer
+                };
+                (k.organisation_id, role)
+            }
+            Principal::User(u) => {
+                if u.kind == UserKind::Candidate {
+                    return Err(forbidden(
+                        "candidate accounts have no access to organisation data",
+                    ));
+                }
+                match header {
+                    Some(h) => {
+                        let org = Uuid::parse_str(h).map_err(|_| {
+                            ApiError::BadRequest("X-Organisation-Id is not a valid id".into())
+                        })?;
+                        let role: Option<Role> =
+                            sqlx::query_scalar("SELECT role FROM memberships WHERE organisation_id = $1 AND user_id = $2")
+                                .bind(org)
+                                .bind(u.id)
+                                .fetch_optional(&state.pool)
+                                .await?;
+                        (org, role.ok_or(ApiError::NotFound("organisation"))?)
+                    }
+                    None => {
+                        let mine: Vec<(Uuid, Role)> =
+                            sqlx::query_as("SELECT organisation_id, role FROM memberships WHERE user_id = $1 LIMIT 2")
+                                .bind(u.id)
+                                .fetch_all(&state.pool)
+                                .await?;
+                        match mine.as_slice() {
+                            [one] => *one,
+                            [] => {
+                                return Err(ApiError::Status {
+                                    status: StatusCode::BAD_REQUEST,
+                                    code: "organisation_required",
+                                    message: "you belong to no organisation: create one or accept an invitation".into(),
+                                })
+                            }
+                            _ => {
+                                return Err(ApiError::Status {
+                                    status: StatusCode::BAD_REQUEST,
+                                    code: "organisation_required",
+                                    message: "you belong to several organisations: set the X-Organisation-Id header"
+                                        .into(),
+                                })
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        Ok(OrgCtx {
+            org_id,
+            role,
+            principal,
+            meta,
+        })
+    }
+}
+
+/// Authentication settings and keys.
+pub struct AuthSettings {
+    pub keys: tokens::TokenKeys,
+    pub platform_admin_emails: Vec<String>,
+}
+
+impl AuthSettings {
+    pub fn is_platform_admin_email(&self, email: &str) -> bool {
+        self.platform_admin_emails
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(email))
+    }
+}

@@ -1,0 +1,500 @@
+//! Candidate profiles of an organisation.
+
+use axum::{extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    auth::{OrgCtx, Perm},
+    error::{ApiError, ErrorBody},
+    extract::{Json, Path, Query},
+    routes::{double_option, Page, PageQuery},
+    validate, AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, update, delete))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExperienceEntry {
+    pub job_title: String,
+    pub company_name: String,
+    /// `YYYY-MM`.
+    pub start_date: Option<String>,
+    /// `YYYY-MM`; null while current.
+    pub end_date: Option<String>,
+    #[serde(default)]
+    pub is_current: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EducationEntry {
+    pub institution: String,
+    pub degree: Option<String>,
+    /// bachelor, master, phd, bootcamp, other.
+    pub degree_level: Option<String>,
+    pub field_of_study: Option<String>,
+    pub end_year: Option<i32>,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct CandidateView {
+    pub id: Uuid,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub github_url: Option<String>,
+    pub portfolio_url: Option<String>,
+    pub location: Option<String>,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    pub skills: Vec<String>,
+    #[sqlx(json)]
+    pub experience: Vec<ExperienceEntry>,
+    #[sqlx(json)]
+    pub education: Vec<EducationEntry>,
+    pub certifications: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str = "id, first_name, last_name, email, phone, linkedin_url, github_url, portfolio_url, location, \
+                       headline, summary, skills, experience, education, certifications, created_at, updated_at";
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCandidate {
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    pub phone: Option<String>,
+    pub linkedin_url: Option<String>,
+    pub github_url: Option<String>,
+    pub portfolio_url: Option<String>,
+    pub location: Option<String>,
+    pub headline: Option<String>,
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub experience: Vec<ExperienceEntry>,
+    #[serde(default)]
+    pub education: Vec<EducationEntry>,
+    #[serde(default)]
+    pub certifications: Vec<String>,
+}
+
+macro_rules! nullable {
+    ($($name:ident),*) => {
+        /// Changes to a candidate: absent fields stay, `null` clears.
+        #[derive(Debug, Deserialize, utoipa::ToSchema)]
+        #[serde(deny_unknown_fields)]
+        pub struct UpdateCandidate {
+            pub first_name: Option<String>,
+            pub last_name: Option<String>,
+            pub email: Option<String>,
+            $(
+                #[serde(default, deserialize_with = "double_option")]
+                #[schema(value_type = Option<String>)]
+                pub $name: Option<Option<String>>,
+            )*
+            pub skills: Option<Vec<String>>,
+            pub experience: Option<Vec<ExperienceEntry>>,
+            pub education: Option<Vec<EducationEntry>>,
+            pub certifications: Option<Vec<String>>,
+        }
+    };
+}
+nullable!(
+    phone,
+    linkedin_url,
+    github_url,
+    portfolio_url,
+    location,
+    headline,
+    summary
+);
+
+fn year_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
+}
+
+struct Fields<'a> {
+    first_name: Option<&'a str>,
+    last_name: Option<&'a str>,
+    email: Option<&'a str>,
+    phone: Option<&'a str>,
+    urls: [(&'static str, Option<&'a str>); 3],
+    short: [(&'static str, Option<&'a str>); 2],
+    summary: Option<&'a str>,
+    skills: Option<&'a [String]>,
+    experience: Option<&'a [ExperienceEntry]>,
+    education: Option<&'a [EducationEntry]>,
+    certifications: Option<&'a [String]>,
+}
+
+fn check(f: Fields<'_>) -> Result<(), ApiError> {
+    let mut p = Vec::new();
+    for (name, v) in [("first_name", f.first_name), ("last_name", f.last_name)] {
+        if let Some(v) = v {
+            validate::check(&mut p, name, validate::text(v, 200));
+        }
+    }
+    if let Some(e) = f.email {
+        validate::check(&mut p, "email", validate::email(e));
+    }
+    if let Some(ph) = f.phone {
+        let digits = ph.chars().filter(char::is_ascii_digit).count();
+        let ok = (6..=20).contains(&digits)
+            && ph
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            && ph.len() <= 40;
+        if !ok {
+            p.push(("phone".into(), "not a phone number".into()));
+        }
+    }
+    for (name, v) in f.urls {
+        if let Some(v) = v {
+            validate::check(&mut p, name, validate::http_url(v));
+        }
+    }
+    for (name, v) in f.short {
+        if let Some(v) = v {
+            validate::check(&mut p, name, validate::text(v, 300));
+        }
+    }
+    if let Some(s) = f.summary {
+        validate::check(&mut p, "summary", validate::max_len(s, 10_000));
+    }
+    for (name, list) in [("skills", f.skills), ("certifications", f.certifications)] {
+        if let Some(list) = list {
+            if list.len() > 500 {
+                p.push((name.into(), "at most 500 entries".into()));
+            }
+            for (i, s) in list.iter().enumerate() {
+                validate::check(&mut p, &format!("{name}[{i}]"), validate::text(s, 200));
+            }
+        }
+    }
+    if let Some(exp) = f.experience {
+        if exp.len() > 100 {
+            p.push(("experience".into(), "at most 100 entries".into()));
+        }
+        for (i, e) in exp.iter().enumerate() {
+            validate::check(
+                &mut p,
+                &format!("experience[{i}].job_title"),
+                validate::text(&e.job_title, 200),
+            );
+            validate::check(
+                &mut p,
+                &format!("experience[{i}].company_name"),
+                validate::text(&e.company_name, 200),
+            );
+            for (field, d) in [("start_date", &e.start_date), ("end_date", &e.end_date)] {
+                if d.as_deref().is_some_and(|d| !year_month(d)) {
+                    p.push((format!("experience[{i}].{field}"), "YYYY-MM".into()));
+                }
+            }
+            if let (Some(s), Some(e2)) = (&e.start_date, &e.end_date) {
+                if year_month(s) && year_month(e2) && e2 < s {
+                    p.push((
+                        format!("experience[{i}].end_date"),
+                        "before start_date".into(),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(edu) = f.education {
+        if edu.len() > 50 {
+            p.push(("education".into(), "at most 50 entries".into()));
+        }
+        for (i, e) in edu.iter().enumerate() {
+            validate::check(
+                &mut p,
+                &format!("education[{i}].institution"),
+                validate::text(&e.institution, 300),
+            );
+            if e.end_year.is_some_and(|y| !(1900..=2100).contains(&y)) {
+                p.push((
+                    format!("education[{i}].end_year"),
+                    "a year between 1900 and 2100".into(),
+                ));
+            }
+        }
+    }
+    validate::finish(p)
+}
+
+/// Adds a candidate to the organisation.
+#[utoipa::path(post, path = "/candidates", tag = "candidates", security(("bearer" = [])), request_body = CreateCandidate,
+    responses((status = 201, body = CandidateView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Json(r): Json<CreateCandidate>,
+) -> Result<(StatusCode, axum::Json<CandidateView>), ApiError> {
+    ctx.require(Perm::Write)?;
+    check(Fields {
+        first_name: Some(&r.first_name),
+        last_name: Some(&r.last_name),
+        email: Some(&r.email),
+        phone: r.phone.as_deref(),
+        urls: [
+            ("linkedin_url", r.linkedin_url.as_deref()),
+            ("github_url", r.github_url.as_deref()),
+            ("portfolio_url", r.portfolio_url.as_deref()),
+        ],
+        short: [
+            ("location", r.location.as_deref()),
+            ("headline", r.headline.as_deref()),
+        ],
+        summary: r.summary.as_deref(),
+        skills: Some(&r.skills),
+        experience: Some(&r.experience),
+        education: Some(&r.education),
+        certifications: Some(&r.certifications),
+    })?;
+    let id = Uuid::now_v7();
+    let mut tx = state.pool.begin().await?;
+    let row: CandidateView = sqlx::query_as(&format!(
+        "INSERT INTO candidates (id, organisation_id, first_name, last_name, email, phone, linkedin_url, github_url,
+                                 portfolio_url, location, headline, summary, skills, experience, education,
+                                 certifications)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .bind(r.first_name.trim())
+    .bind(r.last_name.trim())
+    .bind(r.email.trim())
+    .bind(&r.phone)
+    .bind(&r.linkedin_url)
+    .bind(&r.github_url)
+    .bind(&r.portfolio_url)
+    .bind(&r.location)
+    .bind(&r.headline)
+    .bind(&r.summary)
+    .bind(&r.skills)
+    .bind(sqlx::types::Json(&r.experience))
+    .bind(sqlx::types::Json(&r.education))
+    .bind(&r.certifications)
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::org(
+        &mut tx,
+        &ctx,
+        "candidate.created",
+        "candidate",
+        id,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListCandidates {
+    /// Matches name or email.
+    pub q: Option<String>,
+    /// Candidates with this skill (exact, case-insensitive).
+    pub skill: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Candidates, newest first.
+#[utoipa::path(get, path = "/candidates", tag = "candidates", security(("bearer" = [])), params(ListCandidates),
+    responses((status = 200, body = Page<CandidateView>), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Query(q): Query<ListCandidates>,
+) -> Result<axum::Json<Page<CandidateView>>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let mut problems = Vec::new();
+    let page = PageQuery::parse(q.limit, q.cursor.as_deref(), &mut problems);
+    validate::finish(problems)?;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let rows: Vec<CandidateView> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM candidates
+         WHERE organisation_id = $1
+           AND ($2::text IS NULL OR (first_name || ' ' || last_name || ' ' || email) ILIKE '%' || $2 || '%')
+           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(skills) s WHERE lower(s) = lower($3)))
+           AND ($4::uuid IS NULL OR id < $4)
+         ORDER BY id DESC LIMIT $5"
+    ))
+    .bind(ctx.org_id)
+    .bind(search)
+    .bind(&q.skill)
+    .bind(page.before)
+    .bind(page.fetch())
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
+}
+
+/// One candidate.
+#[utoipa::path(get, path = "/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = CandidateView), (status = 404, body = ErrorBody)))]
+async fn show(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<CandidateView>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let row: Option<CandidateView> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM candidates WHERE id = $1 AND organisation_id = $2"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(axum::Json).ok_or(ApiError::NotFound("candidate"))
+}
+
+/// Changes a candidate.
+#[utoipa::path(patch, path = "/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdateCandidate,
+    responses((status = 200, body = CandidateView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn update(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+    Json(r): Json<UpdateCandidate>,
+) -> Result<axum::Json<CandidateView>, ApiError> {
+    ctx.require(Perm::Write)?;
+    let inner =
+        |o: &Option<Option<String>>| o.as_ref().and_then(|v| v.as_deref()).map(str::to_owned);
+    let (phone, li, gh, pf, loc, hl, sum) = (
+        inner(&r.phone),
+        inner(&r.linkedin_url),
+        inner(&r.github_url),
+        inner(&r.portfolio_url),
+        inner(&r.location),
+        inner(&r.headline),
+        inner(&r.summary),
+    );
+    check(Fields {
+        first_name: r.first_name.as_deref(),
+        last_name: r.last_name.as_deref(),
+        email: r.email.as_deref(),
+        phone: phone.as_deref(),
+        urls: [
+            ("linkedin_url", li.as_deref()),
+            ("github_url", gh.as_deref()),
+            ("portfolio_url", pf.as_deref()),
+        ],
+        short: [("location", loc.as_deref()), ("headline", hl.as_deref())],
+        summary: sum.as_deref(),
+        skills: r.skills.as_deref(),
+        experience: r.experience.as_deref(),
+        education: r.education.as_deref(),
+        certifications: r.certifications.as_deref(),
+    })?;
+    let mut tx = state.pool.begin().await?;
+    let row: Option<CandidateView> = sqlx::query_as(&format!(
+        "UPDATE candidates SET
+             first_name = COALESCE($3, first_name), last_name = COALESCE($4, last_name), email = COALESCE($5, email),
+             phone = CASE WHEN $6 THEN $7 ELSE phone END,
+             linkedin_url = CASE WHEN $8 THEN $9 ELSE linkedin_url END,
+             github_url = CASE WHEN $10 THEN $11 ELSE github_url END,
+             portfolio_url = CASE WHEN $12 THEN $13 ELSE portfolio_url END,
+             location = CASE WHEN $14 THEN $15 ELSE location END,
+             headline = CASE WHEN $16 THEN $17 ELSE headline END,
+             summary = CASE WHEN $18 THEN $19 ELSE summary END,
+             skills = COALESCE($20, skills), experience = COALESCE($21, experience),
+             education = COALESCE($22, education), certifications = COALESCE($23, certifications)
+         WHERE id = $1 AND organisation_id = $2 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .bind(r.first_name.as_deref().map(str::trim))
+    .bind(r.last_name.as_deref().map(str::trim))
+    .bind(r.email.as_deref().map(str::trim))
+    .bind(r.phone.is_some())
+    .bind(phone)
+    .bind(r.linkedin_url.is_some())
+    .bind(li)
+    .bind(r.github_url.is_some())
+    .bind(gh)
+    .bind(r.portfolio_url.is_some())
+    .bind(pf)
+    .bind(r.location.is_some())
+    .bind(loc)
+    .bind(r.headline.is_some())
+    .bind(hl)
+    .bind(r.summary.is_some())
+    .bind(sum)
+    .bind(&r.skills)
+    .bind(r.experience.as_ref().map(sqlx::types::Json))
+    .bind(r.education.as_ref().map(sqlx::types::Json))
+    .bind(&r.certifications)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or(ApiError::NotFound("candidate"))?;
+    audit::org(
+        &mut tx,
+        &ctx,
+        "candidate.updated",
+        "candidate",
+        id,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(axum::Json(row))
+}
+
+/// Deletes a candidate with their applications and interviews (data
+/// deletion; audited).
+#[utoipa::path(delete, path = "/candidates/{id}", tag = "candidates", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    ctx.require(Perm::Write)?;
+    let mut tx = state.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM candidates WHERE id = $1 AND organisation_id = $2")
+        .bind(id)
+        .bind(ctx.org_id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound("candidate"));
+    }
+    audit::org(
+        &mut tx,
+        &ctx,
+        "candidate.deleted",
+        "candidate",
+        id,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

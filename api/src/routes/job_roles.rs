@@ -1,0 +1,306 @@
+//! Job roles: CRUD, status, requirements, scoring rubric, search.
+
+use axum::{extract::State, http::StatusCode};
+use chrono::{DateTime, Utc};
+use jobs::domain::rubric::{self, RubricDimension};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    auth::{OrgCtx, Perm},
+    error::{ApiError, ErrorBody},
+    extract::{Json, Path, Query},
+    routes::{double_option, Page, PageQuery},
+    validate, AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(show, update, delete))
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
+)]
+#[sqlx(type_name = "job_role_status", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum JobRoleStatus {
+    Draft,
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct JobRoleView {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub location: Option<String>,
+    pub department: Option<String>,
+    pub status: JobRoleStatus,
+    pub requirements: String,
+    /// Structured requirements extracted from the text (filled by a job).
+    pub extracted_requirements: Option<Value>,
+    #[sqlx(json)]
+    pub rubric: Vec<RubricDimension>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, title, description, location, department, status, requirements, extracted_requirements, \
+                       rubric, created_by, created_at, updated_at";
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJobRole {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub location: Option<String>,
+    pub department: Option<String>,
+    /// Default `draft`.
+    pub status: Option<JobRoleStatus>,
+    #[serde(default)]
+    pub requirements: String,
+    #[serde(default)]
+    pub rubric: Vec<RubricDimension>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateJobRole {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub department: Option<Option<String>>,
+    pub status: Option<JobRoleStatus>,
+    pub requirements: Option<String>,
+    pub rubric: Option<Vec<RubricDimension>>,
+}
+
+fn check_fields(
+    problems: &mut validate::Problems,
+    title: Option<&str>,
+    description: Option<&str>,
+    location: Option<&str>,
+    department: Option<&str>,
+    requirements: Option<&str>,
+    rubric: Option<&[RubricDimension]>,
+) {
+    if let Some(t) = title {
+        validate::check(problems, "title", validate::text(t, 200));
+    }
+    if let Some(d) = description {
+        validate::check(problems, "description", validate::max_len(d, 50_000));
+    }
+    if let Some(l) = location {
+        validate::check(problems, "location", validate::text(l, 200));
+    }
+    if let Some(d) = department {
+        validate::check(problems, "department", validate::text(d, 200));
+    }
+    if let Some(r) = requirements {
+        validate::check(problems, "requirements", validate::max_len(r, 50_000));
+    }
+    if let Some(r) = rubric {
+        problems.extend(rubric::validate(r));
+    }
+}
+
+/// Creates a job role.
+#[utoipa::path(post, path = "/job-roles", tag = "job-roles", security(("bearer" = [])), request_body = CreateJobRole,
+    responses((status = 201, body = JobRoleView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Json(req): Json<CreateJobRole>,
+) -> Result<(StatusCode, axum::Json<JobRoleView>), ApiError> {
+    ctx.require(Perm::Write)?;
+    let mut problems = Vec::new();
+    check_fields(
+        &mut problems,
+        Some(&req.title),
+        Some(&req.description),
+        req.location.as_deref(),
+        req.department.as_deref(),
+        Some(&req.requirements),
+        Some(&req.rubric),
+    );
+    validate::finish(problems)?;
+    let id = Uuid::now_v7();
+    let mut tx = state.pool.begin().await?;
+    let row: JobRoleView = sqlx::query_as(&format!(
+        "INSERT INTO job_roles (id, organisation_id, title, description, location, department, status,
+                                requirements, rubric, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .bind(req.title.trim())
+    .bind(&req.description)
+    .bind(&req.location)
+    .bind(&req.department)
+    .bind(req.status.unwrap_or(JobRoleStatus::Draft))
+    .bind(&req.requirements)
+    .bind(sqlx::types::Json(&req.rubric))
+    .bind(ctx.user_id())
+    .fetch_one(&mut *tx)
+    .await?;
+    audit::org(&mut tx, &ctx, "job_role.created", "job_role", id, json!({})).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, axum::Json(row)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListJobRoles {
+    /// Words to find in the title or description.
+    pub q: Option<String>,
+    pub status: Option<JobRoleStatus>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Job roles, newest first, with search and filters.
+#[utoipa::path(get, path = "/job-roles", tag = "job-roles", security(("bearer" = [])), params(ListJobRoles),
+    responses((status = 200, body = Page<JobRoleView>), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Query(q): Query<ListJobRoles>,
+) -> Result<axum::Json<Page<JobRoleView>>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let mut problems = Vec::new();
+    let page = PageQuery::parse(q.limit, q.cursor.as_deref(), &mut problems);
+    if let Some(text) = &q.q {
+        validate::check(&mut problems, "q", validate::max_len(text, 200));
+    }
+    validate::finish(problems)?;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let rows: Vec<JobRoleView> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM job_roles
+         WHERE organisation_id = $1
+           AND ($2::text IS NULL
+                OR to_tsvector('simple', title || ' ' || description) @@ plainto_tsquery('simple', $2)
+                OR title ILIKE '%' || $2 || '%')
+           AND ($3::job_role_status IS NULL OR status = $3)
+           AND ($4::uuid IS NULL OR id < $4)
+         ORDER BY id DESC LIMIT $5"
+    ))
+    .bind(ctx.org_id)
+    .bind(search)
+    .bind(q.status)
+    .bind(page.before)
+    .bind(page.fetch())
+    .fetch_all(&state.pool)
+    .await?;
+    Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
+}
+
+/// One job role.
+#[utoipa::path(get, path = "/job-roles/{id}", tag = "job-roles", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = JobRoleView), (status = 404, body = ErrorBody)))]
+async fn show(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<JobRoleView>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let row: Option<JobRoleView> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM job_roles WHERE id = $1 AND organisation_id = $2"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(axum::Json).ok_or(ApiError::NotFound("job role"))
+}
+
+/// Changes a job role; absent fields stay as they are, `null` clears.
+#[utoipa::path(patch, path = "/job-roles/{id}", tag = "job-roles", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = UpdateJobRole,
+    responses((status = 200, body = JobRoleView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn update(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+    Json(req): Json<UpdateJobRole>,
+) -> Result<axum::Json<JobRoleView>, ApiError> {
+    ctx.require(Perm::Write)?;
+    let mut problems = Vec::new();
+    check_fields(
+        &mut problems,
+        req.title.as_deref(),
+        req.description.as_deref(),
+        req.location.as_ref().and_then(|l| l.as_deref()),
+        req.department.as_ref().and_then(|d| d.as_deref()),
+        req.requirements.as_deref(),
+        req.rubric.as_deref(),
+    );
+    validate::finish(problems)?;
+    let mut tx = state.pool.begin().await?;
+    let row: Option<JobRoleView> = sqlx::query_as(&format!(
+        "UPDATE job_roles SET
+             title = COALESCE($3, title),
+             description = COALESCE($4, description),
+             location = CASE WHEN $5 THEN $6 ELSE location END,
+             department = CASE WHEN $7 THEN $8 ELSE department END,
+             status = COALESCE($9, status),
+             requirements = COALESCE($10, requirements),
+             rubric = COALESCE($11, rubric)
+         WHERE id = $1 AND organisation_id = $2
+         RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .bind(req.title.as_deref().map(str::trim))
+    .bind(&req.description)
+    .bind(req.location.is_some())
+    .bind(req.location.clone().flatten())
+    .bind(req.department.is_some())
+    .bind(req.department.clone().flatten())
+    .bind(req.status)
+    .bind(&req.requirements)
+    .bind(req.rubric.as_ref().map(sqlx::types::Json))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or(ApiError::NotFound("job role"))?;
+    audit::org(&mut tx, &ctx, "job_role.updated", "job_role", id, json!({})).await?;
+    tx.commit().await?;
+    Ok(axum::Json(row))
+}
+
+/// Deletes a job role and its applications and interviews.
+#[utoipa::path(delete, path = "/job-roles/{id}", tag = "job-roles", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    ctx.require(Perm::Write)?;
+    let mut tx = state.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM job_roles WHERE id = $1 AND organisation_id = $2")
+        .bind(id)
+        .bind(ctx.org_id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound("job role"));
+    }
+    audit::org(&mut tx, &ctx, "job_role.deleted", "job_role", id, json!({})).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
