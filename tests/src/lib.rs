@@ -581,3 +581,94 @@ impl Api {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 }
+
+/// An organisation with a member in every role.
+#[derive(Debug, Clone)]
+pub struct OrgFixture {
+    pub id: Uuid,
+    pub owner: Session,
+    pub admin: Session,
+    pub recruiter: Session,
+    pub reviewer: Session,
+}
+
+impl OrgFixture {
+    pub fn member(&self, role: &str) -> &Session {
+        match role {
+            "owner" => &self.owner,
+            "admin" => &self.admin,
+            "recruiter" => &self.recruiter,
+            "reviewer" => &self.reviewer,
+            other => panic!("no role {other}"),
+        }
+    }
+}
+
+impl Api {
+    /// Sends a request as `who` and returns (status, JSON body or Null).
+    pub async fn call(
+        &self,
+        who: &Session,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.as_(&who.access_token, method, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Creates an organisation owned by `<tag>-owner@…` with an admin, a
+    /// recruiter and a reviewer who joined through invitations.
+    pub async fn organisation(&self, tag: &str) -> OrgFixture {
+        let owner = self.session(&format!("{tag}-owner@example.com")).await;
+        let (s, org) = self
+            .call(
+                &owner,
+                reqwest::Method::POST,
+                "/api/v1/organisations",
+                Some(serde_json::json!({ "name": tag })),
+            )
+            .await;
+        assert_eq!(s, 201, "{org}");
+        let id: Uuid = org["id"].as_str().unwrap().parse().unwrap();
+        let mut members = Vec::new();
+        for role in ["admin", "recruiter", "reviewer"] {
+            let email = format!("{tag}-{role}@example.com");
+            let (s, inv) = self
+                .call(
+                    &owner,
+                    reqwest::Method::POST,
+                    "/api/v1/invitations",
+                    Some(serde_json::json!({ "email": email, "role": role })),
+                )
+                .await;
+            assert_eq!(s, 201, "{inv}");
+            let member = self.session(&email).await;
+            let (s, body) = self
+                .call(
+                    &member,
+                    reqwest::Method::POST,
+                    "/api/v1/invitations/accept",
+                    Some(serde_json::json!({ "token": inv["token"] })),
+                )
+                .await;
+            assert_eq!(s, 200, "{body}");
+            members.push(member);
+        }
+        let reviewer = members.pop().unwrap();
+        let recruiter = members.pop().unwrap();
+        let admin = members.pop().unwrap();
+        OrgFixture {
+            id,
+            owner,
+            admin,
+            recruiter,
+            reviewer,
+        }
+    }
+}
