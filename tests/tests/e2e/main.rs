@@ -5,4 +5,5 @@ mod api;
 mod identity;
 mod lifecycle;
 mod recovery;
+mod roles;
 mod scheduler;
