@@ -4,6 +4,7 @@
 mod api;
 mod identity;
 mod lifecycle;
+mod recruiting;
 mod recovery;
 mod roles;
 mod scheduler;
