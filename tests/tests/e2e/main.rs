@@ -4,7 +4,9 @@
 mod api;
 mod identity;
 mod lifecycle;
-mod recruiting;
+mod openapi;
 mod recovery;
+mod recruiting;
 mod roles;
 mod scheduler;
+mod tenancy;

@@ -26,31 +26,60 @@ async fn each_role_is_allowed_and_denied_on_each_endpoint_class() {
         let (st, _) = api.call(who, Method::GET, "/api/v1/members", None).await;
         assert_eq!(st, expect(read, 200), "{role} list members");
         let (st, _) = api
-            .call(who, Method::POST, "/api/v1/job-roles", Some(json!({ "title": format!("{role}'s role") })))
+            .call(
+                who,
+                Method::POST,
+                "/api/v1/job-roles",
+                Some(json!({ "title": format!("{role}'s role") })),
+            )
             .await;
         assert_eq!(st, expect(write, 201), "{role} write");
         let email = format!("{role}-cand@example.com");
         let (st, _) = api
-            .call(who, Method::POST, "/api/v1/candidates", Some(json!({ "first_name": "A", "last_name": "B", "email": email })))
+            .call(
+                who,
+                Method::POST,
+                "/api/v1/candidates",
+                Some(json!({ "first_name": "A", "last_name": "B", "email": email })),
+            )
             .await;
         assert_eq!(st, expect(write, 201), "{role} create candidate");
         let (st, _) = api.call(who, Method::GET, "/api/v1/audit-log", None).await;
         assert_eq!(st, expect(manage, 200), "{role} audit log");
-        let (st, _) = api.call(who, Method::GET, "/api/v1/invitations", None).await;
+        let (st, _) = api
+            .call(who, Method::GET, "/api/v1/invitations", None)
+            .await;
         assert_eq!(st, expect(manage, 200), "{role} invitations");
         let (st, _) = api
-            .call(who, Method::POST, "/api/v1/api-keys", Some(json!({ "name": role, "scopes": ["read"] })))
+            .call(
+                who,
+                Method::POST,
+                "/api/v1/api-keys",
+                Some(json!({ "name": role, "scopes": ["read"] })),
+            )
             .await;
         assert_eq!(st, expect(manage, 201), "{role} api keys");
         let (st, _) = api
-            .call(who, Method::PATCH, "/api/v1/organisation", Some(json!({ "name": "Acme Ltd" })))
+            .call(
+                who,
+                Method::PATCH,
+                "/api/v1/organisation",
+                Some(json!({ "name": "Acme Ltd" })),
+            )
             .await;
         assert_eq!(st, expect(manage, 200), "{role} rename organisation");
         // Jobs of the organisation are readable by every member; the
         // operator-only enqueue is not.
         let (st, _) = api.call(who, Method::GET, "/api/v1/jobs", None).await;
         assert_eq!(st, 200, "{role} jobs");
-        let (st, _) = api.call(who, Method::POST, "/api/v1/admin/jobs", Some(json!({ "kind": "noop" }))).await;
+        let (st, _) = api
+            .call(
+                who,
+                Method::POST,
+                "/api/v1/admin/jobs",
+                Some(json!({ "kind": "noop" })),
+            )
+            .await;
         assert_eq!(st, 403, "{role} admin enqueue");
     }
 
@@ -91,35 +120,90 @@ async fn owners_are_protected_and_the_last_owner_cannot_leave() {
     let owner_path = format!("/api/v1/members/{}", org.owner.user_id);
 
     // An admin can neither demote nor remove an owner, nor make one.
-    let (st, _) = api.call(&org.admin, Method::PATCH, &owner_path, Some(json!({ "role": "admin" }))).await;
+    let (st, _) = api
+        .call(
+            &org.admin,
+            Method::PATCH,
+            &owner_path,
+            Some(json!({ "role": "admin" })),
+        )
+        .await;
     assert_eq!(st, 403);
-    let (st, _) = api.call(&org.admin, Method::DELETE, &owner_path, None).await;
+    let (st, _) = api
+        .call(&org.admin, Method::DELETE, &owner_path, None)
+        .await;
     assert_eq!(st, 403);
     let recruiter_path = format!("/api/v1/members/{}", org.recruiter.user_id);
-    let (st, _) = api.call(&org.admin, Method::PATCH, &recruiter_path, Some(json!({ "role": "owner" }))).await;
+    let (st, _) = api
+        .call(
+            &org.admin,
+            Method::PATCH,
+            &recruiter_path,
+            Some(json!({ "role": "owner" })),
+        )
+        .await;
     assert_eq!(st, 403);
     // An admin can change other roles; a recruiter cannot.
-    let (st, body) = api.call(&org.admin, Method::PATCH, &recruiter_path, Some(json!({ "role": "reviewer" }))).await;
+    let (st, body) = api
+        .call(
+            &org.admin,
+            Method::PATCH,
+            &recruiter_path,
+            Some(json!({ "role": "reviewer" })),
+        )
+        .await;
     assert_eq!((st, body["role"].as_str()), (200, Some("reviewer")));
     let reviewer_path = format!("/api/v1/members/{}", org.reviewer.user_id);
-    let (st, _) = api.call(&org.recruiter, Method::PATCH, &reviewer_path, Some(json!({ "role": "admin" }))).await;
+    let (st, _) = api
+        .call(
+            &org.recruiter,
+            Method::PATCH,
+            &reviewer_path,
+            Some(json!({ "role": "admin" })),
+        )
+        .await;
     assert_eq!(st, 403);
 
     // The last owner can neither leave nor be demoted.
-    let (st, body) = api.call(&org.owner, Method::DELETE, &owner_path, None).await;
-    assert_eq!((st, body["error"]["code"].as_str()), (409, Some("conflict")));
-    let (st, _) = api.call(&org.owner, Method::PATCH, &owner_path, Some(json!({ "role": "admin" }))).await;
+    let (st, body) = api
+        .call(&org.owner, Method::DELETE, &owner_path, None)
+        .await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (409, Some("conflict"))
+    );
+    let (st, _) = api
+        .call(
+            &org.owner,
+            Method::PATCH,
+            &owner_path,
+            Some(json!({ "role": "admin" })),
+        )
+        .await;
     assert_eq!(st, 409);
     // With a second owner, the first may leave.
     let admin_path = format!("/api/v1/members/{}", org.admin.user_id);
-    let (st, _) = api.call(&org.owner, Method::PATCH, &admin_path, Some(json!({ "role": "owner" }))).await;
+    let (st, _) = api
+        .call(
+            &org.owner,
+            Method::PATCH,
+            &admin_path,
+            Some(json!({ "role": "owner" })),
+        )
+        .await;
     assert_eq!(st, 200);
-    let (st, _) = api.call(&org.owner, Method::DELETE, &owner_path, None).await;
+    let (st, _) = api
+        .call(&org.owner, Method::DELETE, &owner_path, None)
+        .await;
     assert_eq!(st, 204);
-    let (st, _) = api.call(&org.owner, Method::GET, "/api/v1/job-roles", None).await;
+    let (st, _) = api
+        .call(&org.owner, Method::GET, "/api/v1/job-roles", None)
+        .await;
     assert_eq!(st, 400, "no organisation left: organisation_required");
     // Any member may leave.
-    let (st, _) = api.call(&org.reviewer, Method::DELETE, &reviewer_path, None).await;
+    let (st, _) = api
+        .call(&org.reviewer, Method::DELETE, &reviewer_path, None)
+        .await;
     assert_eq!(st, 204);
 
     let actions: Vec<String> =
@@ -128,8 +212,17 @@ async fn owners_are_protected_and_the_last_owner_cannot_leave() {
             .fetch_all(&env.pool)
             .await
             .unwrap();
-    for expected in ["organisation.created", "invitation.created", "invitation.accepted", "member.role_changed", "member.left"] {
-        assert!(actions.iter().any(|a| a == expected), "{expected} missing from {actions:?}");
+    for expected in [
+        "organisation.created",
+        "invitation.created",
+        "invitation.accepted",
+        "member.role_changed",
+        "member.left",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} missing from {actions:?}"
+        );
     }
 }
 
@@ -139,20 +232,33 @@ async fn invitations_expire_can_be_revoked_and_are_for_their_addressee() {
     let api = env.api(&[]).await;
     let org = api.organisation("inv").await;
     let invite = |email: &str, role: &str| {
-        api.call(&org.admin, Method::POST, "/api/v1/invitations", Some(json!({ "email": email, "role": role })))
+        api.call(
+            &org.admin,
+            Method::POST,
+            "/api/v1/invitations",
+            Some(json!({ "email": email, "role": role })),
+        )
     };
     let accept = |who: tests::Session, token: serde_json::Value| {
         let api = &api;
         async move {
-            api.call(&who, Method::POST, "/api/v1/invitations/accept", Some(json!({ "token": token })))
-                .await
+            api.call(
+                &who,
+                Method::POST,
+                "/api/v1/invitations/accept",
+                Some(json!({ "token": token })),
+            )
+            .await
         }
     };
 
     let (st, inv) = invite("new@example.com", "recruiter").await;
     assert_eq!(st, 201);
     let (st, dup) = invite("NEW@example.com", "reviewer").await;
-    assert_eq!((st, dup["error"]["fields"][0]["field"].as_str()), (409, Some("email")));
+    assert_eq!(
+        (st, dup["error"]["fields"][0]["field"].as_str()),
+        (409, Some("email"))
+    );
     let (st, _) = invite(&org.recruiter.email, "reviewer").await;
     assert_eq!(st, 409, "already a member");
     let (st, _) = invite("boss@example.com", "owner").await;
@@ -180,7 +286,14 @@ async fn invitations_expire_can_be_revoked_and_are_for_their_addressee() {
     // Revoked.
     let (_, gone) = invite("gone@example.com", "reviewer").await;
     let id = gone["invitation"]["id"].as_str().unwrap();
-    let (st, _) = api.call(&org.admin, Method::DELETE, &format!("/api/v1/invitations/{id}"), None).await;
+    let (st, _) = api
+        .call(
+            &org.admin,
+            Method::DELETE,
+            &format!("/api/v1/invitations/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(st, 204);
     let (st, _) = accept(api.session("gone@example.com").await, gone["token"].clone()).await;
     assert_eq!(st, 410);

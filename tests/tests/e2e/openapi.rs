@@ -1,0 +1,114 @@
+//! The OpenAPI document: generated from the code, 3.1, lists every route.
+
+use serde_json::Value;
+use tests::TestEnv;
+
+const EXPECTED: &[(&str, &str)] = &[
+    ("get", "/health/live"),
+    ("get", "/health/ready"),
+    ("post", "/api/v1/auth/signup"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/refresh"),
+    ("post", "/api/v1/auth/logout"),
+    ("get", "/api/v1/me"),
+    ("post", "/api/v1/organisations"),
+    ("get", "/api/v1/organisations"),
+    ("get", "/api/v1/organisation"),
+    ("patch", "/api/v1/organisation"),
+    ("get", "/api/v1/members"),
+    ("patch", "/api/v1/members/{user_id}"),
+    ("delete", "/api/v1/members/{user_id}"),
+    ("post", "/api/v1/invitations"),
+    ("get", "/api/v1/invitations"),
+    ("delete", "/api/v1/invitations/{id}"),
+    ("post", "/api/v1/invitations/accept"),
+    ("post", "/api/v1/api-keys"),
+    ("get", "/api/v1/api-keys"),
+    ("delete", "/api/v1/api-keys/{id}"),
+    ("get", "/api/v1/audit-log"),
+    ("post", "/api/v1/job-roles"),
+    ("get", "/api/v1/job-roles"),
+    ("get", "/api/v1/job-roles/{id}"),
+    ("patch", "/api/v1/job-roles/{id}"),
+    ("delete", "/api/v1/job-roles/{id}"),
+    ("post", "/api/v1/candidates"),
+    ("get", "/api/v1/candidates"),
+    ("get", "/api/v1/candidates/{id}"),
+    ("patch", "/api/v1/candidates/{id}"),
+    ("delete", "/api/v1/candidates/{id}"),
+    ("post", "/api/v1/applications"),
+    ("get", "/api/v1/applications"),
+    ("get", "/api/v1/applications/{id}"),
+    ("post", "/api/v1/applications/{id}/stage"),
+    ("get", "/api/v1/applications/{id}/history"),
+    ("post", "/api/v1/applications/{id}/interviews"),
+    ("get", "/api/v1/interviews"),
+    ("get", "/api/v1/interviews/{id}"),
+    ("patch", "/api/v1/interviews/{id}"),
+    ("post", "/api/v1/interviews/{id}/transcript"),
+    ("get", "/api/v1/interviews/{id}/transcript"),
+    ("get", "/api/v1/jobs"),
+    ("get", "/api/v1/jobs/{id}"),
+    ("post", "/api/v1/jobs/{id}/retry"),
+    ("post", "/api/v1/jobs/{id}/cancel"),
+    ("post", "/api/v1/admin/jobs"),
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_lists_every_route_and_docs_page_serves() {
+    let env = TestEnv::new("openapi").await;
+    let api = env.api(&[]).await;
+    let res = api
+        .http
+        .get(api.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let doc: Value = res.json().await.unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<(String, String)> = paths
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| (m.clone(), p.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut expected: Vec<(String, String)> = EXPECTED
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    expected.sort();
+    assert_eq!(documented, expected);
+    // Every operation names its error shape and, where it needs one, auth.
+    for (path, ops) in paths {
+        for (method, op) in ops.as_object().unwrap() {
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let res = api.http.get(api.url("/api/v1/docs")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("openapi") || html.contains("scalar"),
+        "{html}"
+    );
+}

@@ -1,0 +1,392 @@
+//! Tenant isolation: another organisation's ids behave exactly like unknown
+//! ids on every route, and nothing of one organisation leaks to another.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use tests::{OrgFixture, TestEnv};
+use uuid::Uuid;
+
+/// Organisation A's data, and everything about it that must never appear in
+/// a response to organisation B.
+struct Seeded {
+    ids: Vec<(&'static str, String)>,
+    secrets: Vec<String>,
+    invitation_token: String,
+}
+
+async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
+    let r = &a.recruiter;
+    let (_, role) = api
+        .call(
+            r,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Secret Role Alpha", "status": "open" })),
+        )
+        .await;
+    let (_, cand) = api
+        .call(
+            r,
+            Method::POST,
+            "/api/v1/candidates",
+            Some(json!({
+                "first_name": "Zed", "last_name": "Hidden", "email": "zed.hidden@example.com"
+            })),
+        )
+        .await;
+    let (_, app) = api
+        .call(
+            r,
+            Method::POST,
+            "/api/v1/applications",
+            Some(json!({ "candidate_id": cand["id"], "job_role_id": role["id"] })),
+        )
+        .await;
+    let (_, iv) = api
+        .call(
+            r,
+            Method::POST,
+            &format!(
+                "/api/v1/applications/{}/interviews",
+                app["id"].as_str().unwrap()
+            ),
+            Some(json!({})),
+        )
+        .await;
+    let iv_id = iv["id"].as_str().unwrap().to_owned();
+    let (st, _) = api
+        .call(r, Method::POST, &format!("/api/v1/interviews/{iv_id}/transcript"), Some(json!({
+            "segments": [{ "speaker": "candidate", "content": "confidential answer", "start_ms": 0, "end_ms": 10 }]
+        })))
+        .await;
+    assert_eq!(st, 200);
+    let (_, inv) = api
+        .call(
+            &a.admin,
+            Method::POST,
+            "/api/v1/invitations",
+            Some(json!({ "email": "pending.a@example.com", "role": "reviewer" })),
+        )
+        .await;
+    let (_, key) = api
+        .call(
+            &a.admin,
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({ "name": "a-key", "scopes": ["read"] })),
+        )
+        .await;
+    // A job of organisation A (as a later feature would enqueue it).
+    let mut tx = env.pool.begin().await.unwrap();
+    let job = jobs::db::enqueue(
+        &mut tx,
+        jobs::db::NewJob {
+            kind: "noop".into(),
+            organisation_id: Some(a.id),
+            payload: json!({}),
+            max_attempts: 5,
+            idempotency_key: None,
+            run_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let ids = vec![
+        ("job-roles", id(&role)),
+        ("candidates", id(&cand)),
+        ("applications", id(&app)),
+        ("interviews", iv_id),
+        ("invitations", id(&inv["invitation"])),
+        ("api-keys", id(&key["api_key"])),
+        ("jobs", job.job.id.to_string()),
+        ("members", a.recruiter.user_id.to_string()),
+    ];
+    let mut secrets: Vec<String> = ids.iter().map(|(_, i)| i.clone()).collect();
+    secrets.extend(
+        [
+            a.id.to_string(),
+            "Secret Role Alpha".into(),
+            "zed.hidden@example.com".into(),
+            "confidential answer".into(),
+            "pending.a@example.com".into(),
+            a.owner.email.clone(),
+            a.recruiter.email.clone(),
+            key["api_key"]["prefix"].as_str().unwrap().to_owned(),
+        ]
+        .into_iter(),
+    );
+    Seeded {
+        ids,
+        secrets,
+        invitation_token: inv["token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// Everything of organisation A that a request could change.
+async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
+    let queries = [
+        "SELECT string_agg(concat_ws('|', id, title, status, updated_at), ',' ORDER BY id) FROM job_roles WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, first_name, email, updated_at), ',' ORDER BY id) FROM candidates WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, stage, updated_at), ',' ORDER BY id) FROM applications WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
+        "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, attempt), ',' ORDER BY id) FROM jobs WHERE organisation_id = $1",
+        "SELECT name FROM organisations WHERE id = $1",
+    ];
+    let mut out = Vec::new();
+    for q in queries {
+        let v: Option<String> = sqlx::query_scalar(q)
+            .bind(org)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+        out.push(v.unwrap_or_default());
+    }
+    out
+}
+
+/// A plausible body for each operation, aimed at organisation A's data.
+fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
+    let id_of = |k: &str| a.ids.iter().find(|(n, _)| *n == k).unwrap().1.clone();
+    let body = match (method.as_str(), path) {
+        ("POST", "/api/v1/applications") => {
+            json!({ "candidate_id": id_of("candidates"), "job_role_id": id_of("job-roles") })
+        }
+        ("POST", "/api/v1/applications/{id}/stage") => json!({ "stage": "screening" }),
+        ("POST", "/api/v1/applications/{id}/interviews") => json!({}),
+        ("POST", "/api/v1/interviews/{id}/transcript") => {
+            json!({ "segments": [{ "speaker": "x", "content": "injected", "start_ms": 99, "end_ms": 100 }] })
+        }
+        ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
+        ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
+        ("PATCH", "/api/v1/candidates/{id}") => json!({ "first_name": "pwned" }),
+        ("PATCH", "/api/v1/members/{user_id}") => json!({ "role": "reviewer" }),
+        ("POST", "/api/v1/invitations/accept") => json!({ "token": a.invitation_token }),
+        ("POST", "/api/v1/job-roles") => json!({ "title": "B's role" }),
+        ("POST", "/api/v1/candidates") => {
+            json!({ "first_name": "B", "last_name": "B", "email": "b.cand@example.com" })
+        }
+        ("POST", "/api/v1/invitations") => {
+            json!({ "email": "b.invitee@example.com", "role": "reviewer" })
+        }
+        ("POST", "/api/v1/api-keys") => json!({ "name": "b", "scopes": ["read"] }),
+        ("POST", "/api/v1/organisations") => json!({ "name": "B2" }),
+        ("PATCH", "/api/v1/organisation") => json!({ "name": "B renamed" }),
+        ("POST", "/api/v1/admin/jobs") => json!({ "kind": "noop" }),
+        (_, p) if p.starts_with("/api/v1/auth/") => return None,
+        _ => return None,
+    };
+    Some(body)
+}
+
+fn resource_of(path: &str) -> Option<&'static str> {
+    let segment = path.strip_prefix("/api/v1/")?.split('/').next()?;
+    Some(match segment {
+        "job-roles" => "job-roles",
+        "candidates" => "candidates",
+        "applications" => "applications",
+        "interviews" => "interviews",
+        "invitations" => "invitations",
+        "api-keys" => "api-keys",
+        "jobs" => "jobs",
+        "members" => "members",
+        other => {
+            panic!("the tenancy walk does not know `{other}`: teach it which id to use for {path}")
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_route_hides_another_organisations_data() {
+    let env = TestEnv::new("tenancy-walk").await;
+    let api = env.api(&[]).await;
+    let a = api.organisation("orga").await;
+    let b = api.organisation("orgb").await;
+    let seeded = seed(&env, &api, &a).await;
+    let (_, b_key) = api
+        .call(
+            &b.admin,
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({ "name": "b-write", "scopes": ["read", "write"] })),
+        )
+        .await;
+    let b_key = b_key["key"].as_str().unwrap().to_owned();
+    let before = snapshot(&env, a.id).await;
+
+    let (_, doc) = api.get_json("/api/v1/openapi.json").await;
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut walked = BTreeSet::new();
+    for (path, ops) in paths {
+        if path.starts_with("/health") || path.starts_with("/api/v1/auth/") || path == "/api/v1/me"
+        {
+            continue;
+        }
+        for (method, _) in ops.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let concrete = if path.contains('{') {
+                let resource = resource_of(path).unwrap();
+                let id = &seeded.ids.iter().find(|(n, _)| *n == resource).unwrap().1;
+                let start = path.find('{').unwrap();
+                let end = path.find('}').unwrap();
+                format!("{}{}{}", &path[..start], id, &path[end + 1..])
+            } else {
+                path.clone()
+            };
+            for credential in [b.owner.access_token.as_str(), b_key.as_str()] {
+                let mut req = api.as_(credential, method.clone(), &concrete);
+                if let Some(body) = body_for(&method, path, &seeded) {
+                    req = req.json(&body);
+                }
+                let res = req.send().await.unwrap();
+                let status = res.status().as_u16();
+                let text = res.text().await.unwrap();
+                assert!(
+                    !text.contains("route not found"),
+                    "{method} {path} is documented but not served"
+                );
+                for secret in &seeded.secrets {
+                    assert!(
+                        !text.contains(secret.as_str()),
+                        "{method} {concrete} leaked `{secret}`: {text}"
+                    );
+                }
+                if path.contains('{') {
+                    assert!(
+                        status == 404 || (credential == b_key && status == 403),
+                        "{method} {concrete} with another organisation's id answered {status}: {text}"
+                    );
+                } else if path == "/api/v1/applications" && method == Method::POST {
+                    assert_eq!(
+                        status, 422,
+                        "applying A's candidate to A's role from B: {text}"
+                    );
+                } else if path == "/api/v1/invitations/accept" {
+                    assert!(
+                        status == 403,
+                        "accepting A's invitation as B: {status} {text}"
+                    );
+                }
+            }
+            walked.insert(format!("{method} {path}"));
+        }
+    }
+    assert!(walked.len() >= 30, "walked only {walked:?}");
+    assert_eq!(
+        snapshot(&env, a.id).await,
+        before,
+        "organisation A's data changed"
+    );
+
+    // Unique values are per organisation: B using A's candidate email or
+    // invitee address neither conflicts nor reveals that A has them.
+    let (st, _) = api
+        .call(
+            &b.recruiter,
+            Method::POST,
+            "/api/v1/candidates",
+            Some(json!({
+                "first_name": "Other", "last_name": "Person", "email": "zed.hidden@example.com"
+            })),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, _) = api
+        .call(
+            &b.admin,
+            Method::POST,
+            "/api/v1/invitations",
+            Some(json!({ "email": "pending.a@example.com", "role": "reviewer" })),
+        )
+        .await;
+    assert_eq!(st, 201);
+    assert_eq!(
+        snapshot(&env, a.id).await,
+        before,
+        "organisation A's data changed"
+    );
+
+    // B may not name A in the organisation header either.
+    let res = api
+        .as_(&b.owner.access_token, Method::GET, "/api/v1/job-roles")
+        .header("x-organisation-id", a.id.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = api
+        .as_(&b_key, Method::GET, "/api/v1/job-roles")
+        .header("x-organisation-id", a.id.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    // And an unknown id answers exactly like A's id does.
+    let (s1, unknown) = api
+        .call(
+            &b.owner,
+            Method::GET,
+            &format!("/api/v1/candidates/{}", Uuid::now_v7()),
+            None,
+        )
+        .await;
+    let a_cand = &seeded
+        .ids
+        .iter()
+        .find(|(n, _)| *n == "candidates")
+        .unwrap()
+        .1;
+    let (s2, foreign) = api
+        .call(
+            &b.owner,
+            Method::GET,
+            &format!("/api/v1/candidates/{a_cand}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (s1, &unknown["error"]["message"]),
+        (s2, &foreign["error"]["message"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn system_jobs_are_visible_only_to_platform_admins() {
+    let env = TestEnv::new("system-jobs").await;
+    let api = env.api(&[]).await;
+    let org = api.organisation("sys").await;
+    let system = api.enqueue("noop", json!({})).await;
+    let (st, _) = api.get_json(&format!("/api/v1/jobs/{system}")).await;
+    assert_eq!(st, 200, "the platform admin sees system jobs");
+    let (st, _) = api
+        .call(
+            &org.owner,
+            Method::GET,
+            &format!("/api/v1/jobs/{system}"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (_, list) = api
+        .call(&org.owner, Method::GET, "/api/v1/jobs", None)
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let (st, _) = api
+        .call(
+            &org.owner,
+            Method::POST,
+            &format!("/api/v1/jobs/{system}/cancel"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 404);
+    assert_eq!(env.job(system).await.status, jobs::db::JobStatus::Queued);
+}
