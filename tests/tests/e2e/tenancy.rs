@@ -107,19 +107,16 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("members", a.recruiter.user_id.to_string()),
     ];
     let mut secrets: Vec<String> = ids.iter().map(|(_, i)| i.clone()).collect();
-    secrets.extend(
-        [
-            a.id.to_string(),
-            "Secret Role Alpha".into(),
-            "zed.hidden@example.com".into(),
-            "confidential answer".into(),
-            "pending.a@example.com".into(),
-            a.owner.email.clone(),
-            a.recruiter.email.clone(),
-            key["api_key"]["prefix"].as_str().unwrap().to_owned(),
-        ]
-        .into_iter(),
-    );
+    secrets.extend([
+        a.id.to_string(),
+        "Secret Role Alpha".into(),
+        "zed.hidden@example.com".into(),
+        "confidential answer".into(),
+        "pending.a@example.com".into(),
+        a.owner.email.clone(),
+        a.recruiter.email.clone(),
+        key["api_key"]["prefix"].as_str().unwrap().to_owned(),
+    ]);
     Seeded {
         ids,
         secrets,
