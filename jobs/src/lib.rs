@@ -9,6 +9,7 @@
 pub mod config;
 pub mod db;
 pub mod dispatcher;
+pub mod docs;
 pub mod domain;
 pub mod kind;
 pub mod kinds;

@@ -1,0 +1,82 @@
+//! PDF text through pdfium. The library is bound once per process; pdfium
+//! serialises every call behind one lock, so parallelism comes from worker
+//! processes. Nothing in a PDF runs: no form environment (and so no
+//! JavaScript) is ever set up.
+
+use std::{path::PathBuf, sync::OnceLock};
+
+use pdfium_render::prelude::*;
+
+use super::{ExtractError, Limits};
+
+static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
+
+/// Where libpdfium is: `PDFIUM_LIB_PATH`, else `vendor/pdfium/libpdfium.so`
+/// (placed there by `scripts/pdfium.sh`) in the working directory or above.
+pub fn library_path() -> PathBuf {
+    if let Ok(p) = std::env::var("PDFIUM_LIB_PATH") {
+        return PathBuf::from(p);
+    }
+    let mut dir = std::env::current_dir().unwrap_or_default();
+    loop {
+        let candidate = dir.join("vendor/pdfium/libpdfium.so");
+        if candidate.exists() || !dir.pop() {
+            return candidate;
+        }
+    }
+}
+
+/// The process's pdfium, bound on first use.
+pub fn pdfium() -> Result<&'static Pdfium, String> {
+    PDFIUM
+        .get_or_init(|| {
+            let path = library_path();
+            Pdfium::bind_to_library(&path)
+                .map(Pdfium::new)
+                .map_err(|e| format!("cannot load pdfium from {}: {e} (run scripts/pdfium.sh or set PDFIUM_LIB_PATH)", path.display()))
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Extracts text page by page, refusing documents over the page cap before
+/// reading any page and stopping as soon as the text cap is passed.
+pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), ExtractError> {
+    let pdfium = pdfium().map_err(ExtractError::Unavailable)?;
+    // A file cut short has no end-of-file marker; pdfium may rebuild part of
+    // it, but a silently partial resume is worse than a clear refusal.
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    if !tail.windows(5).any(|w| w == b"%%EOF") {
+        return Err(ExtractError::CorruptPdf);
+    }
+    let doc = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(|e| match e {
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => ExtractError::PasswordProtected,
+        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => ExtractError::PasswordProtected,
+        _ => ExtractError::CorruptPdf,
+    })?;
+    let pages = doc.pages();
+    let count = pages.len() as usize;
+    if count == 0 {
+        return Err(ExtractError::CorruptPdf);
+    }
+    // Over the page cap, only the first `max_pages` are looked at (to tell a
+    // text dump from a long document) and the file is refused either way.
+    let mut text = String::new();
+    for page in pages.iter().take(limits.max_pages) {
+        let page_text = page.text().map_err(|_| ExtractError::CorruptPdf)?.all();
+        if text.len() + page_text.len() > limits.max_text_bytes {
+            return Err(ExtractError::TextTooLarge {
+                max_bytes: limits.max_text_bytes,
+            });
+        }
+        text.push_str(&page_text);
+        text.push_str("\n\u{c}\n");
+    }
+    if count > limits.max_pages {
+        return Err(ExtractError::TooManyPages {
+            pages: count,
+            max: limits.max_pages,
+        });
+    }
+    Ok((text, count))
+}
