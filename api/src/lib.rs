@@ -117,6 +117,8 @@ pub struct AppState {
     pub redis: Arc<routes::health::RedisProbe>,
     pub auth: Arc<auth::AuthSettings>,
     pub limits: Arc<ratelimit::Limits>,
+    pub storage: Arc<dyn object_store::ObjectStore>,
+    pub upload_max_bytes: usize,
 }
 
 impl AppState {
@@ -156,6 +158,8 @@ impl AppState {
                 config.rate_limit_burst,
                 config.auth_rate_limit_per_minute,
             ),
+            storage: jobs::storage::open(&config.common.storage_url)?,
+            upload_max_bytes: config.common.upload_max_bytes,
         })
     }
 }
@@ -168,6 +172,7 @@ impl AppState {
         (name = "auth", description = "Accounts and sessions"),
         (name = "organisations"), (name = "members"), (name = "api-keys"), (name = "audit"),
         (name = "job-roles"), (name = "candidates"), (name = "applications"), (name = "interviews"),
+        (name = "resumes"),
         (name = "jobs", description = "Background job status"), (name = "admin"), (name = "health")
     )
 )]
@@ -197,7 +202,7 @@ impl Modify for SecuritySchemes {
 }
 
 /// Every documented route, and the OpenAPI document describing them.
-pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let v1 = OpenApiRouter::new()
         .merge(routes::auth::router())
         .merge(routes::organisations::router())
@@ -208,6 +213,7 @@ pub fn api_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(routes::candidates::router())
         .merge(routes::applications::router())
         .merge(routes::interviews::router())
+        .merge(routes::resumes::router(max_upload))
         .merge(routes::jobs::router())
         .merge(routes::admin::router());
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -223,7 +229,7 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' ht
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let (routes, openapi) = api_routes();
+    let (routes, openapi) = api_routes(config.common.upload_max_bytes);
     let openapi = Arc::new(openapi);
     let doc = openapi.clone();
     let docs: Router<AppState> = Router::from(Scalar::with_url("/api/v1/docs", (*openapi).clone()))

@@ -32,6 +32,19 @@ pub struct CommonConfig {
     #[arg(long, env = "TALENTI_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
 
+    /// Where uploads are stored: a directory (`file://…` or a path), or
+    /// `s3://bucket/prefix`, `az://container/prefix`, `gs://bucket/prefix`.
+    #[arg(long, env = "TALENTI_STORAGE_URL", default_value = "var/uploads")]
+    pub storage_url: String,
+
+    /// Largest resume upload, in bytes.
+    #[arg(long, env = "TALENTI_UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_bytes: usize,
+
+    /// Most pages a resume may have.
+    #[arg(long, env = "TALENTI_RESUME_MAX_PAGES", default_value_t = 50)]
+    pub resume_max_pages: usize,
+
     /// Log format: `json` (production) or `pretty`.
     #[arg(long, env = "TALENTI_LOG_FORMAT", default_value = "json")]
     pub log_format: String,
@@ -54,6 +67,14 @@ impl CommonConfig {
             .max_connections(self.db_pool_size)
             .acquire_timeout(Duration::from_secs(5))
             .connect_lazy(&self.database_url)
+    }
+
+    /// Document limits from these settings.
+    pub fn doc_limits(&self) -> crate::docs::Limits {
+        crate::docs::Limits {
+            max_pages: self.resume_max_pages.max(1),
+            ..crate::docs::Limits::default()
+        }
     }
 
     /// Installs the tracing subscriber (`RUST_LOG` filters; default `info`).

@@ -398,6 +398,7 @@ pub async fn record_outcomes<'e>(
                 run_at = COALESCE(u.retry_at, jobs.run_at),
                 lease_expires_at = NULL, dispatched_at = NULL,
                 progress_percent = CASE WHEN u.status = 'succeeded' THEN 100 ELSE jobs.progress_percent END,
+                progress_message = CASE WHEN u.status = 'succeeded' THEN NULL ELSE jobs.progress_message END,
                 finished_at = CASE WHEN u.status IN ('succeeded', 'dead') THEN clock_timestamp() END,
                 updated_at = clock_timestamp()
          FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])

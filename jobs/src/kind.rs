@@ -122,6 +122,8 @@ pub struct JobContext {
     pub attempt: i32,
     pub max_attempts: i32,
     pub pool: PgPool,
+    /// Storage, AI provider and limits.
+    pub services: Arc<crate::Services>,
 }
 
 impl JobContext {

@@ -6,6 +6,7 @@
 //! kind's Redis queue; the [`runner`] claims, runs and records them. Every job
 //! kind is declared once ([`kind::Job`]) and listed once ([`kinds::registry`]).
 
+pub mod ai;
 pub mod config;
 pub mod db;
 pub mod dispatcher;
@@ -17,8 +18,16 @@ pub mod queue;
 pub mod runner;
 pub mod schedule;
 pub mod shutdown;
+pub mod storage;
 
 pub use kind::{Job, JobContext, JobError, KindPolicy, KindSpec, Registry};
+
+/// What job handlers reach outside the database through.
+pub struct Services {
+    pub storage: std::sync::Arc<dyn object_store::ObjectStore>,
+    pub ai: std::sync::Arc<dyn ai::AiProvider>,
+    pub limits: docs::Limits,
+}
 
 /// Embedded sqlx migrations (the repo's `migrations/` folder).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

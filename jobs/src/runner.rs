@@ -106,6 +106,7 @@ pub struct Runner {
 
 struct Inner {
     pool: PgPool,
+    services: Arc<crate::Services>,
     registry: Registry,
     config: RunnerConfig,
     claims: Batcher<Uuid, Option<Claimed>>,
@@ -117,6 +118,7 @@ struct Inner {
 impl Runner {
     pub fn start(
         pool: PgPool,
+        services: Arc<crate::Services>,
         registry: Registry,
         config: RunnerConfig,
         shutdown: Shutdown,
@@ -149,6 +151,7 @@ impl Runner {
         let runner = Self {
             inner: Arc::new(Inner {
                 pool,
+                services,
                 registry,
                 config,
                 claims,
@@ -243,6 +246,7 @@ impl Runner {
             attempt: job.attempt,
             max_attempts: job.max_attempts,
             pool: self.inner.pool.clone(),
+            services: self.inner.services.clone(),
         };
         let timeout = spec.policy.timeout;
         let started = std::time::Instant::now();

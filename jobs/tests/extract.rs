@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use jobs::docs::{extract, DocKind, ExtractError, Limits};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/resumes").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/resumes")
+        .join(name);
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -24,13 +26,19 @@ fn every_fixture_resume_yields_its_text() {
         assert_eq!(got.kind, DocKind::Pdf);
         assert_eq!(got.pages as u64, truth["pages"].as_u64().unwrap(), "{name}");
         let last = truth["last_name"].as_str().unwrap();
-        assert!(got.text.to_lowercase().contains(&last.to_lowercase()), "{name}: `{last}` not in text");
+        assert!(
+            got.text.to_lowercase().contains(&last.to_lowercase()),
+            "{name}: `{last}` not in text"
+        );
     }
     let docx = extract(&fixture("bad/resume.docx"), &limits).expect("docx");
     assert_eq!(docx.kind, DocKind::Docx);
     let truth = gt("bad/resume.docx.json");
     assert!(docx.text.contains(truth["email"].as_str().unwrap()));
-    for ok in ["bad/owner_password_only.pdf", "bad/resume_with_javascript.pdf"] {
+    for ok in [
+        "bad/owner_password_only.pdf",
+        "bad/resume_with_javascript.pdf",
+    ] {
         extract(&fixture(ok), &limits).unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
 }
@@ -38,15 +46,26 @@ fn every_fixture_resume_yields_its_text() {
 #[test]
 fn hostile_files_are_refused_with_their_reason() {
     let limits = Limits::default();
-    let cases: &[(&str, fn(&ExtractError) -> bool)] = &[
+    type Check = fn(&ExtractError) -> bool;
+    let cases: &[(&str, Check)] = &[
         ("bad/empty.pdf", |e| *e == ExtractError::Empty),
-        ("bad/resume_screenshot.pdf", |e| matches!(e, ExtractError::Unsupported("PNG image"))),
+        ("bad/resume_screenshot.pdf", |e| {
+            matches!(e, ExtractError::Unsupported("PNG image"))
+        }),
         ("bad/scanned_resume.pdf", |e| *e == ExtractError::NoText),
-        ("bad/password_protected.pdf", |e| *e == ExtractError::PasswordProtected),
+        ("bad/password_protected.pdf", |e| {
+            *e == ExtractError::PasswordProtected
+        }),
         ("bad/truncated.pdf", |e| *e == ExtractError::CorruptPdf),
-        ("bad/header_then_garbage.pdf", |e| *e == ExtractError::CorruptPdf),
-        ("bad/300_pages.pdf", |e| matches!(e, ExtractError::TooManyPages { pages: 300, .. })),
-        ("bad/huge_text_5mb.pdf", |e| matches!(e, ExtractError::TextTooLarge { .. })),
+        ("bad/header_then_garbage.pdf", |e| {
+            *e == ExtractError::CorruptPdf
+        }),
+        ("bad/300_pages.pdf", |e| {
+            matches!(e, ExtractError::TooManyPages { pages: 300, .. })
+        }),
+        ("bad/huge_text_5mb.pdf", |e| {
+            matches!(e, ExtractError::TextTooLarge { .. })
+        }),
     ];
     for (name, expected) in cases {
         let err = extract(&fixture(name), &limits).expect_err(name);
@@ -61,7 +80,12 @@ fn hostile_files_are_refused_with_their_reason() {
         let name = format!("bad/{file}");
         assert!(
             cases.iter().any(|(n, _)| *n == name)
-                || ["bad/resume.docx", "bad/owner_password_only.pdf", "bad/resume_with_javascript.pdf"].contains(&name.as_str()),
+                || [
+                    "bad/resume.docx",
+                    "bad/owner_password_only.pdf",
+                    "bad/resume_with_javascript.pdf"
+                ]
+                .contains(&name.as_str()),
             "{name} not covered"
         );
     }
@@ -74,7 +98,8 @@ fn zip_bombs_and_non_word_zips_are_refused() {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
         z.start_file("word/document.xml", opts).unwrap();
         let chunk = vec![b' '; 1 << 20];
         for _ in 0..80 {
@@ -90,7 +115,8 @@ fn zip_bombs_and_non_word_zips_are_refused() {
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut z = zip::ZipWriter::new(&mut buf);
-        z.start_file("hello.txt", zip::write::SimpleFileOptions::default()).unwrap();
+        z.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
         z.write_all(b"hi").unwrap();
         z.finish().unwrap();
     }

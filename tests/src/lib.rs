@@ -313,6 +313,8 @@ impl TestEnv {
             log_dir,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
+                // Refused uploads close their connection; never reuse one.
+                .pool_max_idle_per_host(0)
                 .build()
                 .expect("http client"),
             env,
@@ -670,5 +672,32 @@ impl Api {
             recruiter,
             reviewer,
         }
+    }
+}
+
+/// A fixture file (tests/fixtures/resumes/…).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let p = workspace_root().join("tests/fixtures/resumes").join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// A multipart form carrying a fixture as `file`.
+pub fn resume_form(name: &str) -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(fixture(name))
+        .file_name(name.rsplit('/').next().unwrap().to_owned());
+    reqwest::multipart::Form::new().part("file", part)
+}
+
+impl Api {
+    /// Uploads a fixture as `who` to `path` (multipart `file`).
+    pub async fn upload(&self, who: &Session, path: &str, fixture_name: &str) -> (u16, Value) {
+        let res = self
+            .as_(&who.access_token, reqwest::Method::POST, path)
+            .multipart(resume_form(fixture_name))
+            .send()
+            .await
+            .expect("upload");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 }

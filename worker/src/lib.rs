@@ -27,6 +27,9 @@ pub struct Config {
     #[command(flatten)]
     pub common: CommonConfig,
 
+    #[command(flatten)]
+    pub ai: jobs::ai::AiConfig,
+
     /// Comma-separated job kinds this process runs (default: every kind).
     #[arg(long, env = "TALENTI_WORKER_KINDS", value_delimiter = ',')]
     pub kinds: Vec<String>,
@@ -115,8 +118,15 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     // Workers stop taking jobs at `shutdown`; background loops (dispatch,
     // lease renewal) keep going until every in-flight job is settled.
     let background = Shutdown::new();
+    let services = std::sync::Arc::new(jobs::Services {
+        storage: jobs::storage::open(&config.common.storage_url)?,
+        ai: config.ai.build()?,
+        limits: config.common.doc_limits(),
+    });
+    tracing::info!(ai.provider = %services.ai.version(), "services ready");
     let runner = Runner::start(
         pool.clone(),
+        services,
         registry.clone(),
         RunnerConfig {
             worker_id: worker_id.clone(),

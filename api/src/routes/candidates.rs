@@ -65,12 +65,20 @@ pub struct CandidateView {
     #[sqlx(json)]
     pub education: Vec<EducationEntry>,
     pub certifications: Vec<String>,
+    /// From the last resume parse.
+    pub total_years_experience: Option<f32>,
+    /// The engine of the last parse, and when it ran.
+    pub parser_version: Option<String>,
+    pub parsed_at: Option<DateTime<Utc>>,
+    /// Fields a recruiter edited by hand; a re-parse leaves them alone.
+    pub edited_fields: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, first_name, last_name, email, phone, linkedin_url, github_url, portfolio_url, location, \
-                       headline, summary, skills, experience, education, certifications, created_at, updated_at";
+                       headline, summary, skills, experience, education, certifications, total_years_experience, \
+                       parser_version, parsed_at, edited_fields, created_at, updated_at";
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -412,6 +420,26 @@ async fn update(
         education: r.education.as_deref(),
         certifications: r.certifications.as_deref(),
     })?;
+    // Every field named in the request is now the recruiter's.
+    let edited: Vec<&str> = [
+        ("first_name", r.first_name.is_some()),
+        ("last_name", r.last_name.is_some()),
+        ("email", r.email.is_some()),
+        ("phone", r.phone.is_some()),
+        ("linkedin_url", r.linkedin_url.is_some()),
+        ("github_url", r.github_url.is_some()),
+        ("portfolio_url", r.portfolio_url.is_some()),
+        ("location", r.location.is_some()),
+        ("headline", r.headline.is_some()),
+        ("summary", r.summary.is_some()),
+        ("skills", r.skills.is_some()),
+        ("experience", r.experience.is_some()),
+        ("education", r.education.is_some()),
+        ("certifications", r.certifications.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(f, set)| set.then_some(f))
+    .collect();
     let mut tx = state.pool.begin().await?;
     let row: Option<CandidateView> = sqlx::query_as(&format!(
         "UPDATE candidates SET
@@ -424,7 +452,8 @@ async fn update(
              headline = CASE WHEN $16 THEN $17 ELSE headline END,
              summary = CASE WHEN $18 THEN $19 ELSE summary END,
              skills = COALESCE($20, skills), experience = COALESCE($21, experience),
-             education = COALESCE($22, education), certifications = COALESCE($23, certifications)
+             education = COALESCE($22, education), certifications = COALESCE($23, certifications),
+             edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $24::text[]) AS f ORDER BY f)
          WHERE id = $1 AND organisation_id = $2 RETURNING {COLUMNS}"
     ))
     .bind(id)
@@ -450,6 +479,7 @@ async fn update(
     .bind(r.experience.as_ref().map(sqlx::types::Json))
     .bind(r.education.as_ref().map(sqlx::types::Json))
     .bind(&r.certifications)
+    .bind(&edited)
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or(ApiError::NotFound("candidate"))?;

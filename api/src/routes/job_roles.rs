@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(show, update, delete))
+        .routes(routes!(extract_requirements))
 }
 
 #[derive(
@@ -43,8 +44,12 @@ pub struct JobRoleView {
     pub department: Option<String>,
     pub status: JobRoleStatus,
     pub requirements: String,
-    /// Structured requirements extracted from the text (filled by a job).
+    /// Structured requirements extracted from the text by the
+    /// `extract_requirements` job.
     pub extracted_requirements: Option<Value>,
+    /// The engine that extracted them, and when.
+    pub requirements_version: Option<String>,
+    pub requirements_extracted_at: Option<DateTime<Utc>>,
     #[sqlx(json)]
     pub rubric: Vec<RubricDimension>,
     pub created_by: Option<Uuid>,
@@ -52,9 +57,8 @@ pub struct JobRoleView {
     pub updated_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str =
-    "id, title, description, location, department, status, requirements, extracted_requirements, \
-                       rubric, created_by, created_at, updated_at";
+const COLUMNS: &str = "id, title, description, location, department, status, requirements, \
+    extracted_requirements, requirements_version, requirements_extracted_at, rubric, created_by, created_at, updated_at";
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -303,4 +307,50 @@ async fn delete(
     audit::org(&mut tx, &ctx, "job_role.deleted", "job_role", id, json!({})).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Extracts structured requirements from the role's text (a job; the result
+/// lands in `extracted_requirements`). Asking again without changing the
+/// role returns the same job.
+#[utoipa::path(post, path = "/job-roles/{id}/extract-requirements", tag = "job-roles", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 202, body = crate::routes::admin::Enqueued), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+async fn extract_requirements(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
+    use jobs::{kinds::ExtractRequirements, Job};
+    ctx.require(Perm::Write)?;
+    let mut tx = state.pool.begin().await?;
+    let updated: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "SELECT updated_at FROM job_roles WHERE id = $1 AND organisation_id = $2",
+    )
+    .bind(id)
+    .bind(ctx.org_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let updated = updated.ok_or(ApiError::NotFound("job role"))?;
+    let job = jobs::db::enqueue(
+        &mut tx,
+        jobs::db::NewJob {
+            kind: ExtractRequirements::KIND.to_owned(),
+            organisation_id: Some(ctx.org_id),
+            payload: json!({ "job_role_id": id }),
+            max_attempts: ExtractRequirements::policy().max_attempts,
+            idempotency_key: Some(format!("extract:{id}:{}", updated.timestamp_micros())),
+            run_at: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let job_id = job.job.id;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(crate::routes::admin::Enqueued {
+            job_id,
+            status_url: format!("/api/v1/jobs/{job_id}"),
+        }),
+    ))
 }

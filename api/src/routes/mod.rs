@@ -12,6 +12,7 @@ pub mod job_roles;
 pub mod jobs;
 pub mod members;
 pub mod organisations;
+pub mod resumes;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

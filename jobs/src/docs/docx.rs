@@ -18,7 +18,8 @@ pub fn is_docx(bytes: &[u8]) -> bool {
 }
 
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ExtractError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ExtractError::CorruptDocx)?;
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| ExtractError::CorruptDocx)?;
     if archive.len() > MAX_ENTRIES {
         return Err(ExtractError::DocxTooLarge {
             max_bytes: limits.max_unzipped_bytes,
@@ -26,7 +27,9 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ExtractError> {
     }
     let mut declared: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive.by_index_raw(i).map_err(|_| ExtractError::CorruptDocx)?;
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|_| ExtractError::CorruptDocx)?;
         declared = declared.saturating_add(entry.size());
     }
     if declared > limits.max_unzipped_bytes {
@@ -34,7 +37,9 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ExtractError> {
             max_bytes: limits.max_unzipped_bytes,
         });
     }
-    let entry = archive.by_name(DOCUMENT).map_err(|_| ExtractError::CorruptDocx)?;
+    let entry = archive
+        .by_name(DOCUMENT)
+        .map_err(|_| ExtractError::CorruptDocx)?;
     // Declared sizes can lie: cap what is actually inflated too.
     let mut xml = Vec::new();
     entry
@@ -77,7 +82,9 @@ fn paragraphs(xml: &[u8], max_text: usize) -> Result<String, ExtractError> {
             Err(_) => return Err(ExtractError::CorruptDocx),
         }
         if out.len() > max_text {
-            return Err(ExtractError::TextTooLarge { max_bytes: max_text });
+            return Err(ExtractError::TextTooLarge {
+                max_bytes: max_text,
+            });
         }
         buf.clear();
     }

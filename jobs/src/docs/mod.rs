@@ -19,7 +19,9 @@ impl DocKind {
     pub fn content_type(self) -> &'static str {
         match self {
             DocKind::Pdf => "application/pdf",
-            DocKind::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            DocKind::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
         }
     }
 
@@ -71,7 +73,9 @@ pub enum ExtractError {
     TextTooLarge { max_bytes: usize },
     #[error("the Word document is damaged and cannot be read")]
     CorruptDocx,
-    #[error("the Word document expands to more than {max_bytes} bytes; it is not an ordinary resume")]
+    #[error(
+        "the Word document expands to more than {max_bytes} bytes; it is not an ordinary resume"
+    )]
     DocxTooLarge { max_bytes: u64 },
     /// Our side, not the file's: the PDF engine could not be loaded.
     #[error("document reader unavailable: {0}")]
@@ -99,7 +103,9 @@ pub fn sniff(bytes: &[u8]) -> Result<DocKind, ExtractError> {
         return if docx::is_docx(bytes) {
             Ok(DocKind::Docx)
         } else {
-            Err(ExtractError::Unsupported("a ZIP archive that is not a Word document"))
+            Err(ExtractError::Unsupported(
+                "a ZIP archive that is not a Word document",
+            ))
         };
     }
     Err(ExtractError::Unsupported(describe(bytes)))
@@ -149,7 +155,13 @@ mod tests {
     fn sniffs_by_content() {
         assert_eq!(sniff(b""), Err(ExtractError::Empty));
         assert_eq!(sniff(b"%PDF-1.7\n..."), Ok(DocKind::Pdf));
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Err(ExtractError::Unsupported("PNG image")));
-        assert!(matches!(sniff(b"hello world"), Err(ExtractError::Unsupported(_))));
+        assert_eq!(
+            sniff(b"\x89PNG\r\n\x1a\n...."),
+            Err(ExtractError::Unsupported("PNG image"))
+        );
+        assert!(matches!(
+            sniff(b"hello world"),
+            Err(ExtractError::Unsupported(_))
+        ));
     }
 }

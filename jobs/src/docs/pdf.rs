@@ -49,11 +49,17 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
     if !tail.windows(5).any(|w| w == b"%%EOF") {
         return Err(ExtractError::CorruptPdf);
     }
-    let doc = pdfium.load_pdf_from_byte_slice(bytes, None).map_err(|e| match e {
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => ExtractError::PasswordProtected,
-        PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => ExtractError::PasswordProtected,
-        _ => ExtractError::CorruptPdf,
-    })?;
+    let doc = pdfium
+        .load_pdf_from_byte_slice(bytes, None)
+        .map_err(|e| match e {
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::PasswordError) => {
+                ExtractError::PasswordProtected
+            }
+            PdfiumError::PdfiumLibraryInternalError(PdfiumInternalError::SecurityError) => {
+                ExtractError::PasswordProtected
+            }
+            _ => ExtractError::CorruptPdf,
+        })?;
     let pages = doc.pages();
     let count = pages.len() as usize;
     if count == 0 {
@@ -70,6 +76,18 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
             });
         }
         text.push_str(&page_text);
+        // Link targets that are not printed (a "LinkedIn" label linking to
+        // the profile): kept after the page's text so the URL is not lost.
+        for link in page.links().iter().take(200) {
+            if let Some(PdfAction::Uri(action)) = link.action() {
+                if let Ok(uri) = action.uri() {
+                    if uri.len() <= 2048 && !text.contains(&uri) {
+                        text.push('\n');
+                        text.push_str(&uri);
+                    }
+                }
+            }
+        }
         text.push_str("\n\u{c}\n");
     }
     if count > limits.max_pages {

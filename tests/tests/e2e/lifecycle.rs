@@ -70,12 +70,12 @@ async fn redis_keeps_no_keys_of_finished_jobs_or_departed_workers() {
     let api = env.api(&[]).await;
     // Workers come and go (each start registers a new apalis worker name).
     for i in 0..3 {
-        let mut w = env.worker(&format!("worker-{i}"), &[]);
+        let mut w = env.worker(&format!("worker-{i}"), &[("TALENTI_WORKER_KINDS", "noop")]);
         let id = api.enqueue("noop", json!({})).await;
         env.wait_status(id, JobStatus::Succeeded, T).await;
         w.kill();
     }
-    let _last = env.worker("worker-last", &[]);
+    let _last = env.worker("worker-last", &[("TALENTI_WORKER_KINDS", "noop")]);
     let mut ids = Vec::new();
     for _ in 0..50 {
         ids.push(api.enqueue("noop", json!({ "fail_times": 1 })).await);

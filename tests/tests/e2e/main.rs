@@ -7,6 +7,7 @@ mod lifecycle;
 mod openapi;
 mod recovery;
 mod recruiting;
+mod resumes;
 mod roles;
 mod scheduler;
 mod tenancy;

@@ -52,6 +52,10 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/jobs/{id}/retry"),
     ("post", "/api/v1/jobs/{id}/cancel"),
     ("post", "/api/v1/admin/jobs"),
+    ("post", "/api/v1/applications/{id}/resume"),
+    ("post", "/api/v1/job-roles/{id}/resumes"),
+    ("post", "/api/v1/job-roles/{id}/extract-requirements"),
+    ("get", "/api/v1/resumes/{id}"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

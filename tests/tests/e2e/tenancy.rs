@@ -56,6 +56,17 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         )
         .await;
     let iv_id = iv["id"].as_str().unwrap().to_owned();
+    let (st, resume) = api
+        .upload(
+            r,
+            &format!(
+                "/api/v1/applications/{}/resume",
+                app["id"].as_str().unwrap()
+            ),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 202, "{resume}");
     let (st, _) = api
         .call(r, Method::POST, &format!("/api/v1/interviews/{iv_id}/transcript"), Some(json!({
             "segments": [{ "speaker": "candidate", "content": "confidential answer", "start_ms": 0, "end_ms": 10 }]
@@ -105,6 +116,7 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("api-keys", id(&key["api_key"])),
         ("jobs", job.job.id.to_string()),
         ("members", a.recruiter.user_id.to_string()),
+        ("resumes", resume["resume_id"].as_str().unwrap().to_owned()),
     ];
     let mut secrets: Vec<String> = ids.iter().map(|(_, i)| i.clone()).collect();
     secrets.extend([
@@ -195,6 +207,7 @@ fn resource_of(path: &str) -> Option<&'static str> {
         "api-keys" => "api-keys",
         "jobs" => "jobs",
         "members" => "members",
+        "resumes" => "resumes",
         other => {
             panic!("the tenancy walk does not know `{other}`: teach it which id to use for {path}")
         }
@@ -239,8 +252,14 @@ async fn every_documented_route_hides_another_organisations_data() {
                 path.clone()
             };
             for credential in [b.owner.access_token.as_str(), b_key.as_str()] {
-                let mut req = api.as_(credential, method.clone(), &concrete);
-                if let Some(body) = body_for(&method, path, &seeded) {
+                // B's owner names B (the walk itself creates a second
+                // organisation for them).
+                let mut req = api
+                    .as_(credential, method.clone(), &concrete)
+                    .header("x-organisation-id", b.id.to_string());
+                if path.ends_with("/resume") || path.ends_with("/resumes") {
+                    req = req.multipart(tests::resume_form("resume_02.pdf"));
+                } else if let Some(body) = body_for(&method, path, &seeded) {
                     req = req.json(&body);
                 }
                 let res = req.send().await.unwrap();

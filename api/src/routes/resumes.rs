@@ -1,0 +1,294 @@
+//! Resume uploads: for an existing application, or for a job role (the
+//! parse creates or finds the candidate and applies them). The file is
+//! typed by its content, stored, and a `parse_resume` job enqueued with the
+//! resume row in one transaction.
+
+use axum::{
+    extract::{DefaultBodyLimit, Multipart, State},
+    http::StatusCode,
+};
+use chrono::{DateTime, Utc};
+use jobs::{db, docs, kinds::ParseResume, Job};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    audit,
+    auth::{OrgCtx, Perm},
+    error::{ApiError, ErrorBody},
+    extract::Path,
+    AppState,
+};
+
+pub fn router(max_upload: usize) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_for_application))
+        .routes(routes!(upload_for_job_role))
+        .layer(DefaultBodyLimit::max(max_upload + 64 * 1024))
+        .layer(axum::middleware::map_response(close_after_refusal))
+        .routes(routes!(show))
+}
+
+/// A refused upload is answered before its body is read; the connection
+/// cannot be reused for another request, so say so.
+async fn close_after_refusal(mut res: axum::response::Response) -> axum::response::Response {
+    if res.status().is_client_error() {
+        res.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    res
+}
+
+/// `multipart/form-data` with the resume in `file` (PDF or DOCX).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct UploadAccepted {
+    pub resume_id: Uuid,
+    pub job_id: Uuid,
+    pub status_url: String,
+}
+
+#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ResumeView {
+    pub id: Uuid,
+    pub job_role_id: Option<Uuid>,
+    pub application_id: Option<Uuid>,
+    pub candidate_id: Option<Uuid>,
+    pub filename: Option<String>,
+    /// `pdf` or `docx`, from the content.
+    pub kind: String,
+    pub size_bytes: i64,
+    /// `uploaded`, `parsed` or `failed`.
+    pub status: String,
+    /// Why parsing failed, in words for a recruiter.
+    pub error: Option<String>,
+    pub pages: Option<i32>,
+    pub parser_version: Option<String>,
+    pub parsed: Option<Value>,
+    pub job_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn unsupported(message: String) -> ApiError {
+    ApiError::Status {
+        status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        code: "unsupported_media_type",
+        message,
+    }
+}
+
+fn too_large(max: usize) -> ApiError {
+    ApiError::Status {
+        status: StatusCode::PAYLOAD_TOO_LARGE,
+        code: "payload_too_large",
+        message: format!("the file is larger than {} MB", max / (1024 * 1024)),
+    }
+}
+
+/// Reads the `file` part: bounded, non-empty, PDF or DOCX by content.
+async fn read_file(
+    mut form: Multipart,
+    max: usize,
+) -> Result<(Vec<u8>, Option<String>, docs::DocKind), ApiError> {
+    loop {
+        let field = form.next_field().await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => too_large(max),
+            _ => ApiError::BadRequest(format!("unreadable multipart body: {}", e.body_text())),
+        })?;
+        let Some(mut field) = field else {
+            return Err(ApiError::field(
+                "file",
+                "missing: send the resume in a `file` part",
+            ));
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename = field
+            .file_name()
+            .map(|n| n.chars().take(255).collect::<String>());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => too_large(max),
+            _ => ApiError::BadRequest(format!("upload interrupted: {}", e.body_text())),
+        })? {
+            if bytes.len() + chunk.len() > max {
+                return Err(too_large(max));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        let kind = match docs::sniff(&bytes) {
+            Ok(k) => k,
+            Err(docs::ExtractError::Empty) => {
+                return Err(ApiError::field("file", "the file is empty"))
+            }
+            Err(e) => return Err(unsupported(e.to_string())),
+        };
+        return Ok((bytes, filename, kind));
+    }
+}
+
+enum Target {
+    Application(Uuid),
+    JobRole(Uuid),
+}
+
+async fn accept(
+    state: &AppState,
+    ctx: &OrgCtx,
+    target: Target,
+    form: Multipart,
+) -> Result<(StatusCode, axum::Json<UploadAccepted>), ApiError> {
+    ctx.require(Perm::Write)?;
+    let (table, id) = match target {
+        Target::Application(id) => ("applications", id),
+        Target::JobRole(id) => ("job_roles", id),
+    };
+    let exists: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1 AND organisation_id = $2)"
+    ))
+    .bind(id)
+    .bind(ctx.org_id)
+    .fetch_one(&state.pool)
+    .await?;
+    if !exists {
+        return Err(ApiError::NotFound(if table == "applications" {
+            "application"
+        } else {
+            "job role"
+        }));
+    }
+    let max = state.upload_max_bytes;
+    let (bytes, filename, kind) = read_file(form, max).await?;
+
+    let resume_id = Uuid::now_v7();
+    let key = jobs::storage::resume_key(ctx.org_id, resume_id, kind.extension());
+    let sha = format!("{:x}", Sha256::digest(&bytes));
+    let size = bytes.len() as i64;
+    state
+        .storage
+        .put(&key, bytes.into())
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("storing upload: {e}")))?;
+
+    let written = async {
+        let mut tx = state.pool.begin().await?;
+        let job = db::enqueue(
+            &mut tx,
+            db::NewJob {
+                kind: ParseResume::KIND.to_owned(),
+                organisation_id: Some(ctx.org_id),
+                payload: json!({ "resume_id": resume_id }),
+                max_attempts: ParseResume::policy().max_attempts,
+                idempotency_key: None,
+                run_at: None,
+            },
+        )
+        .await?;
+        let (app, role) = match table {
+            "applications" => (Some(id), None),
+            _ => (None, Some(id)),
+        };
+        sqlx::query(
+            "INSERT INTO resumes (id, organisation_id, job_role_id, application_id, storage_key, filename, kind,
+                                  size_bytes, sha256, job_id, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(resume_id)
+        .bind(ctx.org_id)
+        .bind(role)
+        .bind(app)
+        .bind(key.as_ref())
+        .bind(&filename)
+        .bind(kind.extension())
+        .bind(size)
+        .bind(&sha)
+        .bind(job.job.id)
+        .bind(ctx.user_id())
+        .execute(&mut *tx)
+        .await?;
+        audit::org(&mut tx, ctx, "resume.uploaded", "resume", resume_id, json!({ "kind": kind.extension(), "size": size }))
+            .await?;
+        tx.commit().await?;
+        Ok::<_, ApiError>(job.job.id)
+    }
+    .await;
+    let job_id = match written {
+        Ok(id) => id,
+        Err(e) => {
+            // Nothing half-written: no row, so no stored file either.
+            let _ = state.storage.delete(&key).await;
+            return Err(e);
+        }
+    };
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(UploadAccepted {
+            resume_id,
+            job_id,
+            status_url: format!("/api/v1/jobs/{job_id}"),
+        }),
+    ))
+}
+
+/// Uploads a resume for an application's candidate and parses it.
+#[utoipa::path(post, path = "/applications/{id}/resume", tag = "resumes", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 202, body = UploadAccepted), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_for_application(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+    form: Multipart,
+) -> Result<(StatusCode, axum::Json<UploadAccepted>), ApiError> {
+    accept(&state, &ctx, Target::Application(id), form).await
+}
+
+/// Uploads a new candidate's resume to a job role: the parse creates (or
+/// finds, by email) the candidate and applies them to the role.
+#[utoipa::path(post, path = "/job-roles/{id}/resumes", tag = "resumes", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 202, body = UploadAccepted), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody),
+              (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn upload_for_job_role(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+    form: Multipart,
+) -> Result<(StatusCode, axum::Json<UploadAccepted>), ApiError> {
+    accept(&state, &ctx, Target::JobRole(id), form).await
+}
+
+/// An uploaded resume: parse status, reason for failure, parsed profile.
+#[utoipa::path(get, path = "/resumes/{id}", tag = "resumes", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), responses((status = 200, body = ResumeView), (status = 404, body = ErrorBody)))]
+async fn show(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<ResumeView>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let row: Option<ResumeView> = sqlx::query_as(
+        "SELECT id, job_role_id, application_id, candidate_id, filename, kind, size_bytes, status::text AS status,
+                error, pages, parser_version, parsed, job_id, created_at, updated_at
+         FROM resumes WHERE id = $1 AND organisation_id = $2",
+    )
+    .bind(id)
+    .bind(ctx.org_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    row.map(axum::Json).ok_or(ApiError::NotFound("resume"))
+}

@@ -1,0 +1,1248 @@
+//! Contact details: e-mail, phone (as printed and E.164), profile URLs,
+//! name, location and headline.
+
+use super::dates;
+use super::taxonomy::TAXONOMY;
+use super::text::{fold, heading, is_cjk, Line, Section};
+
+// ---------------------------------------------------------------- e-mail
+
+fn email_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+fn email_domain(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')
+}
+
+/// The first e-mail address in the text.
+pub fn find_email(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut from = 0;
+    while let Some(off) = text[from..].find('@') {
+        let at = from + off;
+        from = at + 1;
+        let mut s = at;
+        while s > 0 && email_local(b[s - 1]) && at - s < 64 {
+            s -= 1;
+        }
+        let mut e = at + 1;
+        while e < b.len() && email_domain(b[e]) && e - at < 255 {
+            e += 1;
+        }
+        let local = text[s..at].trim_start_matches('.');
+        let domain = text[at + 1..e].trim_end_matches(['.', '-']);
+        if local.is_empty() || !domain.contains('.') {
+            continue;
+        }
+        let tld = domain.rsplit('.').next().unwrap_or("");
+        if tld.len() < 2 || !tld.chars().all(|c| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        return Some(format!("{local}@{domain}"));
+    }
+    None
+}
+
+// ---------------------------------------------------------------- URLs
+
+fn url_end(text: &str, start: usize) -> usize {
+    let mut end = start;
+    for (i, c) in text[start..].char_indices() {
+        if i > 512 {
+            break;
+        }
+        if c.is_whitespace()
+            || matches!(
+                c,
+                '|' | ',' | ';' | '(' | ')' | '<' | '>' | '"' | '\'' | '·' | '•' | '▪'
+            )
+        {
+            break;
+        }
+        end = start + i + c.len_utf8();
+    }
+    end
+}
+
+/// LinkedIn profile URL, normalised.
+pub fn find_linkedin(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(off) = lower[from..].find("linkedin.com/") {
+        let p = from + off;
+        from = p + 1;
+        let after = p + "linkedin.com/".len();
+        let end = url_end(text, after);
+        let path = &text[after..end];
+        let lower = path.to_ascii_lowercase();
+        let rest = if lower.starts_with("in/") {
+            &path[3..]
+        } else if lower.starts_with("pub/") {
+            &path[4..]
+        } else {
+            continue;
+        };
+        let slug = rest
+            .split(['/', '?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(['.', ',']);
+        if slug.is_empty() {
+            continue;
+        }
+        return Some(format!("https://www.linkedin.com/in/{slug}"));
+    }
+    None
+}
+
+/// GitHub profile URL, normalised to the user.
+pub fn find_github(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(off) = lower[from..].find("github.com/") {
+        let p = from + off;
+        from = p + 1;
+        let before = text[..p].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+            continue;
+        }
+        let after = p + "github.com/".len();
+        let user: String = text[after..]
+            .chars()
+            .take(40)
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if user.is_empty() || user.len() > 39 {
+            continue;
+        }
+        return Some(format!("https://github.com/{user}"));
+    }
+    None
+}
+
+/// A personal site: the first http(s) or www. URL that is not a LinkedIn or
+/// GitHub profile.
+pub fn find_portfolio(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut best: Option<usize> = None;
+    for pat in ["https://", "http://", "www."] {
+        let mut from = 0;
+        while let Some(off) = lower[from..].find(pat) {
+            let p = from + off;
+            from = p + pat.len();
+            if pat == "www." && p >= 3 && lower[..p].ends_with("://") {
+                continue;
+            }
+            if lower[..p]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '.' || c == '@')
+            {
+                continue;
+            }
+            let end = url_end(text, p);
+            let url = &lower[p..end];
+            if url.contains("linkedin.com")
+                || url.contains("github.com")
+                || !url[pat.len()..].contains('.')
+            {
+                continue;
+            }
+            if best.is_none_or(|b| p < b) {
+                best = Some(p);
+            }
+            break;
+        }
+    }
+    let p = best?;
+    let end = url_end(text, p);
+    let url = text[p..end].trim_end_matches(['.', ',', '/', ')']);
+    if url.to_ascii_lowercase().starts_with("www.") {
+        Some(format!("https://{url}"))
+    } else {
+        Some(url.to_string())
+    }
+}
+
+// ---------------------------------------------------------------- phone
+
+const PHONE_LABELS: &[&str] = &[
+    "phone",
+    "tel",
+    "telephone",
+    "mobile",
+    "cell",
+    "mob",
+    "telefono",
+    "movil",
+    "celular",
+    "telefon",
+    "handy",
+    "portable",
+    "tél",
+    "tel.",
+    "whatsapp",
+];
+
+fn phone_candidates(line: &str) -> Vec<String> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let prev_ok = i == 0
+            || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '.' || chars[i - 1] == '/');
+        let starts = (c == '+'
+            && chars
+                .get(i + 1)
+                .is_some_and(|d| d.is_ascii_digit() || *d == '('))
+            || (c == '('
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|d| d.is_ascii_digit() || *d == '+'))
+            || c.is_ascii_digit();
+        if !(starts && prev_ok) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        let mut spaces = 0;
+        while j < chars.len() && j - i < 40 {
+            let d = chars[j];
+            if d.is_ascii_digit() || matches!(d, '-' | '.' | '(' | ')') {
+                spaces = 0;
+            } else if d == ' ' {
+                spaces += 1;
+                if spaces > 1 {
+                    break;
+                }
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        let mut cand: String = chars[i..j].iter().collect();
+        // Trim trailing separators and an unbalanced parenthesis.
+        loop {
+            let t = cand.trim_end_matches([' ', '-', '.']).to_string();
+            let t = if t.ends_with('(')
+                || (t.ends_with(')') && t.matches('(').count() < t.matches(')').count())
+            {
+                t[..t.len() - 1].to_string()
+            } else {
+                t
+            };
+            if t == cand {
+                break;
+            }
+            cand = t;
+        }
+        let next = chars.get(j).copied();
+        let digits = cand.chars().filter(|c| c.is_ascii_digit()).count();
+        if (7..=15).contains(&digits) && !next.is_some_and(|n| n.is_alphabetic() || n == '%') {
+            out.push(cand);
+        }
+        i = j.max(i + 1);
+    }
+    out
+}
+
+/// The phone number as printed, with its E.164 form when it can be made.
+pub fn find_phone(lines: &[Line], location: Option<&str>) -> Option<(String, Option<String>)> {
+    let mut best: Option<(i32, usize, String)> = None;
+    for (idx, l) in lines.iter().enumerate() {
+        let t = &l.text;
+        if !t.chars().any(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let f = fold(t);
+        let labelled = PHONE_LABELS.iter().any(|p| {
+            f.split(|c: char| !c.is_alphanumeric() && c != '.')
+                .any(|w| w == *p)
+        });
+        let contacty = t.contains('@') || t.contains('|') || t.contains('·') || labelled;
+        for cand in phone_candidates(t) {
+            let digits = cand.chars().filter(|c| c.is_ascii_digit()).count();
+            let plus = cand.starts_with('+') || cand.starts_with("(+");
+            if !plus && (dates::has_month_date(&cand) || !dates::find_ranges(&cand).is_empty()) {
+                continue;
+            }
+            let groups = cand
+                .split(|c: char| !c.is_ascii_digit())
+                .filter(|g| !g.is_empty())
+                .count();
+            let mut score = 0;
+            if plus {
+                score += 6;
+            }
+            if cand.starts_with('(') {
+                score += 2;
+            }
+            if labelled {
+                score += 4;
+            }
+            if contacty {
+                score += 2;
+            }
+            if digits >= 10 {
+                score += 1;
+            }
+            if !plus && !labelled && !contacty {
+                // A bare number in prose is most likely something else.
+                if groups < 2 || digits < 10 {
+                    continue;
+                }
+            }
+            if best
+                .as_ref()
+                .is_none_or(|b| score > b.0 || (score == b.0 && idx < b.1))
+            {
+                best = Some((score, idx, cand));
+            }
+        }
+    }
+    let (_, _, printed) = best?;
+    let e164 = to_e164(&printed, location);
+    Some((printed, e164))
+}
+
+/// Calling codes of countries, by the names a location may use; whether a
+/// domestic number starts with a trunk 0 that E.164 drops.
+const COUNTRIES: &[(&[&str], &str, bool)] = &[
+    (&["usa", "united states", "u.s.", "us"], "1", false),
+    (&["canada"], "1", false),
+    (
+        &[
+            "uk",
+            "united kingdom",
+            "england",
+            "scotland",
+            "wales",
+            "great britain",
+            "london",
+        ],
+        "44",
+        true,
+    ),
+    (&["germany", "deutschland"], "49", true),
+    (&["france"], "33", true),
+    (&["spain", "espana"], "34", false),
+    (&["italy", "italia"], "39", false),
+    (&["netherlands", "nederland", "the netherlands"], "31", true),
+    (&["belgium", "belgique", "belgie"], "32", true),
+    (&["switzerland", "schweiz", "suisse"], "41", true),
+    (&["austria", "osterreich"], "43", true),
+    (&["ireland"], "353", true),
+    (&["portugal"], "351", false),
+    (&["poland", "polska"], "48", false),
+    (&["sweden", "sverige"], "46", true),
+    (&["norway", "norge"], "47", false),
+    (&["denmark", "danmark"], "45", false),
+    (&["finland", "suomi"], "358", true),
+    (&["india"], "91", true),
+    (&["china"], "86", true),
+    (&["japan"], "81", true),
+    (&["australia"], "61", true),
+    (&["new zealand"], "64", true),
+    (&["brazil", "brasil"], "55", true),
+    (&["mexico"], "52", false),
+    (&["argentina"], "54", true),
+    (&["nigeria"], "234", true),
+    (&["south africa"], "27", true),
+    (&["kenya"], "254", true),
+    (&["united arab emirates", "uae"], "971", true),
+    (&["singapore"], "65", false),
+    (&["israel"], "972", true),
+    (&["turkey", "turkiye"], "90", true),
+];
+
+const US_STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC",
+];
+
+fn country_code(location: &str) -> Option<(&'static str, bool)> {
+    let f = fold(location);
+    let parts: Vec<&str> = f.split(',').map(str::trim).collect();
+    // "San Francisco, CA"
+    if let Some(last) = location.split(',').map(str::trim).next_back() {
+        if US_STATES.contains(&last) {
+            return Some(("1", false));
+        }
+    }
+    for (names, code, trunk) in COUNTRIES {
+        if parts.iter().any(|p| names.contains(p))
+            || names.iter().any(|n| n.len() > 4 && f.contains(n))
+        {
+            return Some((code, *trunk));
+        }
+    }
+    None
+}
+
+/// E.164 form of a printed number: the printed country code when there is
+/// one, otherwise the country of the location.
+pub fn to_e164(printed: &str, location: Option<&str>) -> Option<String> {
+    let t = printed.trim();
+    let intl = t.starts_with('+') || t.starts_with("(+");
+    // "+44 (0) 20 ..." — the trunk 0 in parentheses is not dialled.
+    let cleaned = if intl {
+        t.replace("(0)", "")
+    } else {
+        t.to_string()
+    };
+    let digits: String = cleaned.chars().filter(|c| c.is_ascii_digit()).collect();
+    if intl {
+        return (8..=15)
+            .contains(&digits.len())
+            .then(|| format!("+{digits}"));
+    }
+    if let Some(rest) = digits.strip_prefix("00") {
+        return (8..=15).contains(&rest.len()).then(|| format!("+{rest}"));
+    }
+    let country = location.and_then(country_code);
+    match country {
+        Some(("1", _)) => match digits.len() {
+            10 => Some(format!("+1{digits}")),
+            11 if digits.starts_with('1') => Some(format!("+{digits}")),
+            _ => None,
+        },
+        Some((code, true)) if digits.starts_with('0') && digits.len() >= 8 => {
+            Some(format!("+{code}{}", &digits[1..]))
+        }
+        Some((code, _)) if digits.len() >= 7 => Some(format!("+{code}{digits}")),
+        None if t.starts_with('(') && digits.len() == 10 => Some(format!("+1{digits}")),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------- name
+
+/// Words that mark a job title.
+pub const TITLE_WORDS: &[&str] = &[
+    "engineer",
+    "developer",
+    "manager",
+    "designer",
+    "analyst",
+    "scientist",
+    "architect",
+    "consultant",
+    "lead",
+    "intern",
+    "internship",
+    "director",
+    "owner",
+    "administrator",
+    "specialist",
+    "officer",
+    "head",
+    "president",
+    "programmer",
+    "tester",
+    "coordinator",
+    "assistant",
+    "associate",
+    "researcher",
+    "technician",
+    "cto",
+    "ceo",
+    "cfo",
+    "vp",
+    "founder",
+    "co-founder",
+    "cofounder",
+    "principal",
+    "staff",
+    "senior",
+    "junior",
+    "trainee",
+    "apprentice",
+    "qa",
+    "sre",
+    "devops",
+    "accountant",
+    "advisor",
+    "executive",
+    "editor",
+    "writer",
+    "teacher",
+    "professor",
+    "lecturer",
+    "fellow",
+    "student",
+    "contractor",
+    "freelancer",
+    "freelance",
+    "partner",
+    "recruiter",
+    "representative",
+    "supervisor",
+    "ingeniero",
+    "ingeniera",
+    "desarrollador",
+    "desarrolladora",
+    "analista",
+    "programador",
+    "programadora",
+    "jefe",
+    "jefa",
+    "director",
+    "directora",
+    "gerente",
+    "consultor",
+    "consultora",
+    "arquitecto",
+    "arquitecta",
+    "tecnico",
+    "becario",
+    "becaria",
+    "disenador",
+    "disenadora",
+    "responsable",
+    "entwickler",
+    "entwicklerin",
+    "ingenieur",
+    "ingenieurin",
+    "leiter",
+    "leiterin",
+    "berater",
+    "beraterin",
+    "werkstudent",
+    "praktikant",
+    "praktikantin",
+    "geschaftsfuhrer",
+    "ingenieure",
+    "developpeur",
+    "developpeuse",
+    "chef",
+    "stagiaire",
+    "chercheur",
+    "concepteur",
+    "desenvolvedor",
+    "engenheiro",
+    "estagiario",
+    "gestor",
+    "sviluppatore",
+    "ingegnere",
+    "tirocinante",
+    "ux",
+    "ui",
+    "product",
+    "data",
+    "software",
+    "frontend",
+    "backend",
+    "full-stack",
+    "fullstack",
+    "mobile",
+    "cloud",
+    "platform",
+    "security",
+    "test",
+    "automation",
+    "machine",
+    "learning",
+    "research",
+    "graduate",
+    "part-time",
+    "marketing",
+    "sales",
+    "support",
+    "operations",
+    "business",
+    "systems",
+    "network",
+    "web",
+    "design",
+    "quality",
+    "project",
+    "program",
+    "technical",
+    "team",
+    "de",
+    "of",
+    "in",
+    "and",
+    "&",
+    "i",
+    "ii",
+    "iii",
+    "iv",
+    "datos",
+    "daten",
+    "donnees",
+    "dados",
+    "interaction",
+    "visual",
+    "infrastructure",
+    "site",
+    "reliability",
+    "solutions",
+    "application",
+    "applications",
+    "embedded",
+    "hardware",
+    "firmware",
+    "game",
+    "ios",
+    "android",
+    "java",
+    "python",
+    "go",
+    "ml",
+    "ai",
+    "bi",
+    "it",
+    "hr",
+    "customer",
+    "success",
+    "growth",
+    "content",
+    "digital",
+    "financial",
+    "finance",
+    "legal",
+    "clinical",
+    "research",
+    "chief",
+    "general",
+    "regional",
+    "global",
+    "deputy",
+    "acting",
+    "interim",
+    "lead,",
+    "mid-level",
+    "middle",
+];
+
+/// Role nouns: a field holding one of these is a job title.
+pub const ROLE_NOUNS: &[&str] = &[
+    "engineer",
+    "developer",
+    "manager",
+    "designer",
+    "analyst",
+    "scientist",
+    "architect",
+    "consultant",
+    "lead",
+    "intern",
+    "director",
+    "owner",
+    "administrator",
+    "specialist",
+    "officer",
+    "head",
+    "president",
+    "programmer",
+    "tester",
+    "coordinator",
+    "assistant",
+    "associate",
+    "researcher",
+    "technician",
+    "cto",
+    "ceo",
+    "cfo",
+    "vp",
+    "founder",
+    "co-founder",
+    "cofounder",
+    "trainee",
+    "apprentice",
+    "accountant",
+    "advisor",
+    "executive",
+    "editor",
+    "writer",
+    "teacher",
+    "professor",
+    "lecturer",
+    "fellow",
+    "contractor",
+    "freelancer",
+    "recruiter",
+    "representative",
+    "supervisor",
+    "ingeniero",
+    "ingeniera",
+    "desarrollador",
+    "desarrolladora",
+    "analista",
+    "programador",
+    "programadora",
+    "jefe",
+    "jefa",
+    "directora",
+    "gerente",
+    "consultor",
+    "consultora",
+    "arquitecto",
+    "arquitecta",
+    "becario",
+    "becaria",
+    "disenador",
+    "disenadora",
+    "responsable",
+    "entwickler",
+    "entwicklerin",
+    "ingenieur",
+    "ingenieurin",
+    "leiter",
+    "leiterin",
+    "berater",
+    "beraterin",
+    "werkstudent",
+    "praktikant",
+    "praktikantin",
+    "geschaftsfuhrer",
+    "developpeur",
+    "developpeuse",
+    "chef",
+    "stagiaire",
+    "chercheur",
+    "concepteur",
+    "desenvolvedor",
+    "engenheiro",
+    "estagiario",
+    "gestor",
+    "sviluppatore",
+    "ingegnere",
+    "tirocinante",
+    "sre",
+    "devops",
+    "qa",
+    "partner",
+    "student",
+    "chief",
+];
+
+/// German-style compounds that end in a role noun ("Softwareentwickler",
+/// "Projektleiterin", "Datenbankadministrator").
+fn is_role_compound(w: &str) -> bool {
+    const TAILS: &[&str] = &[
+        "entwickler",
+        "entwicklerin",
+        "ingenieur",
+        "ingenieurin",
+        "leiter",
+        "leiterin",
+        "berater",
+        "beraterin",
+        "manager",
+        "managerin",
+        "engineer",
+        "developer",
+        "administrator",
+        "architekt",
+        "architektin",
+        "analyst",
+        "analystin",
+        "designer",
+        "designerin",
+        "referent",
+        "referentin",
+        "spezialist",
+        "spezialistin",
+    ];
+    w.chars().count() >= 9
+        && TAILS
+            .iter()
+            .any(|t| w.len() > t.len() + 2 && w.ends_with(t))
+}
+
+/// How strongly a phrase reads as a job title (role nouns count most).
+pub fn title_score(s: &str) -> i32 {
+    let f = fold(s);
+    let mut score = 0;
+    for w in f.split(|c: char| !c.is_alphanumeric() && c != '-') {
+        if w.is_empty() {
+            continue;
+        }
+        if ROLE_NOUNS.contains(&w) || is_role_compound(w) {
+            score += 3;
+        } else if TITLE_WORDS.contains(&w) {
+            score += 1;
+        }
+    }
+    score
+}
+
+const NAME_PARTICLES: &[&str] = &[
+    "de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "di", "du", "le", "la",
+    "bin", "binti", "al", "el", "y", "e", "ter", "ten", "zu", "ibn", "ben", "mac", "st.",
+];
+
+const ORG_WORDS: &[&str] = &[
+    "university",
+    "universidad",
+    "universitat",
+    "universite",
+    "universidade",
+    "universita",
+    "college",
+    "institute",
+    "instituto",
+    "institut",
+    "school",
+    "escuela",
+    "hochschule",
+    "academy",
+    "academia",
+    "ltd",
+    "inc",
+    "gmbh",
+    "llc",
+    "corp",
+    "corporation",
+    "company",
+    "group",
+    "systems",
+    "technologies",
+    "solutions",
+    "services",
+    "studio",
+    "bank",
+    "ag",
+    "s.a.",
+    "sa",
+    "plc",
+    "foundation",
+    "association",
+];
+
+/// Normalises a name word: all-caps words get title case ("WANG" → "Wang").
+fn name_case(w: &str) -> String {
+    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        let mut out = String::new();
+        let mut start = true;
+        for c in w.chars() {
+            if c.is_alphabetic() {
+                if start {
+                    out.extend(c.to_uppercase());
+                } else {
+                    out.extend(c.to_lowercase());
+                }
+                start = false;
+            } else {
+                out.push(c);
+                start = matches!(c, '-' | '\'' | '’');
+            }
+        }
+        out
+    } else {
+        w.to_string()
+    }
+}
+
+/// The words of a line, if it is shaped like a person's name.
+fn name_words(line: &str) -> Option<Vec<String>> {
+    let mut s = line.trim();
+    let f = fold(s);
+    for prefix in [
+        "curriculum vitae",
+        "resume",
+        "cv",
+        "lebenslauf",
+        "name:",
+        "nombre:",
+        "nom:",
+    ] {
+        if f.starts_with(prefix) && f.len() > prefix.len() {
+            let cut = s
+                .char_indices()
+                .nth(prefix.chars().count())
+                .map(|(i, _)| i)
+                .unwrap_or(s.len());
+            if s[cut..].starts_with(' ') {
+                s = s[cut..].trim_start_matches([' ', ':', '-', '–', '—', '|']);
+            }
+        }
+    }
+    // Drop parenthesised parts and words in CJK scripts (native-script names).
+    let mut kept = String::new();
+    let mut depth = 0;
+    for c in s.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = (depth - 1).max(0),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = kept
+        .split_whitespace()
+        .filter(|w| !w.chars().any(is_cjk))
+        .collect();
+    if !(2..=5).contains(&words.len()) || kept.len() > 60 {
+        return None;
+    }
+    let mut caps = 0;
+    for w in &words {
+        let fw = fold(w);
+        if NAME_PARTICLES.contains(&fw.as_str()) {
+            continue;
+        }
+        let first = w.chars().next()?;
+        if !first.is_uppercase() {
+            return None;
+        }
+        if !w
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '-' | '\'' | '’' | '.'))
+        {
+            return None;
+        }
+        if ORG_WORDS.contains(&fw.trim_end_matches('.')) || ROLE_NOUNS.contains(&fw.as_str()) {
+            return None;
+        }
+        caps += 1;
+    }
+    if caps < 2 {
+        return None;
+    }
+    Some(words.iter().map(|w| name_case(w)).collect())
+}
+
+/// Splits name words into first and last name.
+fn split_name(words: &[String], spanish: bool) -> (String, String) {
+    let n = words.len();
+    // A particle starts the surname ("Ludwig van Beethoven").
+    if let Some(p) = (1..n).find(|&i| NAME_PARTICLES.contains(&fold(&words[i]).as_str())) {
+        if p < n - 1 {
+            return (words[..p].join(" "), words[p..].join(" "));
+        }
+    }
+    let first_count = match n {
+        0 | 1 => n,
+        2 => 1,
+        3 if spanish => 1,
+        3 => 2,
+        _ => 2,
+    };
+    (
+        words[..first_count].join(" "),
+        words[first_count..].join(" "),
+    )
+}
+
+fn is_contact_line(t: &str) -> bool {
+    let f = t.to_ascii_lowercase();
+    t.contains('@')
+        || f.contains("linkedin.com")
+        || f.contains("github.com")
+        || f.contains("http")
+        || t.chars().filter(|c| c.is_ascii_digit()).count() >= 7
+}
+
+/// Finds the person's name: (first, last, line index).
+pub fn find_name(
+    lines: &[Line],
+    email: Option<&str>,
+    spanish: bool,
+) -> Option<(String, String, usize)> {
+    let local: String = email
+        .and_then(|e| e.split('@').next())
+        .map(|l| fold(l).chars().filter(|c| c.is_alphanumeric()).collect())
+        .unwrap_or_default();
+    let mut section: Option<Section> = None;
+    let mut best: Option<(i32, usize, Vec<String>)> = None;
+    for (i, l) in lines.iter().enumerate().take(400) {
+        if let Some(s) = heading(&l.text) {
+            section = Some(s);
+            continue;
+        }
+        let Some(words) = name_words(&l.text) else {
+            continue;
+        };
+        if !TAXONOMY.find(&l.text).is_empty() || l.text.contains(',') {
+            continue;
+        }
+        let mut score = 1;
+        if i < 2 {
+            score += 3;
+        } else if i < 6 {
+            score += 1;
+        }
+        if matches!(
+            section,
+            Some(Section::Experience | Section::Education | Section::Projects | Section::Skills)
+        ) {
+            score -= 3;
+        }
+        if let Some(next) = lines.get(i + 1) {
+            if heading(&next.text).is_none()
+                && !is_contact_line(&next.text)
+                && title_score(&next.text) >= 3
+            {
+                score += 4;
+            }
+        }
+        if !local.is_empty() {
+            let hits = words
+                .iter()
+                .map(|w| {
+                    fold(w)
+                        .chars()
+                        .filter(|c| c.is_alphanumeric())
+                        .collect::<String>()
+                })
+                .filter(|w| w.chars().count() >= 3 && local.contains(w.as_str()))
+                .count();
+            if hits > 0 {
+                score += 3 + hits as i32;
+            }
+        }
+        if best.as_ref().is_none_or(|b| score > b.0) {
+            best = Some((score, i, words));
+        }
+    }
+    let (score, idx, words) = best?;
+    if score < 2 {
+        return None;
+    }
+    let (first, last) = split_name(&words, spanish);
+    Some((first, last, idx))
+}
+
+// ---------------------------------------------------------------- location
+
+const LOCATION_LABELS: &[&str] = &[
+    "address",
+    "location",
+    "based in",
+    "lives in",
+    "city",
+    "adresse",
+    "direccion",
+    "ubicacion",
+    "residencia",
+    "wohnort",
+    "ort",
+    "anschrift",
+    "localisation",
+    "endereco",
+    "localizacao",
+    "indirizzo",
+];
+
+/// Whether a phrase looks like "City, Region/Country".
+fn location_like(seg: &str) -> bool {
+    let s = seg.trim();
+    if s.is_empty()
+        || s.len() > 60
+        || s.chars()
+            .any(|c| c.is_ascii_digit() || c == '@' || c == '/')
+    {
+        return false;
+    }
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() < 2 || parts.len() > 3 || parts.iter().any(|p| p.is_empty()) {
+        return false;
+    }
+    let words = s.split_whitespace().count();
+    if words > 7 {
+        return false;
+    }
+    if parts
+        .iter()
+        .any(|p| !p.chars().next().is_some_and(char::is_uppercase))
+    {
+        return false;
+    }
+    if title_score(s) >= 3 || !TAXONOMY.find(s).is_empty() {
+        return false;
+    }
+    let f = fold(s);
+    !f.split(|c: char| !c.is_alphanumeric())
+        .any(|w| ORG_WORDS.contains(&w))
+}
+
+fn segments(line: &str) -> Vec<&str> {
+    line.split(['|', '·', '•', '▪', '\t'])
+        .flat_map(|p| p.split(" – "))
+        .flat_map(|p| p.split(" — "))
+        .flat_map(|p| p.split(" - "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+fn strip_label<'a>(seg: &'a str, labels: &[&str]) -> Option<&'a str> {
+    let f = fold(seg);
+    for l in labels {
+        if f.starts_with(l) && f.len() > l.len() {
+            let rest_f = &f[l.len()..];
+            if rest_f.starts_with([' ', ':']) {
+                // Same number of chars in the original (fold keeps ASCII labels).
+                let cut = seg.char_indices().nth(l.chars().count()).map(|(i, _)| i)?;
+                return Some(seg[cut..].trim_start_matches([' ', ':']).trim());
+            }
+        }
+    }
+    None
+}
+
+/// The person's location, from contact lines, the header and contact section.
+pub fn find_location(lines: &[Line], name_idx: Option<usize>) -> Option<String> {
+    // Labelled first.
+    for l in lines.iter().take(200) {
+        if let Some(v) = strip_label(&l.text, LOCATION_LABELS) {
+            if !v.is_empty() && v.len() < 80 && !v.contains('@') {
+                return Some(v.to_string());
+            }
+        }
+    }
+    // Segments of lines that carry other contact details.
+    for l in lines {
+        if is_contact_line(&l.text) {
+            for seg in segments(&l.text) {
+                if location_like(seg) {
+                    return Some(seg.to_string());
+                }
+            }
+        }
+    }
+    // The header (before the first section) and contact sections.
+    let mut section: Option<Section> = None;
+    for (i, l) in lines.iter().enumerate().take(300) {
+        if let Some(s) = heading(&l.text) {
+            section = Some(s);
+            continue;
+        }
+        let header = section.is_none() || name_idx.is_some_and(|n| i > n && i <= n + 3);
+        if header || section == Some(Section::Contact) {
+            for seg in segments(&l.text) {
+                if location_like(seg) {
+                    return Some(seg.to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+const HEADLINE_LABELS: &[&str] = &[
+    "position",
+    "title",
+    "headline",
+    "role",
+    "puesto",
+    "cargo",
+    "poste",
+    "position:",
+];
+
+/// The headline: the line under the name, or a labelled position.
+pub fn find_headline(lines: &[Line], name_idx: Option<usize>) -> Option<String> {
+    for l in lines.iter().take(40) {
+        if let Some(v) = strip_label(&l.text, HEADLINE_LABELS) {
+            if title_score(v) >= 3 {
+                return Some(v.to_string());
+            }
+        }
+    }
+    let n = name_idx?;
+    for l in lines.iter().skip(n + 1).take(2) {
+        let t = l.text.trim();
+        if t.chars().all(|c| is_cjk(c) || c.is_whitespace()) {
+            continue;
+        }
+        if heading(t).is_some() || is_contact_line(t) || location_like(t) {
+            return None;
+        }
+        return Some(t.to_string());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e164() {
+        assert_eq!(
+            to_e164("+234 803 555 0142", None).as_deref(),
+            Some("+2348035550142")
+        );
+        assert_eq!(
+            to_e164("+81 90-5555-0123", None).as_deref(),
+            Some("+819055550123")
+        );
+        assert_eq!(
+            to_e164("+44 (0) 7700 900461", None).as_deref(),
+            Some("+447700900461")
+        );
+        assert_eq!(
+            to_e164("(415) 555-0132", Some("San Francisco, CA")).as_deref(),
+            Some("+14155550132")
+        );
+        assert_eq!(
+            to_e164("415.555.0132", Some("Austin, TX")).as_deref(),
+            Some("+14155550132")
+        );
+        assert_eq!(
+            to_e164("07700 900461", Some("Manchester, UK")).as_deref(),
+            Some("+447700900461")
+        );
+        assert_eq!(
+            to_e164("0049 30 5557 2291", None).as_deref(),
+            Some("+493055572291")
+        );
+        assert_eq!(to_e164("555 0132", None), None);
+    }
+
+    #[test]
+    fn phones_in_lines() {
+        let lines: Vec<Line> = [
+            "Jan 2020 – 02/2019 - 07/2021",
+            "Lagos | +234 803 555 0142 | a@example.com",
+        ]
+        .iter()
+        .map(|t| Line {
+            text: t.to_string(),
+            page: 0,
+        })
+        .collect();
+        let (p, e) = find_phone(&lines, None).unwrap();
+        assert_eq!(p, "+234 803 555 0142");
+        assert_eq!(e.as_deref(), Some("+2348035550142"));
+    }
+
+    #[test]
+    fn urls_and_email() {
+        let t = "x | linkedin.com/in/jane-doe/ | github.com/jdoe | https://jane.example.dev/ | jane.doe@example.co.uk.";
+        assert_eq!(
+            find_linkedin(t).as_deref(),
+            Some("https://www.linkedin.com/in/jane-doe")
+        );
+        assert_eq!(find_github(t).as_deref(), Some("https://github.com/jdoe"));
+        assert_eq!(
+            find_portfolio(t).as_deref(),
+            Some("https://jane.example.dev")
+        );
+        assert_eq!(find_email(t).as_deref(), Some("jane.doe@example.co.uk"));
+    }
+
+    #[test]
+    fn names() {
+        let w = name_words("Fang WANG 王芳").unwrap();
+        assert_eq!(split_name(&w, false), ("Fang".into(), "Wang".into()));
+        let w = name_words("José Manuel Núñez Ortega").unwrap();
+        assert_eq!(
+            split_name(&w, true),
+            ("José Manuel".into(), "Núñez Ortega".into())
+        );
+        let w = name_words("Daniel O'Connor").unwrap();
+        assert_eq!(split_name(&w, false), ("Daniel".into(), "O'Connor".into()));
+        assert!(name_words("Senior Backend Engineer").is_none());
+        assert!(name_words("University of Lagos").is_none());
+    }
+}

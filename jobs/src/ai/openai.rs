@@ -1,0 +1,337 @@
+//! An OpenAI-compatible chat-completions provider (OpenAI, Azure OpenAI,
+//! Ollama, vLLM, gateways). Structured output through a forced tool call;
+//! the answer is validated and re-asked a bounded number of times.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::{
+    provider::{AiConfig, AiError, AiProvider},
+    JobRequirements, ResumeProfile,
+};
+
+pub struct OpenAi {
+    http: reqwest::Client,
+    url: String,
+    model: String,
+    key: Option<String>,
+    azure: bool,
+    stream: bool,
+    max_input_chars: usize,
+    invalid_retries: u32,
+}
+
+impl OpenAi {
+    pub fn new(c: &AiConfig) -> anyhow::Result<Self> {
+        let base = c.ai_base_url.trim_end_matches('/');
+        let mut url = format!("{base}/chat/completions");
+        if let Some(v) = &c.ai_api_version {
+            url.push_str(&format!("?api-version={v}"));
+        }
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(c.ai_timeout_secs.max(1)))
+                .connect_timeout(Duration::from_secs(10))
+                .build()?,
+            url,
+            model: c.ai_model.clone(),
+            key: c.ai_api_key.clone(),
+            azure: c.ai_api_version.is_some(),
+            stream: c.ai_stream,
+            max_input_chars: c.ai_max_input_chars,
+            invalid_retries: c.ai_invalid_output_retries,
+        })
+    }
+
+    /// One forced tool call; returns the tool's JSON arguments.
+    async fn call(
+        &self,
+        system: &str,
+        user: &str,
+        tool: &str,
+        schema: &Value,
+    ) -> Result<String, AiError> {
+        let body = json!({
+            "model": self.model,
+            "temperature": 0,
+            "stream": self.stream,
+            "messages": [
+                { "role": "system", "content": system },
+                { "role": "user", "content": user },
+            ],
+            "tools": [{ "type": "function", "function": {
+                "name": tool, "description": system, "parameters": schema } }],
+            "tool_choice": { "type": "function", "function": { "name": tool } },
+        });
+        let mut req = self.http.post(&self.url).json(&body);
+        if let Some(key) = &self.key {
+            req = if self.azure {
+                req.header("api-key", key)
+            } else {
+                req.bearer_auth(key)
+            };
+        }
+        let res = req.send().await.map_err(|e| AiError::Unavailable {
+            message: if e.is_timeout() {
+                "request timed out".into()
+            } else {
+                format!("request failed: {e}")
+            },
+            retry_after: None,
+        })?;
+        let status = res.status();
+        let retry_after = retry_after(res.headers());
+        if status.as_u16() == 429 {
+            return Err(AiError::RateLimited {
+                retry_after: retry_after.unwrap_or(Duration::from_secs(30)),
+            });
+        }
+        if status.is_server_error() || status.as_u16() == 408 {
+            return Err(AiError::Unavailable {
+                message: format!("HTTP {status}"),
+                retry_after,
+            });
+        }
+        if !status.is_success() {
+            let detail: String = res
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
+            return Err(AiError::Rejected(format!("HTTP {status}: {detail}")));
+        }
+        let event_stream = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        // A server that ignores `stream: true` answers with plain JSON.
+        if self.stream && event_stream {
+            return streamed_arguments(res).await;
+        }
+        let v: Value = res
+            .json()
+            .await
+            .map_err(|e| AiError::InvalidOutput(format!("response is not JSON: {e}")))?;
+        v["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AiError::InvalidOutput("the answer has no tool call".into()))
+    }
+
+    /// Calls, parses and validates; re-asks on invalid output.
+    async fn structured<T: DeserializeOwned>(
+        &self,
+        system: &str,
+        text: &str,
+        tool: &str,
+        schema: &Value,
+        validate: impl Fn(&T) -> Result<(), String>,
+    ) -> Result<T, AiError> {
+        let input: String = text.chars().take(self.max_input_chars).collect();
+        let mut last = String::new();
+        for _ in 0..=self.invalid_retries {
+            let args = match self.call(system, &input, tool, schema).await {
+                Ok(args) => args,
+                Err(AiError::InvalidOutput(e)) => {
+                    last = e;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match serde_json::from_str::<T>(&args) {
+                Ok(v) => match validate(&v) {
+                    Ok(()) => return Ok(v),
+                    Err(e) => last = e,
+                },
+                Err(e) => last = format!("does not match the schema: {e}"),
+            }
+        }
+        Err(AiError::InvalidOutput(format!(
+            "{last} (after {} attempts)",
+            self.invalid_retries + 1
+        )))
+    }
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
+/// Reads a server-sent-events answer, joining the tool call's argument
+/// fragments until `[DONE]`.
+async fn streamed_arguments(res: reqwest::Response) -> Result<String, AiError> {
+    let mut stream = res.bytes_stream();
+    let mut pending = String::new();
+    let mut args = String::new();
+    let mut saw_tool = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AiError::Unavailable {
+            message: format!("stream interrupted: {e}"),
+            retry_after: None,
+        })?;
+        pending.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(nl) = pending.find('\n') {
+            let line: String = pending.drain(..=nl).collect();
+            let Some(data) = line.trim().strip_prefix("data:") else {
+                continue;
+            };
+            let data = data.trim();
+            if data == "[DONE]" {
+                return if saw_tool {
+                    Ok(args)
+                } else {
+                    Err(AiError::InvalidOutput(
+                        "the streamed answer has no tool call".into(),
+                    ))
+                };
+            }
+            let event: Value = serde_json::from_str(data)
+                .map_err(|e| AiError::InvalidOutput(format!("bad stream event: {e}")))?;
+            if let Some(f) = event["choices"][0]["delta"]["tool_calls"][0]["function"].as_object() {
+                saw_tool = true;
+                if let Some(part) = f.get("arguments").and_then(Value::as_str) {
+                    args.push_str(part);
+                }
+            }
+        }
+    }
+    Err(AiError::Unavailable {
+        message: "stream ended before [DONE]".into(),
+        retry_after: None,
+    })
+}
+
+const RESUME_PROMPT: &str = "Extract the candidate's profile from the resume text. Use null for anything \
+    not in the text; never invent. Dates are YYYY-MM; a current position has end_date null and is_current true. \
+    Skills: every technology, tool or practice mentioned anywhere, with its usual canonical name.";
+
+const REQUIREMENTS_PROMPT: &str = "Extract what the job description asks of candidates: required and preferred \
+    skills (canonical names), minimum years of experience, education, certifications, responsibilities and \
+    competencies. Use null or empty lists for anything not stated.";
+
+fn resume_schema() -> Value {
+    let s = json!({ "type": ["string", "null"] });
+    json!({
+        "type": "object",
+        "properties": {
+            "first_name": s, "last_name": s, "email": s, "phone": s, "phone_e164": s,
+            "linkedin_url": s, "github_url": s, "portfolio_url": s, "location": s, "headline": s, "summary": s,
+            "skills": { "type": "array", "items": { "type": "string" } },
+            "experience": { "type": "array", "items": { "type": "object", "properties": {
+                "job_title": { "type": "string" }, "company_name": { "type": "string" },
+                "start_date": s, "end_date": s, "is_current": { "type": "boolean" } },
+                "required": ["job_title", "company_name", "start_date", "end_date", "is_current"] } },
+            "education": { "type": "array", "items": { "type": "object", "properties": {
+                "institution": { "type": "string" }, "degree": s,
+                "degree_level": { "type": ["string", "null"], "enum": ["bachelor", "master", "phd", "bootcamp", "other", null] },
+                "field_of_study": s, "end_year": { "type": ["integer", "null"] } },
+                "required": ["institution"] } },
+            "certifications": { "type": "array", "items": { "type": "string" } },
+            "total_years_experience": { "type": ["number", "null"] }
+        },
+        "required": ["first_name", "last_name", "email", "skills", "experience", "education"]
+    })
+}
+
+fn requirements_schema() -> Value {
+    let list = json!({ "type": "array", "items": { "type": "string" } });
+    json!({
+        "type": "object",
+        "properties": {
+            "required_skills": list, "preferred_skills": list,
+            "min_years_experience": { "type": ["number", "null"] },
+            "education": { "type": ["string", "null"] }, "certifications": list,
+            "responsibilities": list, "competencies": list, "seniority": { "type": ["string", "null"] }
+        },
+        "required": ["required_skills", "preferred_skills"]
+    })
+}
+
+fn year_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
+}
+
+/// What a model's profile must satisfy before it is stored.
+pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
+    if let Some(e) = &p.email {
+        if !e.contains('@') || e.contains(char::is_whitespace) {
+            return Err(format!("email `{e}` is not an address"));
+        }
+    }
+    for (i, x) in p.experience.iter().enumerate() {
+        if x.job_title.trim().is_empty() && x.company_name.trim().is_empty() {
+            return Err(format!("experience[{i}] has neither title nor company"));
+        }
+        for d in [&x.start_date, &x.end_date].into_iter().flatten() {
+            if !year_month(d) {
+                return Err(format!("experience[{i}] date `{d}` is not YYYY-MM"));
+            }
+        }
+        if x.is_current && x.end_date.is_some() {
+            return Err(format!("experience[{i}] is current but has an end date"));
+        }
+    }
+    if let Some(y) = p.total_years_experience {
+        if !(0.0..=80.0).contains(&y) {
+            return Err(format!("total_years_experience {y} is out of range"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_requirements(r: &JobRequirements) -> Result<(), String> {
+    if let Some(y) = r.min_years_experience {
+        if !(0.0..=50.0).contains(&y) {
+            return Err(format!("min_years_experience {y} is out of range"));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AiProvider for OpenAi {
+    fn version(&self) -> String {
+        format!("openai:{}", self.model)
+    }
+
+    async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError> {
+        let system = format!("{RESUME_PROMPT} Today is {as_of}.");
+        self.structured(
+            &system,
+            text,
+            "record_resume",
+            &resume_schema(),
+            validate_profile,
+        )
+        .await
+    }
+
+    async fn extract_requirements(&self, text: &str) -> Result<JobRequirements, AiError> {
+        self.structured(
+            REQUIREMENTS_PROMPT,
+            text,
+            "record_requirements",
+            &requirements_schema(),
+            validate_requirements,
+        )
+        .await
+    }
+}

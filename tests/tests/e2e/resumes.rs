@@ -1,0 +1,765 @@
+//! Resume uploads through the whole job path: storage, parse job (pdfium,
+//! DOCX), AI provider, candidate profile.
+
+use std::time::Duration;
+
+use jobs::db::JobStatus;
+use reqwest::Method;
+use serde_json::{json, Value};
+use tests::{OrgFixture, TestEnv};
+use uuid::Uuid;
+
+const T: Duration = Duration::from_secs(60);
+
+async fn role(api: &tests::Api, org: &OrgFixture) -> String {
+    let (st, role) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Backend Engineer", "status": "open" })),
+        )
+        .await;
+    assert_eq!(st, 201);
+    role["id"].as_str().unwrap().to_owned()
+}
+
+async fn application(
+    api: &tests::Api,
+    org: &OrgFixture,
+    role: &str,
+    email: &str,
+) -> (String, String) {
+    let (_, cand) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/candidates",
+            Some(json!({
+                "first_name": "Placeholder", "last_name": "Name", "email": email
+            })),
+        )
+        .await;
+    let (st, app) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/applications",
+            Some(json!({ "candidate_id": cand["id"], "job_role_id": role })),
+        )
+        .await;
+    assert_eq!(st, 201);
+    (
+        cand["id"].as_str().unwrap().to_owned(),
+        app["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+fn storage_dir(env: &TestEnv) -> std::path::PathBuf {
+    env.log_dir.join("storage")
+}
+
+fn storage_env(env: &TestEnv) -> String {
+    storage_dir(env).to_string_lossy().into_owned()
+}
+
+fn stored_files(env: &TestEnv) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&storage_dir(env))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_typed_by_content_and_bad_ones_store_nothing() {
+    let env = TestEnv::new("upload-limits").await;
+    let storage = storage_env(&env);
+    let api = env
+        .api(&[
+            ("TALENTI_STORAGE_URL", storage.as_str()),
+            ("TALENTI_UPLOAD_MAX_BYTES", "1000000"),
+        ])
+        .await;
+    let org = api.organisation("up").await;
+    let role = role(&api, &org).await;
+    let path = format!("/api/v1/job-roles/{role}/resumes");
+
+    let (st, body) = api.upload(&org.recruiter, &path, "bad/empty.pdf").await;
+    assert_eq!(
+        (st, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("file")),
+        "{body}"
+    );
+    let (st, body) = api
+        .upload(&org.recruiter, &path, "bad/resume_screenshot.pdf")
+        .await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type")),
+        "{body}"
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PNG image"));
+    let (st, body) = api
+        .upload(&org.recruiter, &path, "bad/huge_text_5mb.pdf")
+        .await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    // A JSON body instead of a form.
+    let (st, _) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &path,
+            Some(json!({ "file": "x" })),
+        )
+        .await;
+    assert!((400..500).contains(&st), "{st}");
+    // Reviewers may not upload; unknown roles are 404.
+    let (st, _) = api.upload(&org.reviewer, &path, "resume_01.pdf").await;
+    assert_eq!(st, 403);
+    let (st, _) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/job-roles/{}/resumes", Uuid::now_v7()),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 404);
+
+    assert_eq!(env.count("SELECT count(*) FROM resumes").await, 0);
+    assert_eq!(env.count("SELECT count(*) FROM jobs").await, 0);
+    assert_eq!(stored_files(&env), 0);
+
+    // A good one is stored once, with a job, in one go.
+    let (st, ok) = api.upload(&org.recruiter, &path, "resume_01.pdf").await;
+    assert_eq!(st, 202, "{ok}");
+    assert_eq!(stored_files(&env), 1);
+    let (st, resume) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/resumes/{}", ok["resume_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, resume["kind"].as_str(), resume["status"].as_str()),
+        (200, Some("pdf"), Some("uploaded"))
+    );
+    let (st, docx) = api.upload(&org.recruiter, &path, "bad/resume.docx").await;
+    assert_eq!(st, 202, "{docx}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_documents_end_dead_at_the_first_attempt_with_a_reason() {
+    let env = TestEnv::new("hostile-docs").await;
+    let storage = storage_env(&env);
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let mut worker = env.worker("worker", &[("TALENTI_STORAGE_URL", storage.as_str())]);
+    let org = api.organisation("hd").await;
+    let role = role(&api, &org).await;
+    let cases = [
+        ("bad/scanned_resume.pdf", "no extractable text"),
+        ("bad/password_protected.pdf", "password-protected"),
+        ("bad/truncated.pdf", "damaged or incomplete"),
+        ("bad/header_then_garbage.pdf", "damaged or incomplete"),
+        ("bad/300_pages.pdf", "300 pages"),
+        ("bad/huge_text_5mb.pdf", "more than"),
+    ];
+    let mut uploaded = Vec::new();
+    for (i, (file, _)) in cases.iter().enumerate() {
+        let (_, app) = application(&api, &org, &role, &format!("hostile{i}@example.com")).await;
+        let (st, body) = api
+            .upload(
+                &org.recruiter,
+                &format!("/api/v1/applications/{app}/resume"),
+                file,
+            )
+            .await;
+        assert_eq!(st, 202, "{file}: {body}");
+        uploaded.push(body);
+    }
+    for ((file, reason), body) in cases.iter().zip(&uploaded) {
+        let job: Uuid = body["job_id"].as_str().unwrap().parse().unwrap();
+        let dead = env.wait_status(job, JobStatus::Dead, T).await;
+        assert_eq!(dead.attempt, 1, "{file}: retried");
+        assert!(
+            dead.last_error.as_deref().unwrap().contains(reason),
+            "{file}: {:?}",
+            dead.last_error
+        );
+        let (_, resume) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!("/api/v1/resumes/{}", body["resume_id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(resume["status"], "failed", "{file}");
+        assert!(
+            resume["error"].as_str().unwrap().contains(reason),
+            "{file}: {resume}"
+        );
+    }
+    assert!(
+        worker.is_running(),
+        "a hostile file must never take the worker down"
+    );
+}
+
+/// A local server speaking the OpenAI chat-completions protocol.
+mod fake_openai {
+    use std::sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    };
+
+    use axum::{
+        extract::State,
+        http::{HeaderMap, StatusCode},
+        response::{IntoResponse, Response},
+        routing::post,
+        Json, Router,
+    };
+    use serde_json::{json, Value};
+
+    /// What the next answers are, in order; the last one repeats.
+    #[derive(Clone, Debug)]
+    pub enum Answer {
+        Tool(Value),
+        Streamed(Value),
+        Status(u16, Option<&'static str>),
+        NotJson,
+        NoToolCall,
+    }
+
+    #[derive(Clone, Default)]
+    pub struct Fake {
+        pub script: Arc<Mutex<Vec<Answer>>>,
+        pub calls: Arc<AtomicUsize>,
+        pub last_auth: Arc<Mutex<Option<String>>>,
+        pub last_body: Arc<Mutex<Value>>,
+    }
+
+    impl Fake {
+        pub async fn start(script: Vec<Answer>) -> (Self, String) {
+            let fake = Fake {
+                script: Arc::new(Mutex::new(script)),
+                ..Default::default()
+            };
+            let app = Router::new()
+                .route("/v1/chat/completions", post(answer))
+                .with_state(fake.clone());
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/v1", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+            (fake, url)
+        }
+
+        pub fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
+        }
+
+        pub fn set(&self, script: Vec<Answer>) {
+            *self.script.lock().unwrap() = script;
+        }
+    }
+
+    async fn answer(
+        State(f): State<Fake>,
+        headers: HeaderMap,
+        Json(body): Json<Value>,
+    ) -> Response {
+        f.calls.fetch_add(1, Ordering::SeqCst);
+        *f.last_auth.lock().unwrap() = headers
+            .get("authorization")
+            .map(|v| v.to_str().unwrap().to_owned());
+        *f.last_body.lock().unwrap() = body.clone();
+        let tool = body["tool_choice"]["function"]["name"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned();
+        let next = {
+            let mut s = f.script.lock().unwrap();
+            if s.len() > 1 {
+                s.remove(0)
+            } else {
+                s[0].clone()
+            }
+        };
+        match next {
+            Answer::Tool(args) => Json(json!({
+                "id": "chatcmpl-1", "object": "chat.completion", "model": body["model"],
+                "choices": [{ "index": 0, "finish_reason": "tool_calls", "message": {
+                    "role": "assistant", "content": null,
+                    "tool_calls": [{ "id": "call_1", "type": "function",
+                        "function": { "name": tool, "arguments": args.to_string() } }] } }]
+            }))
+            .into_response(),
+            Answer::Streamed(args) => {
+                let text = args.to_string();
+                let (a, b) = text.split_at(text.len() / 2);
+                let mut sse = String::new();
+                let first = json!({ "choices": [{ "index": 0, "delta": { "role": "assistant", "tool_calls": [{
+                    "index": 0, "id": "call_1", "type": "function", "function": { "name": tool, "arguments": "" } }] } }] });
+                sse.push_str(&format!("data: {first}\n\n"));
+                for part in [a, b] {
+                    let ev = json!({ "choices": [{ "index": 0, "delta": { "tool_calls": [{
+                        "index": 0, "function": { "arguments": part } }] } }] });
+                    sse.push_str(&format!("data: {ev}\n\n"));
+                }
+                sse.push_str("data: [DONE]\n\n");
+                ([("content-type", "text/event-stream")], sse).into_response()
+            }
+            Answer::Status(code, retry_after) => {
+                let mut res = (
+                    StatusCode::from_u16(code).unwrap(),
+                    Json(json!({ "error": { "message": "nope" } })),
+                )
+                    .into_response();
+                if let Some(r) = retry_after {
+                    res.headers_mut().insert("retry-after", r.parse().unwrap());
+                }
+                res
+            }
+            Answer::NotJson => Json(
+                json!({ "choices": [{ "message": { "tool_calls": [{ "function": {
+                "name": tool, "arguments": "{ this is not json" } }] } }] }),
+            )
+            .into_response(),
+            Answer::NoToolCall => Json(
+                json!({ "choices": [{ "message": { "content": "Sure! Here is the profile." } }] }),
+            )
+            .into_response(),
+        }
+    }
+}
+
+use fake_openai::{Answer, Fake};
+
+fn profile(email: &str) -> Value {
+    json!({
+        "first_name": "Amara", "last_name": "Okonkwo", "email": email, "phone": "+234 803 555 0142",
+        "phone_e164": "+2348035550142", "linkedin_url": "https://www.linkedin.com/in/amara-okonkwo",
+        "github_url": null, "portfolio_url": null, "location": "Lagos, Nigeria", "headline": "Senior Backend Engineer",
+        "summary": "Builds payment systems.", "skills": ["Go", "PostgreSQL"],
+        "experience": [{ "job_title": "Senior Backend Engineer", "company_name": "Paystride",
+                         "start_date": "2021-02", "end_date": null, "is_current": true }],
+        "education": [{ "institution": "University of Lagos", "degree": "B.Sc.", "degree_level": "bachelor",
+                        "field_of_study": "Computer Science", "end_year": 2016 }],
+        "certifications": [], "total_years_experience": 10.2
+    })
+}
+
+fn openai_env<'a>(url: &'a str, storage: &'a str, stream: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("TALENTI_STORAGE_URL", storage),
+        ("TALENTI_AI_PROVIDER", "openai"),
+        ("TALENTI_AI_BASE_URL", url),
+        ("TALENTI_AI_MODEL", "test-model"),
+        ("TALENTI_AI_API_KEY", "sk-test-key"),
+        ("TALENTI_AI_STREAM", stream),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_provider_parses_via_tool_calls_and_manual_edits_survive_a_reparse() {
+    let env = TestEnv::new("openai-parse").await;
+    let storage = storage_env(&env);
+    let (fake, url) = Fake::start(vec![Answer::Tool(profile("amara.okonkwo@example.com"))]).await;
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let _worker = env.worker("worker", &openai_env(&url, &storage, "0"));
+    let org = api.organisation("oa").await;
+    let role = role(&api, &org).await;
+
+    // A new candidate's resume for a job role: candidate and application made.
+    let (st, up) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/job-roles/{role}/resumes"),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 202);
+    let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+    let done = env.wait_status(job, JobStatus::Succeeded, T).await;
+    let result = done.result.unwrap();
+    assert_eq!(result["parser_version"], "openai:test-model");
+    assert_eq!(
+        fake.last_auth.lock().unwrap().as_deref(),
+        Some("Bearer sk-test-key")
+    );
+    let sent = fake.last_body.lock().unwrap().clone();
+    assert_eq!(sent["tool_choice"]["function"]["name"], "record_resume");
+    assert!(
+        sent["messages"][1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("Okonkwo"),
+        "the PDF's text is sent"
+    );
+    let cid = result["candidate_id"].as_str().unwrap().to_owned();
+    let (_, cand) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/candidates/{cid}"),
+            None,
+        )
+        .await;
+    assert_eq!(cand["email"], "amara.okonkwo@example.com");
+    assert_eq!(cand["headline"], "Senior Backend Engineer");
+    assert_eq!(cand["experience"][0]["company_name"], "Paystride");
+    assert_eq!(cand["parser_version"], "openai:test-model");
+    let (_, apps) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/applications?candidate_id={cid}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        apps["items"][0]["job_role_id"].as_str(),
+        Some(role.as_str())
+    );
+
+    // A recruiter corrects the headline; a re-parse updates the rest only.
+    let (st, _) = api
+        .call(
+            &org.recruiter,
+            Method::PATCH,
+            &format!("/api/v1/candidates/{cid}"),
+            Some(json!({ "headline": "Staff Engineer" })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let mut changed = profile("amara.okonkwo@example.com");
+    changed["headline"] = json!("Parsed Headline");
+    changed["location"] = json!("Abuja, Nigeria");
+    fake.set(vec![Answer::Tool(changed)]);
+    let app_id = apps["items"][0]["id"].as_str().unwrap();
+    let (st, up2) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/applications/{app_id}/resume"),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 202);
+    env.wait_status(
+        up2["job_id"].as_str().unwrap().parse().unwrap(),
+        JobStatus::Succeeded,
+        T,
+    )
+    .await;
+    let (_, cand) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/candidates/{cid}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        cand["headline"], "Staff Engineer",
+        "the recruiter's edit stands"
+    );
+    assert_eq!(
+        cand["location"], "Abuja, Nigeria",
+        "unedited fields follow the new parse"
+    );
+    assert_eq!(cand["edited_fields"], json!(["headline"]));
+    assert_eq!(
+        env.count("SELECT count(*) FROM candidates").await,
+        1,
+        "same email, same candidate"
+    );
+    assert_eq!(env.count("SELECT count(*) FROM applications").await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_rate_limits_reschedule_honouring_retry_after_and_errors_are_bounded() {
+    let env = TestEnv::new("openai-errors").await;
+    let storage = storage_env(&env);
+    let (fake, url) = Fake::start(vec![
+        Answer::Status(429, Some("3")),
+        Answer::Status(503, None),
+        Answer::Streamed(profile("ada@example.com")),
+    ])
+    .await;
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let _worker = env.worker("worker", &openai_env(&url, &storage, "1"));
+    let org = api.organisation("oe").await;
+    let role = role(&api, &org).await;
+    let path = format!("/api/v1/job-roles/{role}/resumes");
+
+    let (_, up) = api.upload(&org.recruiter, &path, "resume_02.pdf").await;
+    let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+    let failed = env.wait_status(job, JobStatus::Failed, T).await;
+    assert!(
+        failed.last_error.as_deref().unwrap().contains("rate limit"),
+        "{:?}",
+        failed.last_error
+    );
+    let wait = failed.run_at - failed.started_at.unwrap();
+    assert!(
+        wait >= chrono::Duration::milliseconds(2_900),
+        "Retry-After honoured, not slept on: {wait}"
+    );
+    // Then a 5xx (retried with backoff), then a streamed tool call.
+    let done = env.wait_status(job, JobStatus::Succeeded, T).await;
+    assert_eq!(done.attempt, 3);
+    assert_eq!(fake.calls(), 3);
+
+    // Invalid output: re-asked a bounded number of times, then dead.
+    fake.set(vec![
+        Answer::NotJson,
+        Answer::NoToolCall,
+        Answer::Tool(json!({ "first_name": 5 })),
+    ]);
+    let before = fake.calls();
+    let (_, up) = api.upload(&org.recruiter, &path, "resume_03.pdf").await;
+    let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+    let dead = env.wait_status(job, JobStatus::Dead, T).await;
+    assert_eq!(dead.attempt, 1);
+    assert!(
+        dead.last_error
+            .as_deref()
+            .unwrap()
+            .contains("invalid output"),
+        "{:?}",
+        dead.last_error
+    );
+    assert_eq!(fake.calls() - before, 3, "asked once and re-asked twice");
+
+    // A refused request (bad key) is dead at once with the reason.
+    fake.set(vec![Answer::Status(401, None)]);
+    let (_, up) = api.upload(&org.recruiter, &path, "resume_04.pdf").await;
+    let dead = env
+        .wait_status(
+            up["job_id"].as_str().unwrap().parse().unwrap(),
+            JobStatus::Dead,
+            T,
+        )
+        .await;
+    assert!(
+        dead.last_error.as_deref().unwrap().contains("refused"),
+        "{:?}",
+        dead.last_error
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_requirements_saves_structured_requirements_on_the_role() {
+    let env = TestEnv::new("extract-req").await;
+    let storage = storage_env(&env);
+    let requirements = json!({
+        "required_skills": ["Go", "PostgreSQL"], "preferred_skills": ["Redis"], "min_years_experience": 5,
+        "education": null, "certifications": [], "responsibilities": ["Own the payments API"],
+        "competencies": ["Ownership"], "seniority": "senior"
+    });
+    let (_fake, url) = Fake::start(vec![Answer::Tool(requirements.clone())]).await;
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let _worker = env.worker("worker", &openai_env(&url, &storage, "0"));
+    let org = api.organisation("er").await;
+    let jd = String::from_utf8(tests::fixture("jobs/jd_01.txt")).unwrap();
+    let (_, role) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Senior Backend Engineer", "description": jd })),
+        )
+        .await;
+    let id = role["id"].as_str().unwrap();
+    let (st, first) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 202, "{first}");
+    let (_, again) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    assert_eq!(first["job_id"], again["job_id"], "unchanged role: same job");
+    env.wait_status(
+        first["job_id"].as_str().unwrap().parse().unwrap(),
+        JobStatus::Succeeded,
+        T,
+    )
+    .await;
+    let (_, role) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/job-roles/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        role["extracted_requirements"]["required_skills"],
+        requirements["required_skills"]
+    );
+    assert_eq!(role["requirements_version"], "openai:test-model");
+    let (st, _) = api
+        .call(
+            &org.reviewer,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 403);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
+    let env = TestEnv::new("builtin-parse").await;
+    let storage = storage_env(&env);
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let _worker = env.worker("worker", &[("TALENTI_STORAGE_URL", storage.as_str())]);
+    let org = api.organisation("bi").await;
+    let role = role(&api, &org).await;
+    for (file, truth) in [
+        ("resume_01.pdf", "resume_01.json"),
+        ("bad/resume.docx", "bad/resume.docx.json"),
+    ] {
+        let truth: Value = serde_json::from_slice(&tests::fixture(truth)).unwrap();
+        let (st, up) = api
+            .upload(
+                &org.recruiter,
+                &format!("/api/v1/job-roles/{role}/resumes"),
+                file,
+            )
+            .await;
+        assert_eq!(st, 202, "{up}");
+        let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+        let done = env.wait_status(job, JobStatus::Succeeded, T).await;
+        let result = done.result.unwrap();
+        assert_eq!(result["parser_version"], jobs::ai::engine::ENGINE_VERSION);
+        let (_, cand) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!(
+                    "/api/v1/candidates/{}",
+                    result["candidate_id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(cand["email"], truth["email"], "{file}");
+        assert_eq!(cand["last_name"], truth["last_name"], "{file}");
+        let skills: Vec<&str> = cand["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = truth["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let found = expected.iter().filter(|s| skills.contains(s)).count();
+        assert!(
+            found * 10 >= expected.len() * 8,
+            "{file}: {skills:?} vs {expected:?}"
+        );
+        assert_eq!(
+            cand["experience"].as_array().unwrap().len(),
+            truth["experience"].as_array().unwrap().len(),
+            "{file}"
+        );
+        let (_, resume) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(resume["status"], "parsed");
+        assert_eq!(resume["candidate_id"], cand["id"]);
+    }
+    // Both became applicants of the role.
+    let (_, apps) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/applications?job_role_id={role}"),
+            None,
+        )
+        .await;
+    assert_eq!(apps["items"].as_array().unwrap().len(), 2);
+
+    // The role's requirements, by the built-in engine.
+    let jd = String::from_utf8(tests::fixture("jobs/jd_01.txt")).unwrap();
+    let (_, jr) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Senior Backend Engineer (Go)", "description": jd })),
+        )
+        .await;
+    let id = jr["id"].as_str().unwrap();
+    let (_, job) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    env.wait_status(
+        job["job_id"].as_str().unwrap().parse().unwrap(),
+        JobStatus::Succeeded,
+        T,
+    )
+    .await;
+    let (_, jr) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/job-roles/{id}"),
+            None,
+        )
+        .await;
+    let truth: Value = serde_json::from_slice(&tests::fixture("jobs/jd_01.json")).unwrap();
+    let mut got: Vec<String> =
+        serde_json::from_value(jr["extracted_requirements"]["required_skills"].clone()).unwrap();
+    let mut want: Vec<String> = serde_json::from_value(truth["required_skills"].clone()).unwrap();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
