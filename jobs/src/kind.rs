@@ -124,12 +124,23 @@ pub struct JobContext {
     pub pool: PgPool,
     /// Storage, AI provider and limits.
     pub services: Arc<crate::Services>,
+    /// When this attempt started (progress of quick attempts is not written).
+    pub started: std::time::Instant,
 }
 
+/// Progress is recorded only once an attempt has run this long: a job that
+/// finishes sooner is shown finished, and its progress writes would only
+/// cost round trips.
+pub const PROGRESS_AFTER: Duration = Duration::from_millis(250);
+
 impl JobContext {
-    /// Records progress (0–100 and a short message) for the status endpoint.
-    /// Only the attempt that holds the job can write it.
+    /// Records progress (0–100 and a short message) for the status endpoint,
+    /// once the attempt has run for [`PROGRESS_AFTER`]. Only the attempt that
+    /// holds the job can write it.
     pub async fn progress(&self, percent: u8, message: &str) -> Result<(), JobError> {
+        if self.started.elapsed() < PROGRESS_AFTER {
+            return Ok(());
+        }
         crate::db::set_progress(
             &self.pool,
             self.job_id,

@@ -247,6 +247,7 @@ impl Runner {
             max_attempts: job.max_attempts,
             pool: self.inner.pool.clone(),
             services: self.inner.services.clone(),
+            started: std::time::Instant::now(),
         };
         let timeout = spec.policy.timeout;
         let started = std::time::Instant::now();

@@ -195,29 +195,31 @@ impl ParseResume {
                     .to_owned(),
             ));
         };
-        let existing: Option<Uuid> = sqlx::query_scalar(
-            "SELECT id FROM candidates WHERE organisation_id = $1 AND lower(email) = lower($2)",
+        // Two uploads of one person may be parsed at once: insert-or-find in
+        // one statement each, so neither fails on the other's row.
+        let inserted: Option<Uuid> = sqlx::query_scalar(
+            "INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (organisation_id, lower(email)) DO NOTHING RETURNING id",
         )
-        .bind(resume.organisation_id)
-        .bind(email)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        if let Some(id) = existing {
-            return Ok(Ok(id));
-        }
-        let id = Uuid::now_v7();
-        sqlx::query(
-            "INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id)
+        .bind(Uuid::now_v7())
         .bind(resume.organisation_id)
         .bind(p.first_name.as_deref().unwrap_or("Unknown"))
         .bind(p.last_name.as_deref().unwrap_or(""))
         .bind(email)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
+        let id = match inserted {
+            Some(id) => id,
+            None => sqlx::query_scalar(
+                "SELECT id FROM candidates WHERE organisation_id = $1 AND lower(email) = lower($2)",
+            )
+            .bind(resume.organisation_id)
+            .bind(email)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?,
+        };
         Ok(Ok(id))
     }
 }

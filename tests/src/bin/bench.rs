@@ -33,6 +33,19 @@ struct Args {
     /// Skip the drain runs.
     #[arg(long)]
     no_drain: bool,
+    /// Run the resume-parse benchmark instead of the spine's.
+    #[arg(long)]
+    parse: bool,
+    /// Parse benchmark: copies of the 12 fixture resumes to parse.
+    #[arg(long, default_value_t = 40)]
+    parse_rounds: usize,
+    /// Parse benchmark: jobs of `parse_resume` one worker runs at once.
+    #[arg(long, default_value_t = 4)]
+    parse_concurrency: usize,
+    /// Internal: extract the fixtures in a loop for this many seconds and
+    /// print `pages resumes` (one process of the raw measurement).
+    #[arg(long, hide = true)]
+    raw_extract_secs: Option<f64>,
 }
 
 #[tokio::main]
@@ -41,6 +54,14 @@ async fn main() -> anyhow::Result<()> {
     if std::env::var("TALENTI_BIN_DIR").is_err() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release");
         std::env::set_var("TALENTI_BIN_DIR", dir);
+    }
+    if let Some(secs) = args.raw_extract_secs {
+        let (pages, resumes) = raw_extract(Duration::from_secs_f64(secs));
+        println!("{pages} {resumes}");
+        return Ok(());
+    }
+    if args.parse {
+        return parse_bench(&args).await;
     }
     if !args.no_drain {
         for &n in &args.workers {
@@ -159,6 +180,179 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
         pct(0.90),
         pct(0.99),
         ms[ms.len() - 1]
+    );
+    Ok(())
+}
+
+fn fixture_resumes() -> Vec<(String, Vec<u8>)> {
+    (1..=12)
+        .map(|n| {
+            let name = format!("resume_{n:02}.pdf");
+            (name.clone(), tests::fixture(&name))
+        })
+        .collect()
+}
+
+/// Raw pdfium text extraction of the fixtures, in a loop, in this process.
+fn raw_extract(for_: Duration) -> (usize, usize) {
+    let files = fixture_resumes();
+    let limits = jobs::docs::Limits::default();
+    let start = Instant::now();
+    let (mut pages, mut resumes) = (0, 0);
+    while start.elapsed() < for_ {
+        for (_, bytes) in &files {
+            let x = jobs::docs::extract(bytes, &limits).expect("fixture extracts");
+            pages += x.pages;
+            resumes += 1;
+        }
+    }
+    (pages, resumes)
+}
+
+async fn parse_bench(args: &Args) -> anyhow::Result<()> {
+    // Raw pdfium: 1 and 2 processes, 5 s each.
+    let me = std::env::current_exe()?;
+    for procs in [1usize, 2] {
+        let secs = 5.0;
+        let handles: Vec<_> = (0..procs)
+            .map(|_| {
+                let me = me.clone();
+                std::thread::spawn(move || {
+                    let out = std::process::Command::new(me)
+                        .args(["--raw-extract-secs", "5"])
+                        .output()
+                        .expect("run raw extraction");
+                    let text = String::from_utf8_lossy(&out.stdout).to_string();
+                    let mut it = text
+                        .split_whitespace()
+                        .map(|n| n.parse::<usize>().unwrap_or(0));
+                    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+                })
+            })
+            .collect();
+        let (mut pages, mut resumes) = (0, 0);
+        for h in handles {
+            let (p, r) = h.join().expect("raw thread");
+            pages += p;
+            resumes += r;
+        }
+        println!(
+            "raw pdfium extraction, {procs} process(es): {:.0} pages/s, {:.0} resumes/s",
+            pages as f64 / secs,
+            resumes as f64 / secs
+        );
+    }
+    for workers in [1usize, 2] {
+        parse_run(args, workers).await?;
+    }
+    Ok(())
+}
+
+/// The whole job path: stored uploads → parse_resume jobs → workers →
+/// candidates and applications in Postgres.
+async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
+    let env = TestEnv::new(&format!("bench-parse-{workers}")).await;
+    let storage = env.log_dir.join("storage");
+    let storage_s = storage.to_string_lossy().to_string();
+    let conc = format!("parse_resume={}", args.parse_concurrency);
+    let extra = [
+        ("TALENTI_STORAGE_URL", storage_s.as_str()),
+        ("TALENTI_WORKER_KINDS", "parse_resume"),
+        ("TALENTI_WORKER_CONCURRENCY", conc.as_str()),
+        ("TALENTI_LOG_FORMAT", "json"),
+    ];
+    let mut procs = Vec::new();
+    for i in 0..workers {
+        procs.push(env.worker(&format!("worker-{i}"), &extra));
+    }
+    for p in &procs {
+        p.wait_log("started", 1, Duration::from_secs(30)).await;
+    }
+    // One organisation per round, so every parse writes its own candidate
+    // (re-parsing one person 20 times at once would measure row locks).
+    let mut targets = Vec::new();
+    for _ in 0..args.parse_rounds {
+        let (org, role) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, 'bench')")
+            .bind(org)
+            .execute(&env.pool)
+            .await?;
+        sqlx::query("INSERT INTO job_roles (id, organisation_id, title, status) VALUES ($1, $2, 'Bench', 'open')")
+            .bind(role)
+            .bind(org)
+            .execute(&env.pool)
+            .await?;
+        targets.push((org, role));
+    }
+    // Uploads stored ahead (as the API would), then enqueued at once.
+    let store = jobs::storage::open(&storage_s)?;
+    let files = fixture_resumes();
+    let mut rows = Vec::new();
+    for &(org, role) in &targets {
+        for (_, bytes) in &files {
+            let id = uuid::Uuid::now_v7();
+            let key = jobs::storage::resume_key(org, id, "pdf");
+            store.put(&key, bytes.clone().into()).await?;
+            rows.push((id, org, role, key.to_string(), bytes.len() as i64));
+        }
+    }
+    let t0 = Instant::now();
+    let mut tx = env.pool.begin().await?;
+    for (id, org, role, key, size) in &rows {
+        let job = jobs::db::enqueue(
+            &mut tx,
+            jobs::db::NewJob {
+                kind: "parse_resume".into(),
+                organisation_id: Some(*org),
+                payload: json!({ "resume_id": id }),
+                max_attempts: 4,
+                idempotency_key: None,
+                run_at: None,
+            },
+        )
+        .await?;
+        sqlx::query(
+            "INSERT INTO resumes (id, organisation_id, job_role_id, storage_key, kind, size_bytes, sha256, job_id)
+             VALUES ($1, $2, $3, $4, 'pdf', $5, '', $6)",
+        )
+        .bind(id)
+        .bind(org)
+        .bind(role)
+        .bind(key)
+        .bind(size)
+        .bind(job.job.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let total = rows.len();
+    wait_for(
+        "every parse to succeed",
+        Duration::from_secs(900),
+        || async {
+            let done = env
+                .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
+                .await;
+            (done as usize >= total).then_some(())
+        },
+    )
+    .await;
+    let secs = t0.elapsed().as_secs_f64();
+    let pages = env
+        .count("SELECT coalesce(sum(pages), 0) FROM resumes")
+        .await;
+    let bad = env
+        .count("SELECT count(*) FROM jobs WHERE status <> 'succeeded' OR attempt <> 1")
+        .await;
+    anyhow::ensure!(
+        bad == 0,
+        "{bad} parse jobs did not succeed at their first attempt"
+    );
+    println!(
+        "job path, {workers} worker process(es) (parse_resume concurrency {}): {total} resumes in {secs:.2} s = {:.0} resumes/s, {:.0} pages/s",
+        args.parse_concurrency,
+        total as f64 / secs,
+        pages as f64 / secs
     );
     Ok(())
 }
