@@ -15,6 +15,7 @@ pub mod domain;
 pub mod kind;
 pub mod kinds;
 pub mod queue;
+pub mod recruiting;
 pub mod runner;
 pub mod schedule;
 pub mod shutdown;

@@ -3,7 +3,10 @@
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use jobs::domain::pipeline::Stage;
+use jobs::{
+    domain::pipeline::Stage,
+    recruiting::{self, record_stage_move},
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -92,15 +95,17 @@ async fn create(
     .bind(req.job_role_id)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO application_stage_moves (id, organisation_id, application_id, from_stage, to_stage, moved_by)
-         VALUES ($1, $2, $3, NULL, 'applied', $4)",
+    record_stage_move(
+        &mut tx,
+        recruiting::StageMove {
+            organisation_id: ctx.org_id,
+            application_id: id,
+            from: None,
+            to: Stage::Applied,
+            moved_by: ctx.user_id(),
+            reason: None,
+        },
     )
-    .bind(Uuid::now_v7())
-    .bind(ctx.org_id)
-    .bind(id)
-    .bind(ctx.user_id())
-    .execute(&mut *tx)
     .await?;
     audit::org(
         &mut tx,
@@ -164,14 +169,16 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
     ctx.require(Perm::Read)?;
-    let row: Option<ApplicationView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM applications WHERE id = $1 AND organisation_id = $2"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(axum::Json).ok_or(ApiError::NotFound("application"))
+    crate::routes::find_in_org::<ApplicationView>(
+        &state.pool,
+        "applications",
+        COLUMNS,
+        id,
+        ctx.org_id,
+        "application",
+    )
+    .await
+    .map(axum::Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -227,18 +234,17 @@ async fn move_stage(
     .bind(req.stage)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO application_stage_moves (id, organisation_id, application_id, from_stage, to_stage, moved_by, reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    record_stage_move(
+        &mut tx,
+        recruiting::StageMove {
+            organisation_id: ctx.org_id,
+            application_id: id,
+            from: Some(current),
+            to: req.stage,
+            moved_by: ctx.user_id(),
+            reason: req.reason.as_deref(),
+        },
     )
-    .bind(Uuid::now_v7())
-    .bind(ctx.org_id)
-    .bind(id)
-    .bind(current)
-    .bind(req.stage)
-    .bind(ctx.user_id())
-    .bind(&req.reason)
-    .execute(&mut *tx)
     .await?;
     audit::org(
         &mut tx,
@@ -272,16 +278,8 @@ async fn history(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<StageMoveView>>, ApiError> {
     ctx.require(Perm::Read)?;
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM applications WHERE id = $1 AND organisation_id = $2)",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_one(&state.pool)
-    .await?;
-    if !exists {
-        return Err(ApiError::NotFound("application"));
-    }
+    crate::routes::ensure_in_org(&state.pool, "applications", id, ctx.org_id, "application")
+        .await?;
     let rows: Vec<StageMoveView> = sqlx::query_as(
         "SELECT from_stage, to_stage, moved_by, reason, created_at FROM application_stage_moves
          WHERE application_id = $1 AND organisation_id = $2 ORDER BY created_at, id",

@@ -370,14 +370,16 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<CandidateView>, ApiError> {
     ctx.require(Perm::Read)?;
-    let row: Option<CandidateView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM candidates WHERE id = $1 AND organisation_id = $2"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(axum::Json).ok_or(ApiError::NotFound("candidate"))
+    crate::routes::find_in_org::<CandidateView>(
+        &state.pool,
+        "candidates",
+        COLUMNS,
+        id,
+        ctx.org_id,
+        "candidate",
+    )
+    .await
+    .map(axum::Json)
 }
 
 /// Changes a candidate.

@@ -154,14 +154,16 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<InterviewView>, ApiError> {
     ctx.require(Perm::Read)?;
-    let row: Option<InterviewView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM interviews WHERE id = $1 AND organisation_id = $2"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(axum::Json).ok_or(ApiError::NotFound("interview"))
+    crate::routes::find_in_org::<InterviewView>(
+        &state.pool,
+        "interviews",
+        COLUMNS,
+        id,
+        ctx.org_id,
+        "interview",
+    )
+    .await
+    .map(axum::Json)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -396,16 +398,7 @@ async fn transcript(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<Segment>>, ApiError> {
     ctx.require(Perm::Read)?;
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM interviews WHERE id = $1 AND organisation_id = $2)",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_one(&state.pool)
-    .await?;
-    if !exists {
-        return Err(ApiError::NotFound("interview"));
-    }
+    crate::routes::ensure_in_org(&state.pool, "interviews", id, ctx.org_id, "interview").await?;
     let rows: Vec<Segment> = sqlx::query_as(
         "SELECT seq, speaker, content, start_ms, end_ms, confidence FROM transcript_segments
          WHERE interview_id = $1 AND organisation_id = $2 ORDER BY seq",

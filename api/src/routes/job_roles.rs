@@ -220,14 +220,16 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<JobRoleView>, ApiError> {
     ctx.require(Perm::Read)?;
-    let row: Option<JobRoleView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM job_roles WHERE id = $1 AND organisation_id = $2"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(axum::Json).ok_or(ApiError::NotFound("job role"))
+    crate::routes::find_in_org::<JobRoleView>(
+        &state.pool,
+        "job_roles",
+        COLUMNS,
+        id,
+        ctx.org_id,
+        "job role",
+    )
+    .await
+    .map(axum::Json)
 }
 
 /// Changes a job role; absent fields stay as they are, `null` clears.

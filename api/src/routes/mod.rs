@@ -108,3 +108,49 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// One row of `table` (one of ours, never input) in organisation `org`, or
+/// 404 naming `what`: another organisation's ids look exactly like unknown
+/// ones.
+pub async fn find_in_org<T>(
+    pool: &sqlx::PgPool,
+    table: &'static str,
+    columns: &str,
+    id: Uuid,
+    org: Uuid,
+    what: &'static str,
+) -> Result<T, ApiError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(&format!(
+        "SELECT {columns} FROM {table} WHERE id = $1 AND organisation_id = $2"
+    ))
+    .bind(id)
+    .bind(org)
+    .fetch_optional(pool)
+    .await?
+    .ok_or(ApiError::NotFound(what))
+}
+
+/// 404 naming `what` unless `table` has row `id` in organisation `org`.
+pub async fn ensure_in_org(
+    pool: &sqlx::PgPool,
+    table: &'static str,
+    id: Uuid,
+    org: Uuid,
+    what: &'static str,
+) -> Result<(), ApiError> {
+    let exists: bool = sqlx::query_scalar(&format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1 AND organisation_id = $2)"
+    ))
+    .bind(id)
+    .bind(org)
+    .fetch_one(pool)
+    .await?;
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound(what))
+    }
+}

@@ -156,20 +156,12 @@ async fn accept(
         Target::Application(id) => ("applications", id),
         Target::JobRole(id) => ("job_roles", id),
     };
-    let exists: bool = sqlx::query_scalar(&format!(
-        "SELECT EXISTS (SELECT 1 FROM {table} WHERE id = $1 AND organisation_id = $2)"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_one(&state.pool)
-    .await?;
-    if !exists {
-        return Err(ApiError::NotFound(if table == "applications" {
-            "application"
-        } else {
-            "job role"
-        }));
-    }
+    let what = if table == "applications" {
+        "application"
+    } else {
+        "job role"
+    };
+    crate::routes::ensure_in_org(&state.pool, table, id, ctx.org_id, what).await?;
     let max = state.upload_max_bytes;
     let (bytes, filename, kind) = read_file(form, max).await?;
 

@@ -14,7 +14,13 @@ use serde_json::{json, Value};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{ai::ResumeProfile, docs, Job, JobContext, JobError, KindPolicy};
+use crate::{
+    ai::ResumeProfile,
+    docs,
+    domain::pipeline::Stage,
+    recruiting::{record_stage_move, StageMove},
+    Job, JobContext, JobError, KindPolicy,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -337,14 +343,17 @@ async fn apply(
     .await
     .map_err(db)?;
     if let Some(id) = inserted {
-        sqlx::query(
-            "INSERT INTO application_stage_moves (id, organisation_id, application_id, from_stage, to_stage, reason)
-             VALUES ($1, $2, $3, NULL, 'applied', 'resume uploaded')",
+        record_stage_move(
+            &mut *tx,
+            StageMove {
+                organisation_id: org,
+                application_id: id,
+                from: None,
+                to: Stage::Applied,
+                moved_by: None,
+                reason: Some("resume uploaded"),
+            },
         )
-        .bind(Uuid::now_v7())
-        .bind(org)
-        .bind(id)
-        .execute(&mut *tx)
         .await
         .map_err(db)?;
         return Ok(id);
