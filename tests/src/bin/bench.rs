@@ -46,6 +46,10 @@ struct Args {
     /// print `pages resumes` (one process of the raw measurement).
     #[arg(long, hide = true)]
     raw_extract_secs: Option<f64>,
+    /// Internal: with --raw-extract-secs, also parse each text with the
+    /// built-in engine.
+    #[arg(long, hide = true)]
+    raw_with_engine: bool,
 }
 
 #[tokio::main]
@@ -56,7 +60,7 @@ async fn main() -> anyhow::Result<()> {
         std::env::set_var("TALENTI_BIN_DIR", dir);
     }
     if let Some(secs) = args.raw_extract_secs {
-        let (pages, resumes) = raw_extract(Duration::from_secs_f64(secs));
+        let (pages, resumes) = raw_extract(Duration::from_secs_f64(secs), args.raw_with_engine);
         println!("{pages} {resumes}");
         return Ok(());
     }
@@ -193,8 +197,9 @@ fn fixture_resumes() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Raw pdfium text extraction of the fixtures, in a loop, in this process.
-fn raw_extract(for_: Duration) -> (usize, usize) {
+/// Raw pdfium text extraction of the fixtures (and, with `engine`, the
+/// built-in parse of each text), in a loop, in this process.
+fn raw_extract(for_: Duration, engine: bool) -> (usize, usize) {
     let files = fixture_resumes();
     let limits = jobs::docs::Limits::default();
     let start = Instant::now();
@@ -202,6 +207,9 @@ fn raw_extract(for_: Duration) -> (usize, usize) {
     while start.elapsed() < for_ {
         for (_, bytes) in &files {
             let x = jobs::docs::extract(bytes, &limits).expect("fixture extracts");
+            if engine {
+                std::hint::black_box(jobs::ai::engine::parse_resume(&x.text, "2026-11"));
+            }
             pages += x.pages;
             resumes += 1;
         }
@@ -212,16 +220,18 @@ fn raw_extract(for_: Duration) -> (usize, usize) {
 async fn parse_bench(args: &Args) -> anyhow::Result<()> {
     // Raw pdfium: 1 and 2 processes, 5 s each.
     let me = std::env::current_exe()?;
-    for procs in [1usize, 2] {
+    for (procs, engine) in [(1usize, false), (2, false), (1, true), (2, true)] {
         let secs = 5.0;
         let handles: Vec<_> = (0..procs)
             .map(|_| {
                 let me = me.clone();
                 std::thread::spawn(move || {
-                    let out = std::process::Command::new(me)
-                        .args(["--raw-extract-secs", "5"])
-                        .output()
-                        .expect("run raw extraction");
+                    let mut cmd = std::process::Command::new(me);
+                    cmd.args(["--raw-extract-secs", "5"]);
+                    if engine {
+                        cmd.arg("--raw-with-engine");
+                    }
+                    let out = cmd.output().expect("run raw extraction");
                     let text = String::from_utf8_lossy(&out.stdout).to_string();
                     let mut it = text
                         .split_whitespace()
@@ -236,8 +246,13 @@ async fn parse_bench(args: &Args) -> anyhow::Result<()> {
             pages += p;
             resumes += r;
         }
+        let what = if engine {
+            "raw extraction + built-in parse"
+        } else {
+            "raw pdfium extraction"
+        };
         println!(
-            "raw pdfium extraction, {procs} process(es): {:.0} pages/s, {:.0} resumes/s",
+            "{what}, {procs} process(es): {:.0} pages/s, {:.0} resumes/s",
             pages as f64 / secs,
             resumes as f64 / secs
         );
