@@ -326,14 +326,20 @@ async fn extract_requirements(
     use jobs::{kinds::ExtractRequirements, Job};
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
-    let updated: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT updated_at FROM job_roles WHERE id = $1 AND organisation_id = $2",
+    // Keyed by the text read, so asking again for an unchanged role (even
+    // after the extraction itself updated the row) returns the same job.
+    let text: Option<(String, String, String)> = sqlx::query_as(
+        "SELECT title, description, requirements FROM job_roles WHERE id = $1 AND organisation_id = $2",
     )
     .bind(id)
     .bind(ctx.org_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let updated = updated.ok_or(ApiError::NotFound("job role"))?;
+    let (title, description, requirements) = text.ok_or(ApiError::NotFound("job role"))?;
+    use sha2::Digest;
+    let digest =
+        sha2::Sha256::digest(format!("{title}\u{0}{description}\u{0}{requirements}").as_bytes());
+    let fingerprint: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     let job = jobs::db::enqueue(
         &mut tx,
         jobs::db::NewJob {
@@ -341,7 +347,7 @@ async fn extract_requirements(
             organisation_id: Some(ctx.org_id),
             payload: json!({ "job_role_id": id }),
             max_attempts: ExtractRequirements::policy().max_attempts,
-            idempotency_key: Some(format!("extract:{id}:{}", updated.timestamp_micros())),
+            idempotency_key: Some(format!("extract:{id}:{fingerprint}")),
             run_at: None,
         },
     )

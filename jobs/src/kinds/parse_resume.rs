@@ -53,6 +53,24 @@ impl Job for ParseResume {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
+        let result = self.attempt(&ctx).await;
+        // The last attempt failing for a passing reason still ends the
+        // resume's story: say so on it, not only on the job.
+        if let Err(JobError::Retryable { message, .. }) = &result {
+            if ctx.attempt >= ctx.max_attempts {
+                let reason = format!(
+                    "could not be parsed after {} attempts: {message}",
+                    ctx.attempt
+                );
+                let _ = self.mark_failed(&ctx, &reason).await;
+            }
+        }
+        result
+    }
+}
+
+impl ParseResume {
+    async fn attempt(&self, ctx: &JobContext) -> Result<Value, JobError> {
         let row: Option<ResumeRow> = sqlx::query_as(
             "SELECT organisation_id, job_role_id, application_id, candidate_id, storage_key FROM resumes
              WHERE id = $1 AND organisation_id IS NOT DISTINCT FROM COALESCE($2, organisation_id)",
@@ -75,7 +93,7 @@ impl Job for ParseResume {
                 .map_err(|e| JobError::retryable(format!("reading the upload: {e}")))?,
             Err(object_store::Error::NotFound { .. }) => {
                 return self
-                    .fail(&ctx, "the uploaded file is missing from storage")
+                    .fail(ctx, "the uploaded file is missing from storage")
                     .await;
             }
             Err(e) => return Err(JobError::retryable(format!("reading the upload: {e}"))),
@@ -86,7 +104,7 @@ impl Job for ParseResume {
             .map_err(|e| JobError::retryable(format!("document reader crashed: {e}")))?;
         let extracted = match extracted {
             Ok(x) => x,
-            Err(e) if e.is_permanent() => return self.fail(&ctx, &e.to_string()).await,
+            Err(e) if e.is_permanent() => return self.fail(ctx, &e.to_string()).await,
             Err(e) => return Err(JobError::retryable(e.to_string())),
         };
 
@@ -97,7 +115,7 @@ impl Job for ParseResume {
             Err(e) => {
                 let err = JobError::from(e);
                 if let JobError::Permanent { message } = &err {
-                    return self.fail(&ctx, message).await;
+                    return self.fail(ctx, message).await;
                 }
                 return Err(err);
             }
@@ -110,7 +128,7 @@ impl Job for ParseResume {
             Ok(id) => id,
             Err(reason) => {
                 drop(tx);
-                return self.fail(&ctx, &reason).await;
+                return self.fail(ctx, &reason).await;
             }
         };
         update_candidate(
@@ -161,14 +179,19 @@ fn db(e: sqlx::Error) -> JobError {
 }
 
 impl ParseResume {
-    /// Records why the resume cannot be parsed and ends the job `dead`.
-    async fn fail(&self, ctx: &JobContext, reason: &str) -> Result<Value, JobError> {
+    async fn mark_failed(&self, ctx: &JobContext, reason: &str) -> Result<(), JobError> {
         sqlx::query("UPDATE resumes SET status = 'failed', error = $2 WHERE id = $1")
             .bind(self.resume_id)
             .bind(reason)
             .execute(&ctx.pool)
             .await
             .map_err(db)?;
+        Ok(())
+    }
+
+    /// Records why the resume cannot be parsed and ends the job `dead`.
+    async fn fail(&self, ctx: &JobContext, reason: &str) -> Result<Value, JobError> {
+        self.mark_failed(ctx, reason).await?;
         Err(JobError::permanent(reason))
     }
 
