@@ -638,6 +638,25 @@ async fn extract_requirements_saves_structured_requirements_on_the_role() {
         )
         .await;
     assert_eq!(st, 403);
+    // A changed role is read again: a new job.
+    let (st, _) = api
+        .call(
+            &org.recruiter,
+            Method::PATCH,
+            &format!("/api/v1/job-roles/{id}"),
+            Some(json!({ "requirements": "Also Kafka." })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (_, third) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    assert_ne!(third["job_id"], first["job_id"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
