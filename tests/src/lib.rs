@@ -285,6 +285,11 @@ impl TestEnv {
             ("TALENTI_DIAGNOSTICS".to_owned(), "1".to_owned()),
             ("TALENTI_LOG_FORMAT".to_owned(), "pretty".to_owned()),
             ("RUST_LOG".to_owned(), "info".to_owned()),
+            // Uploads of this test stay in its own folder.
+            (
+                "TALENTI_STORAGE_URL".to_owned(),
+                log_dir.join("storage").to_string_lossy().into_owned(),
+            ),
             (
                 "TALENTI_PLATFORM_ADMIN_EMAILS".to_owned(),
                 OPS_EMAIL.to_owned(),
