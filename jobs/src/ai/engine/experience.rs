@@ -3,7 +3,7 @@
 //! rest of that line, or from the short header lines right above it, or
 //! (tables, "date then title" layouts) from the short lines right below.
 
-use super::contact::{title_score, TITLE_WORDS};
+use super::contact::{is_title_word, title_score};
 use super::dates::{find_ranges, DateRange, End};
 use super::text::{fold, is_bullet, trim_field, Line};
 
@@ -262,7 +262,7 @@ fn from_table_group(lines: &[&str]) -> Option<(String, String)> {
         !words.is_empty()
             && words
                 .iter()
-                .all(|w| TITLE_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+                .all(|w| is_title_word(w.trim_matches(|c: char| !c.is_alphanumeric())))
     };
     let mut k = lines.len();
     while k > 0 && is_title_line(lines[k - 1]) {
