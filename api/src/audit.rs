@@ -60,3 +60,31 @@ pub async fn org(
     )
     .await
 }
+
+/// Records an account action (outside any organisation) by `user_id`.
+pub async fn account(
+    conn: &mut PgConnection,
+    meta: &RequestMeta,
+    user_id: Option<Uuid>,
+    action: &str,
+    target_type: &str,
+    target_id: Uuid,
+    details: Value,
+) -> sqlx::Result<()> {
+    record(
+        conn,
+        meta,
+        Entry {
+            organisation_id: None,
+            actor: Actor {
+                user_id,
+                api_key_id: None,
+            },
+            action,
+            target_type,
+            target_id: Some(target_id.to_string()),
+            details,
+        },
+    )
+    .await
+}

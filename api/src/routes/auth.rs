@@ -10,8 +10,8 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    audit::{self, Entry},
-    auth::{password, tokens, unauthorized, Actor, Principal, RequestMeta, Role, UserKind},
+    audit,
+    auth::{password, tokens, unauthorized, Principal, RequestMeta, Role, UserKind},
     error::{ApiError, ErrorBody},
     extract::Json,
     validate, AppState,
@@ -129,20 +129,14 @@ async fn signup(
     .execute(&mut *tx)
     .await?;
     let tokens = issue(&mut tx, &state, user_id, Uuid::now_v7()).await?;
-    audit::record(
+    audit::account(
         &mut tx,
         &meta,
-        Entry {
-            organisation_id: None,
-            actor: Actor {
-                user_id: Some(user_id),
-                api_key_id: None,
-            },
-            action: "auth.signup",
-            target_type: "user",
-            target_id: Some(user_id.to_string()),
-            details: json!({ "kind": kind }),
-        },
+        Some(user_id),
+        "auth.signup",
+        "user",
+        user_id,
+        json!({ "kind": kind }),
     )
     .await?;
     tx.commit().await?;
@@ -184,17 +178,14 @@ async fn login(
     let mut tx = state.pool.begin().await?;
     let Some((id, email, _, display_name, kind, mut admin)) = row.clone().filter(|_| ok) else {
         if let Some(r) = &row {
-            audit::record(
+            audit::account(
                 &mut tx,
                 &meta,
-                Entry {
-                    organisation_id: None,
-                    actor: Actor::default(),
-                    action: "auth.login_failed",
-                    target_type: "user",
-                    target_id: Some(r.0.to_string()),
-                    details: json!({}),
-                },
+                None,
+                "auth.login_failed",
+                "user",
+                r.0,
+                json!({}),
             )
             .await?;
             tx.commit().await?;
@@ -209,20 +200,14 @@ async fn login(
         admin = true;
     }
     let tokens = issue(&mut tx, &state, id, Uuid::now_v7()).await?;
-    audit::record(
+    audit::account(
         &mut tx,
         &meta,
-        Entry {
-            organisation_id: None,
-            actor: Actor {
-                user_id: Some(id),
-                api_key_id: None,
-            },
-            action: "auth.login",
-            target_type: "user",
-            target_id: Some(id.to_string()),
-            details: json!({}),
-        },
+        Some(id),
+        "auth.login",
+        "user",
+        id,
+        json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -274,20 +259,14 @@ async fn refresh(
             .bind(family)
             .execute(&mut *tx)
             .await?;
-        audit::record(
+        audit::account(
             &mut tx,
             &meta,
-            Entry {
-                organisation_id: None,
-                actor: Actor {
-                    user_id: Some(user_id),
-                    api_key_id: None,
-                },
-                action: "auth.refresh_token_reused",
-                target_type: "session",
-                target_id: Some(family.to_string()),
-                details: json!({}),
-            },
+            Some(user_id),
+            "auth.refresh_token_reused",
+            "session",
+            family,
+            json!({}),
         )
         .await?;
         tx.commit().await?;
@@ -332,20 +311,14 @@ async fn logout(
     .bind(family)
     .execute(&mut *tx)
     .await?;
-    audit::record(
+    audit::account(
         &mut tx,
         &meta,
-        Entry {
-            organisation_id: None,
-            actor: Actor {
-                user_id: Some(user_id),
-                api_key_id: None,
-            },
-            action: "auth.logout",
-            target_type: "session",
-            target_id: Some(family.to_string()),
-            details: json!({}),
-        },
+        Some(user_id),
+        "auth.logout",
+        "session",
+        family,
+        json!({}),
     )
     .await?;
     tx.commit().await?;
