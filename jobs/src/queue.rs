@@ -197,14 +197,8 @@ impl Queues {
         let cfg = self.apalis_config(kind, 1);
         let workers = cfg.workers_set();
         let prefix = format!("{workers}:metadata:");
+        let keys = self.scan(&format!("{prefix}*")).await?;
         let mut conn = self.conn.clone();
-        let mut keys: Vec<String> = Vec::new();
-        {
-            let mut iter: redis::AsyncIter<String> = conn.scan_match(format!("{prefix}*")).await?;
-            while let Some(k) = iter.next_item().await {
-                keys.push(k?);
-            }
-        }
         if keys.is_empty() {
             return Ok(0);
         }
@@ -254,17 +248,21 @@ impl Queues {
             .collect())
     }
 
+    /// Every key matching `pattern` (SCAN, never KEYS).
+    async fn scan(&self, pattern: &str) -> redis::RedisResult<Vec<String>> {
+        let mut conn = self.conn.clone();
+        let mut iter: redis::AsyncIter<String> = conn.scan_match(pattern).await?;
+        let mut keys = Vec::new();
+        while let Some(k) = iter.next_item().await {
+            keys.push(k?);
+        }
+        Ok(keys)
+    }
+
     /// Removes every key of this prefix (tests and operators' resets).
     pub async fn purge(&self) -> redis::RedisResult<u64> {
+        let keys = self.scan(&format!("{}:*", self.prefix)).await?;
         let mut conn = self.conn.clone();
-        let pattern = format!("{}:*", self.prefix);
-        let mut keys: Vec<String> = Vec::new();
-        {
-            let mut iter: redis::AsyncIter<String> = conn.scan_match(&pattern).await?;
-            while let Some(k) = iter.next_item().await {
-                keys.push(k?);
-            }
-        }
         let mut n = 0;
         for chunk in keys.chunks(500) {
             n += conn.del::<_, u64>(chunk).await?;

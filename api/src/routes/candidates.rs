@@ -134,14 +134,6 @@ nullable!(
     summary
 );
 
-fn year_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
-}
-
 struct Fields<'a> {
     first_name: Option<&'a str>,
     last_name: Option<&'a str>,
@@ -216,12 +208,12 @@ fn check(f: Fields<'_>) -> Result<(), ApiError> {
                 validate::text(&e.company_name, 200),
             );
             for (field, d) in [("start_date", &e.start_date), ("end_date", &e.end_date)] {
-                if d.as_deref().is_some_and(|d| !year_month(d)) {
+                if d.as_deref().is_some_and(|d| !jobs::ai::is_year_month(d)) {
                     p.push((format!("experience[{i}].{field}"), "YYYY-MM".into()));
                 }
             }
             if let (Some(s), Some(e2)) = (&e.start_date, &e.end_date) {
-                if year_month(s) && year_month(e2) && e2 < s {
+                if jobs::ai::is_year_month(s) && jobs::ai::is_year_month(e2) && e2 < s {
                     p.push((
                         format!("experience[{i}].end_date"),
                         "before start_date".into(),

@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use super::{
+    is_year_month,
     provider::{AiConfig, AiError, AiProvider},
     JobRequirements, ResumeProfile,
 };
@@ -261,14 +262,6 @@ fn requirements_schema() -> Value {
     })
 }
 
-fn year_month(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 7
-        && b[4] == b'-'
-        && b[..4].iter().all(u8::is_ascii_digit)
-        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
-}
-
 /// What a model's profile must satisfy before it is stored.
 pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
     if let Some(e) = &p.email {
@@ -281,7 +274,7 @@ pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
             return Err(format!("experience[{i}] has neither title nor company"));
         }
         for d in [&x.start_date, &x.end_date].into_iter().flatten() {
-            if !year_month(d) {
+            if !is_year_month(d) {
                 return Err(format!("experience[{i}] date `{d}` is not YYYY-MM"));
             }
         }

@@ -65,3 +65,12 @@ pub struct JobRequirements {
     pub competencies: Vec<String>,
     pub seniority: Option<String>,
 }
+
+/// A `YYYY-MM` date, as experience entries carry them.
+pub fn is_year_month(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && matches!(s[5..].parse::<u8>(), Ok(1..=12))
+}
