@@ -195,19 +195,28 @@ impl Runner {
                 return Err(AbortError::new(format!("claim failed: {e}")));
             }
         };
-        let outcome = self.run_claimed(claimed).await;
-        let failed = outcome
-            .as_ref()
-            .map(|o| o.status != JobStatus::Succeeded)
-            .unwrap_or(false);
-        if let Some(outcome) = outcome {
-            self.record(outcome).await;
-        }
-        self.inner
-            .running
-            .lock()
-            .expect("running map")
-            .remove(&job_id);
+        // The attempt lives on its own task: if apalis drops this delivery
+        // (its worker died with Redis), the attempt still ends and records
+        // its outcome instead of staying `running` under a lease this
+        // process keeps renewing.
+        let this = self.clone();
+        let attempt = tokio::spawn(async move {
+            let outcome = this.run_claimed(claimed).await;
+            let failed = outcome
+                .as_ref()
+                .map(|o| o.status != JobStatus::Succeeded)
+                .unwrap_or(false);
+            if let Some(outcome) = outcome {
+                this.record(outcome).await;
+            }
+            this.inner
+                .running
+                .lock()
+                .expect("running map")
+                .remove(&job_id);
+            failed
+        });
+        let failed = attempt.await.unwrap_or(true);
         if failed {
             Err(AbortError::new(
                 "job attempt failed (see the job's last_error)",
