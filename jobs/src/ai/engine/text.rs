@@ -224,6 +224,11 @@ pub fn fold(s: &str) -> String {
 }
 
 pub fn fold_char_into(c: char, out: &mut String) {
+    // Most resume text is ASCII: lowercase it without the tables below.
+    if c.is_ascii() && c != '`' {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     let mapped: &str = match c {
         'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å'
         | 'Ā' | 'Ă' | 'Ą' => "a",
