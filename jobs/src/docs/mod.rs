@@ -5,6 +5,7 @@
 pub mod docx;
 pub mod pdf;
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
 /// Document types we accept, decided by content, never by name or header.
@@ -134,13 +135,32 @@ pub struct Extracted {
     pub pages: usize,
 }
 
-/// Extracts the text of a document (blocking: call from a blocking thread).
+/// Extracts the text of a document on the calling thread (blocking: for
+/// tools and tests; jobs use [`read`]).
 pub fn extract(bytes: &[u8], limits: &Limits) -> Result<Extracted, ExtractError> {
     let kind = sniff(bytes)?;
     let (text, pages) = match kind {
         DocKind::Pdf => pdf::extract(bytes, limits)?,
         DocKind::Docx => (docx::extract(bytes, limits)?, 1),
     };
+    with_text(kind, text, pages)
+}
+
+/// Extracts the text of a document off the async runtime: PDFs on the
+/// process's pdfium thread, DOCX on a blocking thread.
+pub async fn read(bytes: Bytes, limits: Limits) -> Result<Extracted, ExtractError> {
+    let kind = sniff(&bytes)?;
+    let (text, pages) = match kind {
+        DocKind::Pdf => pdf::extract_on_pdfium_thread(bytes, limits).await?,
+        DocKind::Docx => tokio::task::spawn_blocking(move || docx::extract(&bytes, &limits))
+            .await
+            .map_err(|_| ExtractError::Unavailable("the Word reader crashed on this file".into()))
+            .and_then(|r| r.map(|text| (text, 1)))?,
+    };
+    with_text(kind, text, pages)
+}
+
+fn with_text(kind: DocKind, text: String, pages: usize) -> Result<Extracted, ExtractError> {
     if text.chars().filter(|c| c.is_alphanumeric()).count() < 20 {
         return Err(ExtractError::NoText);
     }

@@ -1,9 +1,19 @@
 //! PDF text through pdfium. The library is bound once per process; pdfium
 //! serialises every call behind one lock, so parallelism comes from worker
-//! processes. Nothing in a PDF runs: no form environment (and so no
+//! processes. Within a process every job's PDF goes to one thread that owns
+//! pdfium ([`extract_on_pdfium_thread`]): the same lock taken from several
+//! threads costs about 30% of pdfium's throughput in handoffs (measured in
+//! BENCHMARKS.md). Nothing in a PDF runs: no form environment (and so no
 //! JavaScript) is ever set up.
 
-use std::{path::PathBuf, sync::OnceLock};
+use std::{
+    panic::AssertUnwindSafe,
+    path::PathBuf,
+    sync::{mpsc, Mutex, OnceLock},
+};
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
 
 use pdfium_render::prelude::*;
 
@@ -97,4 +107,62 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
         });
     }
     Ok((text, count))
+}
+
+type Reply = Result<(String, usize), ExtractError>;
+
+struct Request {
+    bytes: Bytes,
+    limits: Limits,
+    reply: oneshot::Sender<Reply>,
+}
+
+static PDFIUM_THREAD: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+
+/// [`extract`] on the process's pdfium thread, awaited without holding a
+/// runtime or blocking thread. Requests are served in arrival order; one
+/// whose caller has gone (a job timed out or was cancelled) is skipped.
+pub async fn extract_on_pdfium_thread(bytes: Bytes, limits: Limits) -> Reply {
+    let (reply, answer) = oneshot::channel();
+    let sender = PDFIUM_THREAD.get_or_init(|| Mutex::new(spawn_pdfium_thread()));
+    let sent = sender
+        .lock()
+        .map_err(|_| ExtractError::Unavailable("the PDF reader is gone".into()))?
+        .send(Request {
+            bytes,
+            limits,
+            reply,
+        });
+    if sent.is_err() {
+        return Err(ExtractError::Unavailable(
+            "the PDF reader thread has stopped".into(),
+        ));
+    }
+    answer
+        .await
+        .map_err(|_| ExtractError::Unavailable("the PDF reader crashed on this file".into()))?
+}
+
+fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
+    let (tx, rx) = mpsc::channel::<Request>();
+    std::thread::Builder::new()
+        .name("pdfium".into())
+        .spawn(move || {
+            for req in rx {
+                if req.reply.is_closed() {
+                    continue;
+                }
+                // A panic in the bindings fails this file, not the thread.
+                let out =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| extract(&req.bytes, &req.limits)))
+                        .unwrap_or_else(|_| {
+                            Err(ExtractError::Unavailable(
+                                "the PDF reader crashed on this file".into(),
+                            ))
+                        });
+                let _ = req.reply.send(out);
+            }
+        })
+        .expect("spawn the pdfium thread");
+    tx
 }
