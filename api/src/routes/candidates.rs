@@ -67,7 +67,9 @@ pub struct CandidateView {
     pub certifications: Vec<String>,
     /// From the last resume parse.
     pub total_years_experience: Option<f32>,
-    /// The engine of the last parse, and when it ran.
+    /// The resume the parsed fields came from (`GET /resumes/{id}` has the
+    /// whole parse), its engine, and when it ran.
+    pub parsed_resume_id: Option<Uuid>,
     pub parser_version: Option<String>,
     pub parsed_at: Option<DateTime<Utc>>,
     /// Fields a recruiter edited by hand; a re-parse leaves them alone.
@@ -78,7 +80,7 @@ pub struct CandidateView {
 
 const COLUMNS: &str = "id, first_name, last_name, email, phone, linkedin_url, github_url, portfolio_url, location, \
                        headline, summary, skills, experience, education, certifications, total_years_experience, \
-                       parser_version, parsed_at, edited_fields, created_at, updated_at";
+                       parsed_resume_id, parser_version, parsed_at, edited_fields, created_at, updated_at";
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

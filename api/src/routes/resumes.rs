@@ -182,7 +182,10 @@ async fn accept(
             db::NewJob {
                 kind: ParseResume::KIND.to_owned(),
                 organisation_id: Some(ctx.org_id),
-                payload: json!({ "resume_id": resume_id }),
+                payload: json!(ParseResume {
+                    resume_id,
+                    storage_key: Some(key.to_string()),
+                }),
                 max_attempts: ParseResume::policy().max_attempts,
                 idempotency_key: None,
                 run_at: None,

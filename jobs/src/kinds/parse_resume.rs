@@ -11,30 +11,27 @@ use std::time::Duration;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::{
-    ai::ResumeProfile,
-    docs,
-    domain::pipeline::Stage,
-    recruiting::{record_stage_move, StageMove},
-    Job, JobContext, JobError, KindPolicy,
-};
+use crate::{ai::ResumeProfile, docs, Job, JobContext, JobError, KindPolicy};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParseResume {
     pub resume_id: Uuid,
+    /// Where the upload is stored. Set at upload (it never changes), so the
+    /// job reads the file without a database round trip first; jobs
+    /// enqueued without it look it up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_key: Option<String>,
 }
 
+/// Where the resume came in, for the reason a parse has nowhere to go.
 #[derive(sqlx::FromRow)]
 struct ResumeRow {
-    organisation_id: Uuid,
     job_role_id: Option<Uuid>,
     application_id: Option<Uuid>,
     candidate_id: Option<Uuid>,
-    storage_key: String,
 }
 
 impl Job for ParseResume {
@@ -42,9 +39,11 @@ impl Job for ParseResume {
 
     fn policy() -> KindPolicy {
         KindPolicy {
-            // pdfium serialises calls within a process: parallelism comes
-            // from worker processes.
-            concurrency: 2,
+            // PDFs are read on the process's one pdfium thread (parallelism
+            // comes from worker processes); the other attempts in flight
+            // read storage, run the engine or write to Postgres meanwhile,
+            // keeping that thread fed (measured in BENCHMARKS.md).
+            concurrency: 8,
             max_attempts: 4,
             base_backoff: Duration::from_secs(5),
             max_backoff: Duration::from_secs(600),
@@ -71,38 +70,47 @@ impl Job for ParseResume {
 
 impl ParseResume {
     async fn attempt(&self, ctx: &JobContext) -> Result<Value, JobError> {
-        let row: Option<ResumeRow> = sqlx::query_as(
-            "SELECT organisation_id, job_role_id, application_id, candidate_id, storage_key FROM resumes
-             WHERE id = $1 AND organisation_id IS NOT DISTINCT FROM COALESCE($2, organisation_id)",
-        )
-        .bind(self.resume_id)
-        .bind(ctx.organisation_id)
-        .fetch_optional(&ctx.pool)
-        .await
-        .map_err(db)?;
-        let Some(resume) = row else {
-            return Err(JobError::permanent("the resume no longer exists"));
+        // The payload's key is used only if it is this resume's own key in
+        // this organisation: a payload never points a job at another file.
+        let own_key = |org: Uuid, key: &str| {
+            ["pdf", "docx"]
+                .iter()
+                .any(|ext| crate::storage::resume_key(org, self.resume_id, ext).as_ref() == key)
+        };
+        let (org, storage_key) = match (ctx.organisation_id, &self.storage_key) {
+            (Some(org), Some(key)) if own_key(org, key) => (org, key.clone()),
+            _ => {
+                let row: Option<(Uuid, String)> = sqlx::query_as(
+                    "SELECT organisation_id, storage_key FROM resumes
+                     WHERE id = $1 AND organisation_id IS NOT DISTINCT FROM COALESCE($2, organisation_id)",
+                )
+                .bind(self.resume_id)
+                .bind(ctx.organisation_id)
+                .fetch_optional(&ctx.pool)
+                .await
+                .map_err(db)?;
+                row.ok_or_else(|| JobError::permanent("the resume no longer exists"))?
+            }
         };
 
         ctx.progress(10, "reading the document").await?;
-        let key = object_store::path::Path::from(resume.storage_key.as_str());
+        let key = object_store::path::Path::from(storage_key.as_str());
         let bytes = match ctx.services.storage.get(&key).await {
             Ok(r) => r
                 .bytes()
                 .await
                 .map_err(|e| JobError::retryable(format!("reading the upload: {e}")))?,
             Err(object_store::Error::NotFound { .. }) => {
-                return self
-                    .fail(ctx, "the uploaded file is missing from storage")
-                    .await;
+                let reason = match self.why_unsaved(ctx, org, None).await? {
+                    gone @ "the resume no longer exists" => gone,
+                    _ => "the uploaded file is missing from storage",
+                };
+                return self.fail(ctx, reason).await;
             }
             Err(e) => return Err(JobError::retryable(format!("reading the upload: {e}"))),
         };
         let limits = ctx.services.limits;
-        let extracted = tokio::task::spawn_blocking(move || docs::extract(&bytes, &limits))
-            .await
-            .map_err(|e| JobError::retryable(format!("document reader crashed: {e}")))?;
-        let extracted = match extracted {
+        let extracted = match docs::read(bytes, limits).await {
             Ok(x) => x,
             Err(e) if e.is_permanent() => return self.fail(ctx, &e.to_string()).await,
             Err(e) => return Err(JobError::retryable(e.to_string())),
@@ -123,45 +131,22 @@ impl ParseResume {
         let version = ctx.services.ai.version();
 
         ctx.progress(80, "saving the profile").await?;
-        let mut tx = ctx.pool.begin().await.map_err(db)?;
-        let candidate_id = match self.candidate_for(&mut tx, &resume, &profile).await? {
-            Ok(id) => id,
-            Err(reason) => {
-                drop(tx);
-                return self.fail(ctx, &reason).await;
-            }
-        };
-        update_candidate(
-            &mut tx,
-            resume.organisation_id,
-            candidate_id,
+        let saved = save(
+            ctx,
+            self.resume_id,
+            org,
             &profile,
             &version,
+            extracted.pages,
         )
         .await?;
-        let application_id = match (resume.application_id, resume.job_role_id) {
-            (Some(app), _) => Some(app),
-            (None, Some(role)) => {
-                Some(apply(&mut tx, resume.organisation_id, candidate_id, role).await?)
+        let (candidate_id, application_id) = match saved {
+            Some(ids) => ids,
+            None => {
+                let reason = self.why_unsaved(ctx, org, Some(&profile)).await?;
+                return self.fail(ctx, reason).await;
             }
-            (None, None) => None,
         };
-        sqlx::query(
-            "UPDATE resumes SET status = 'parsed', error = NULL, parsed = $2, parser_version = $3, pages = $4,
-                    candidate_id = $5, application_id = $6
-             WHERE id = $1",
-        )
-        .bind(self.resume_id)
-        .bind(sqlx::types::Json(&profile))
-        .bind(&version)
-        .bind(extracted.pages as i32)
-        .bind(candidate_id)
-        .bind(application_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        tx.commit().await.map_err(db)?;
-
         Ok(json!({
             "resume_id": self.resume_id,
             "candidate_id": candidate_id,
@@ -189,79 +174,155 @@ impl ParseResume {
         Ok(())
     }
 
+    /// Why [`save`] found nowhere to put the parse.
+    async fn why_unsaved(
+        &self,
+        ctx: &JobContext,
+        org: Uuid,
+        p: Option<&ResumeProfile>,
+    ) -> Result<&'static str, JobError> {
+        let row: Option<ResumeRow> = sqlx::query_as(
+            "SELECT job_role_id, application_id, candidate_id FROM resumes WHERE id = $1 AND organisation_id = $2",
+        )
+        .bind(self.resume_id)
+        .bind(org)
+        .fetch_optional(&ctx.pool)
+        .await
+        .map_err(db)?;
+        Ok(match row {
+            None => "the resume no longer exists",
+            Some(r) if r.candidate_id.is_some() => "the candidate no longer exists",
+            Some(r) if r.application_id.is_some() => "the application no longer exists",
+            Some(r) if r.job_role_id.is_some() && p.and_then(email).is_none() => {
+                "no email address found in the resume; add the candidate by hand and upload it to their application"
+            }
+            Some(_) => "the resume is not attached to a candidate, application or job role",
+        })
+    }
+
     /// Records why the resume cannot be parsed and ends the job `dead`.
     async fn fail(&self, ctx: &JobContext, reason: &str) -> Result<Value, JobError> {
         self.mark_failed(ctx, reason).await?;
         Err(JobError::permanent(reason))
     }
-
-    /// The candidate this resume describes: the one it was uploaded for, or
-    /// (for a job role upload) the organisation's candidate with the same
-    /// email, or a new one. Err(reason) when none can be made.
-    async fn candidate_for(
-        &self,
-        tx: &mut PgConnection,
-        resume: &ResumeRow,
-        p: &ResumeProfile,
-    ) -> Result<Result<Uuid, String>, JobError> {
-        if let Some(id) = resume.candidate_id {
-            return Ok(Ok(id));
-        }
-        if let Some(app) = resume.application_id {
-            let id: Option<Uuid> = sqlx::query_scalar(
-                "SELECT candidate_id FROM applications WHERE id = $1 AND organisation_id = $2",
-            )
-            .bind(app)
-            .bind(resume.organisation_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            return Ok(id.ok_or_else(|| "the application no longer exists".to_owned()));
-        }
-        let Some(email) = p.email.as_deref().filter(|e| e.contains('@')) else {
-            return Ok(Err(
-                "no email address found in the resume; add the candidate by hand and upload it to their application"
-                    .to_owned(),
-            ));
-        };
-        // Two uploads of one person may be parsed at once: insert-or-find in
-        // one statement each, so neither fails on the other's row.
-        let inserted: Option<Uuid> = sqlx::query_scalar(
-            "INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (organisation_id, lower(email)) DO NOTHING RETURNING id",
-        )
-        .bind(Uuid::now_v7())
-        .bind(resume.organisation_id)
-        .bind(p.first_name.as_deref().unwrap_or("Unknown"))
-        .bind(p.last_name.as_deref().unwrap_or(""))
-        .bind(email)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let id = match inserted {
-            Some(id) => id,
-            None => sqlx::query_scalar(
-                "SELECT id FROM candidates WHERE organisation_id = $1 AND lower(email) = lower($2)",
-            )
-            .bind(resume.organisation_id)
-            .bind(email)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?,
-        };
-        Ok(Ok(id))
-    }
 }
 
-/// Writes the parsed profile onto the candidate, leaving every field a
-/// recruiter edited by hand as it is.
-async fn update_candidate(
-    tx: &mut PgConnection,
+/// The candidate's fields from a parse. Every field a recruiter edited by
+/// hand (`edited_fields`) keeps its value; a field the parse did not find
+/// keeps the one it had. Shared by the update and the upsert below.
+macro_rules! profile_set {
+    () => {
+        concat!(
+            keep!("first_name", "3"), ", ",
+            keep!("last_name", "4"), ", ",
+            keep!("phone", "5"), ", ",
+            keep!("linkedin_url", "6"), ", ",
+            keep!("github_url", "7"), ", ",
+            keep!("portfolio_url", "8"), ", ",
+            keep!("location", "9"), ", ",
+            keep!("headline", "10"), ", ",
+            keep!("summary", "11"), ", ",
+            keep_list!("skills", "12"), ", ",
+            keep_list!("experience", "13"), ", ",
+            keep_list!("education", "14"), ", ",
+            keep_list!("certifications", "15"),
+            ", total_years_experience = $16, parsed_resume_id = $1, parser_version = $17, parsed_at = now()"
+        )
+    };
+}
+macro_rules! keep {
+    ($f:literal, $n:literal) => {
+        concat!(
+            $f,
+            " = CASE WHEN '",
+            $f,
+            "' = ANY(candidates.edited_fields) THEN candidates.",
+            $f,
+            " ELSE COALESCE($",
+            $n,
+            ", candidates.",
+            $f,
+            ") END"
+        )
+    };
+}
+macro_rules! keep_list {
+    ($f:literal, $n:literal) => {
+        concat!(
+            $f,
+            " = CASE WHEN '",
+            $f,
+            "' = ANY(candidates.edited_fields) THEN candidates.",
+            $f,
+            " ELSE $",
+            $n,
+            " END"
+        )
+    };
+}
+
+/// The whole parse written in one statement, whichever way the resume came
+/// in (`r`): for a known candidate (`resumes.candidate_id`, or through the
+/// application it was uploaded to) that candidate is updated; for a job role
+/// the organisation's candidate with the parsed email ($22) is upserted
+/// (inserted as $20 if new) with their application to the role (inserted as
+/// $21 with its first stage move $23 if new). Both upserts return the row
+/// whether it was inserted or already there, also when a concurrent parse
+/// of the same person committed it a moment ago; a returned id equal to the
+/// proposed one means inserted. No row: nowhere to put the parse.
+const SAVE: &str = concat!(
+    "WITH r AS (
+        SELECT r.id, r.job_role_id, r.application_id, COALESCE(r.candidate_id, a.candidate_id) AS candidate_id
+        FROM resumes r
+        LEFT JOIN applications a ON a.id = r.application_id AND a.organisation_id = r.organisation_id
+        WHERE r.id = $1 AND r.organisation_id = $2
+     ), known AS (
+        UPDATE candidates SET ",
+    profile_set!(),
+    " FROM r WHERE candidates.organisation_id = $2 AND candidates.id = r.candidate_id
+        RETURNING candidates.id
+     ), fresh AS (
+        INSERT INTO candidates (id, organisation_id, email, first_name, last_name, phone, linkedin_url, github_url,
+                                portfolio_url, location, headline, summary, skills, experience, education, certifications,
+                                total_years_experience, parsed_resume_id, parser_version, parsed_at)
+        SELECT $20, $2, $22, COALESCE($3, 'Unknown'), COALESCE($4, ''), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+               $15, $16, $1, $17, now()
+        FROM r WHERE r.candidate_id IS NULL AND r.application_id IS NULL AND r.job_role_id IS NOT NULL
+                 AND $22::text IS NOT NULL
+        ON CONFLICT (organisation_id, lower(email)) DO UPDATE SET ",
+    profile_set!(),
+    " RETURNING id
+     ), c AS (
+        SELECT id FROM known UNION ALL SELECT id FROM fresh
+     ), a AS (
+        INSERT INTO applications (id, organisation_id, candidate_id, job_role_id)
+        SELECT $21, $2, c.id, r.job_role_id FROM c, r WHERE r.application_id IS NULL AND r.job_role_id IS NOT NULL
+        ON CONFLICT (candidate_id, job_role_id) DO UPDATE SET job_role_id = EXCLUDED.job_role_id
+        RETURNING id
+     ), m AS (
+        INSERT INTO application_stage_moves (id, organisation_id, application_id, from_stage, to_stage, reason)
+        SELECT $23, $2, a.id, NULL, 'applied', 'resume uploaded' FROM a WHERE a.id = $21
+     )
+     UPDATE resumes SET status = 'parsed', error = NULL, parsed = $18, parser_version = $17, pages = $19,
+            candidate_id = c.id, application_id = COALESCE(r.application_id, (SELECT id FROM a))
+     FROM c, r WHERE resumes.id = r.id
+     RETURNING c.id, resumes.application_id"
+);
+
+/// The parsed email, if it looks like one.
+fn email(p: &ResumeProfile) -> Option<&str> {
+    p.email.as_deref().filter(|e| e.contains('@'))
+}
+
+/// Writes the parse ([`SAVE`]). None when it has nowhere to go.
+async fn save(
+    ctx: &JobContext,
+    resume_id: Uuid,
     org: Uuid,
-    id: Uuid,
     p: &ResumeProfile,
     version: &str,
-) -> Result<(), JobError> {
+    pages: usize,
+) -> Result<Option<(Uuid, Option<Uuid>)>, JobError> {
     let experience: Vec<Value> = p
         .experience
         .iter()
@@ -278,51 +339,8 @@ async fn update_candidate(
                     "field_of_study": e.field_of_study, "end_year": e.end_year })
         })
         .collect();
-    macro_rules! keep {
-        ($f:literal, $n:literal) => {
-            concat!(
-                $f,
-                " = CASE WHEN '",
-                $f,
-                "' = ANY(edited_fields) THEN ",
-                $f,
-                " ELSE COALESCE($",
-                $n,
-                ", ",
-                $f,
-                ") END"
-            )
-        };
-    }
-    let sql = [
-        "UPDATE candidates SET ",
-        keep!("first_name", "3"),
-        ", ",
-        keep!("last_name", "4"),
-        ", ",
-        keep!("phone", "5"),
-        ", ",
-        keep!("linkedin_url", "6"),
-        ", ",
-        keep!("github_url", "7"),
-        ", ",
-        keep!("portfolio_url", "8"),
-        ", ",
-        keep!("location", "9"),
-        ", ",
-        keep!("headline", "10"),
-        ", ",
-        keep!("summary", "11"),
-        ", skills = CASE WHEN 'skills' = ANY(edited_fields) THEN skills ELSE $12 END",
-        ", experience = CASE WHEN 'experience' = ANY(edited_fields) THEN experience ELSE $13 END",
-        ", education = CASE WHEN 'education' = ANY(edited_fields) THEN education ELSE $14 END",
-        ", certifications = CASE WHEN 'certifications' = ANY(edited_fields) THEN certifications ELSE $15 END",
-        ", total_years_experience = $16, parsed_profile = $17, parser_version = $18, parsed_at = now()",
-        " WHERE id = $1 AND organisation_id = $2",
-    ]
-    .concat();
-    sqlx::query(&sql)
-        .bind(id)
+    sqlx::query_as(SAVE)
+        .bind(resume_id)
         .bind(org)
         .bind(&p.first_name)
         .bind(&p.last_name)
@@ -338,53 +356,14 @@ async fn update_candidate(
         .bind(Value::Array(education))
         .bind(&p.certifications)
         .bind(p.total_years_experience.map(|y| y as f32))
-        .bind(sqlx::types::Json(p))
         .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
-/// The candidate's application to the role, created if missing.
-async fn apply(
-    tx: &mut PgConnection,
-    org: Uuid,
-    candidate: Uuid,
-    role: Uuid,
-) -> Result<Uuid, JobError> {
-    let id = Uuid::now_v7();
-    let inserted: Option<Uuid> = sqlx::query_scalar(
-        "INSERT INTO applications (id, organisation_id, candidate_id, job_role_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (candidate_id, job_role_id) DO NOTHING RETURNING id",
-    )
-    .bind(id)
-    .bind(org)
-    .bind(candidate)
-    .bind(role)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
-    if let Some(id) = inserted {
-        record_stage_move(
-            &mut *tx,
-            StageMove {
-                organisation_id: org,
-                application_id: id,
-                from: None,
-                to: Stage::Applied,
-                moved_by: None,
-                reason: Some("resume uploaded"),
-            },
-        )
-        .await
-        .map_err(db)?;
-        return Ok(id);
-    }
-    sqlx::query_scalar("SELECT id FROM applications WHERE candidate_id = $1 AND job_role_id = $2")
-        .bind(candidate)
-        .bind(role)
-        .fetch_one(&mut *tx)
+        .bind(sqlx::types::Json(p))
+        .bind(pages as i32)
+        .bind(Uuid::now_v7())
+        .bind(Uuid::now_v7())
+        .bind(email(p))
+        .bind(Uuid::now_v7())
+        .fetch_optional(&ctx.pool)
         .await
         .map_err(db)
 }
