@@ -37,11 +37,21 @@ struct Args {
     #[arg(long)]
     parse: bool,
     /// Parse benchmark: copies of the 12 fixture resumes to parse.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 100)]
     parse_rounds: usize,
-    /// Parse benchmark: jobs of `parse_resume` one worker runs at once.
-    #[arg(long, default_value_t = 4)]
-    parse_concurrency: usize,
+    /// Parse benchmark: jobs of `parse_resume` one worker runs at once
+    /// (default: the kind's own).
+    #[arg(long)]
+    parse_concurrency: Option<usize>,
+    /// Parse benchmark: how many times to measure raw and job path.
+    #[arg(long, default_value_t = 3)]
+    parse_repeats: usize,
+    /// Parse benchmark: worker process counts of the job-path runs.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    parse_workers: Vec<usize>,
+    /// Parse benchmark: skip the raw extraction runs.
+    #[arg(long)]
+    no_raw: bool,
     /// Internal: extract the fixtures in a loop for this many seconds and
     /// print `pages resumes` (one process of the raw measurement).
     #[arg(long, hide = true)]
@@ -217,65 +227,111 @@ fn raw_extract(for_: Duration, engine: bool) -> (usize, usize) {
     (pages, resumes)
 }
 
-async fn parse_bench(args: &Args) -> anyhow::Result<()> {
-    // Raw pdfium: 1 and 2 processes, 5 s each.
+/// Raw extraction in `procs` processes at once for `secs`: (pages, resumes)
+/// per second, all processes together.
+fn raw_run(procs: usize, engine: bool, secs: f64) -> anyhow::Result<(f64, f64)> {
     let me = std::env::current_exe()?;
-    for (procs, engine) in [(1usize, false), (2, false), (1, true), (2, true)] {
-        let secs = 5.0;
-        let handles: Vec<_> = (0..procs)
-            .map(|_| {
-                let me = me.clone();
-                std::thread::spawn(move || {
-                    let mut cmd = std::process::Command::new(me);
-                    cmd.args(["--raw-extract-secs", "5"]);
-                    if engine {
-                        cmd.arg("--raw-with-engine");
-                    }
-                    let out = cmd.output().expect("run raw extraction");
-                    let text = String::from_utf8_lossy(&out.stdout).to_string();
-                    let mut it = text
-                        .split_whitespace()
-                        .map(|n| n.parse::<usize>().unwrap_or(0));
-                    (it.next().unwrap_or(0), it.next().unwrap_or(0))
-                })
+    let handles: Vec<_> = (0..procs)
+        .map(|_| {
+            let me = me.clone();
+            std::thread::spawn(move || {
+                let mut cmd = std::process::Command::new(me);
+                cmd.args(["--raw-extract-secs", &secs.to_string()]);
+                if engine {
+                    cmd.arg("--raw-with-engine");
+                }
+                let out = cmd.output().expect("run raw extraction");
+                let text = String::from_utf8_lossy(&out.stdout).to_string();
+                let mut it = text
+                    .split_whitespace()
+                    .map(|n| n.parse::<usize>().unwrap_or(0));
+                (it.next().unwrap_or(0), it.next().unwrap_or(0))
             })
-            .collect();
-        let (mut pages, mut resumes) = (0, 0);
-        for h in handles {
-            let (p, r) = h.join().expect("raw thread");
-            pages += p;
-            resumes += r;
-        }
-        let what = if engine {
-            "raw extraction + built-in parse"
-        } else {
-            "raw pdfium extraction"
-        };
-        println!(
-            "{what}, {procs} process(es): {:.0} pages/s, {:.0} resumes/s",
-            pages as f64 / secs,
-            resumes as f64 / secs
-        );
+        })
+        .collect();
+    let (mut pages, mut resumes) = (0, 0);
+    for h in handles {
+        let (p, r) = h.join().expect("raw thread");
+        pages += p;
+        resumes += r;
     }
-    for workers in [1usize, 2] {
-        parse_run(args, workers).await?;
+    Ok((pages as f64 / secs, resumes as f64 / secs))
+}
+
+/// Each repeat measures raw extraction and then the job path right after
+/// it, with 1 and then 2 processes, so each share of raw compares runs
+/// seconds apart (this machine's speed drifts by tens of percent over
+/// minutes).
+async fn parse_bench(args: &Args) -> anyhow::Result<()> {
+    if !args.no_raw {
+        for procs in [1, 2] {
+            let (pages, resumes) = raw_run(procs, true, 4.0)?;
+            println!(
+                "raw extraction + built-in parse, {procs} process(es): {pages:.0} pages/s, {resumes:.0} resumes/s"
+            );
+        }
+    }
+    let mut shares: Vec<(usize, f64)> = Vec::new();
+    for repeat in 1..=args.parse_repeats {
+        for &workers in &args.parse_workers {
+            let raw = if args.no_raw {
+                None
+            } else {
+                let (pages, resumes) = raw_run(workers, false, 4.0)?;
+                println!(
+                    "repeat {repeat}: raw pdfium extraction, {workers} process(es): {pages:.0} pages/s, {resumes:.0} resumes/s"
+                );
+                Some(pages)
+            };
+            let (pages, _) = parse_run(args, workers).await?;
+            if let Some(raw_pages) = raw {
+                let share = pages / raw_pages;
+                println!("  job path share of raw: {:.0} %", share * 100.0);
+                shares.push((workers, share));
+            }
+        }
+    }
+    for &workers in &args.parse_workers {
+        let mut s: Vec<f64> = shares
+            .iter()
+            .filter(|(w, _)| *w == workers)
+            .map(|(_, v)| *v)
+            .collect();
+        if s.is_empty() {
+            continue;
+        }
+        s.sort_by(f64::total_cmp);
+        println!(
+            "job path / raw, {workers} process(es): median {:.0} % (of {}: {})",
+            s[s.len() / 2] * 100.0,
+            s.len(),
+            s.iter()
+                .map(|v| format!("{:.0} %", v * 100.0))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(())
 }
 
 /// The whole job path: stored uploads → parse_resume jobs → workers →
 /// candidates and applications in Postgres.
-async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
+async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     let env = TestEnv::new(&format!("bench-parse-{workers}")).await;
     let storage = env.log_dir.join("storage");
     let storage_s = storage.to_string_lossy().to_string();
-    let conc = format!("parse_resume={}", args.parse_concurrency);
-    let extra = [
+    let conc = args
+        .parse_concurrency
+        .map(|c| format!("parse_resume={c}"))
+        .unwrap_or_default();
+    let mut extra = vec![
         ("TALENTI_STORAGE_URL", storage_s.as_str()),
         ("TALENTI_WORKER_KINDS", "parse_resume"),
-        ("TALENTI_WORKER_CONCURRENCY", conc.as_str()),
         ("TALENTI_LOG_FORMAT", "json"),
     ];
+    if args.parse_concurrency.is_some() {
+        extra.push(("TALENTI_WORKER_CONCURRENCY", conc.as_str()));
+    }
     let mut procs = Vec::new();
     for i in 0..workers {
         procs.push(env.worker(&format!("worker-{i}"), &extra));
@@ -311,6 +367,11 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
             rows.push((id, org, role, key.to_string(), bytes.len() as i64));
         }
     }
+    let commits_before: i64 = sqlx::query_scalar(
+        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&env.pool)
+    .await?;
     let t0 = Instant::now();
     let mut tx = env.pool.begin().await?;
     for (id, org, role, key, size) in &rows {
@@ -319,7 +380,7 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
             jobs::db::NewJob {
                 kind: "parse_resume".into(),
                 organisation_id: Some(*org),
-                payload: json!({ "resume_id": id }),
+                payload: json!({ "resume_id": id, "storage_key": key }),
                 max_attempts: 4,
                 idempotency_key: None,
                 run_at: None,
@@ -353,6 +414,11 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
     )
     .await;
     let secs = t0.elapsed().as_secs_f64();
+    let commits_after: i64 = sqlx::query_scalar(
+        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(&env.pool)
+    .await?;
     let pages = env
         .count("SELECT coalesce(sum(pages), 0) FROM resumes")
         .await;
@@ -363,11 +429,17 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<()> {
         bad == 0,
         "{bad} parse jobs did not succeed at their first attempt"
     );
+    let (run_ms, p90_ms): (f64, f64) = sqlx::query_as(
+        "SELECT (avg(extract(epoch FROM finished_at - started_at)) * 1000)::float8,
+                percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)::float8) * 1000
+         FROM jobs",
+    )
+    .fetch_one(&env.pool)
+    .await?;
+    let (pages_s, resumes_s) = (pages as f64 / secs, total as f64 / secs);
     println!(
-        "job path, {workers} worker process(es) (parse_resume concurrency {}): {total} resumes in {secs:.2} s = {:.0} resumes/s, {:.0} pages/s",
-        args.parse_concurrency,
-        total as f64 / secs,
-        pages as f64 / secs
+        "job path, {workers} worker process(es): {total} resumes in {secs:.2} s = {resumes_s:.0} resumes/s, {pages_s:.0} pages/s; a job runs {run_ms:.1} ms on average (p90 {p90_ms:.1} ms); {:.1} Postgres transactions per resume",
+        (commits_after - commits_before) as f64 / total as f64
     );
-    Ok(())
+    Ok((pages_s, resumes_s))
 }
