@@ -27,7 +27,9 @@ pub fn router(max_upload: usize) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload_for_application))
         .routes(routes!(upload_for_job_role))
-        .layer(DefaultBodyLimit::max(max_upload + 64 * 1024))
+        .layer(DefaultBodyLimit::max(
+            max_upload + 64 * 1024 + OVERSIZE_DRAIN_BYTES,
+        ))
         .layer(axum::middleware::map_response(close_after_refusal))
         .routes(routes!(show))
 }
@@ -89,6 +91,11 @@ fn unsupported(message: String) -> ApiError {
     }
 }
 
+/// How much of an oversized upload is read (and discarded) so that the
+/// client, still sending, receives the 413 instead of a connection reset.
+/// Past this the connection is cut.
+const OVERSIZE_DRAIN_BYTES: usize = 64 * 1024 * 1024;
+
 fn too_large(max: usize) -> ApiError {
     ApiError::Status {
         status: StatusCode::PAYLOAD_TOO_LARGE,
@@ -125,6 +132,12 @@ async fn read_file(
             _ => ApiError::BadRequest(format!("upload interrupted: {}", e.body_text())),
         })? {
             if bytes.len() + chunk.len() > max {
+                drop(bytes);
+                while let Ok(Some(_)) = field.chunk().await {}
+                drop(field);
+                while let Ok(Some(mut rest)) = form.next_field().await {
+                    while let Ok(Some(_)) = rest.chunk().await {}
+                }
                 return Err(too_large(max));
             }
             bytes.extend_from_slice(&chunk);
