@@ -70,15 +70,8 @@ impl Job for ParseResume {
 
 impl ParseResume {
     async fn attempt(&self, ctx: &JobContext) -> Result<Value, JobError> {
-        // The payload's key is used only if it is this resume's own key in
-        // this organisation: a payload never points a job at another file.
-        let own_key = |org: Uuid, key: &str| {
-            ["pdf", "docx"]
-                .iter()
-                .any(|ext| crate::storage::resume_key(org, self.resume_id, ext).as_ref() == key)
-        };
         let (org, storage_key) = match (ctx.organisation_id, &self.storage_key) {
-            (Some(org), Some(key)) if own_key(org, key) => (org, key.clone()),
+            (Some(org), Some(key)) if is_own_key(org, self.resume_id, key) => (org, key.clone()),
             _ => {
                 let row: Option<(Uuid, String)> = sqlx::query_as(
                     "SELECT organisation_id, storage_key FROM resumes
@@ -309,6 +302,14 @@ const SAVE: &str = concat!(
      RETURNING c.id, resumes.application_id"
 );
 
+/// Whether a payload's storage key is this resume's own key in this
+/// organisation: a payload never points a job at another file.
+fn is_own_key(org: Uuid, resume_id: Uuid, key: &str) -> bool {
+    ["pdf", "docx"]
+        .iter()
+        .any(|ext| crate::storage::resume_key(org, resume_id, ext).as_ref() == key)
+}
+
 /// The parsed email, if it looks like one.
 fn email(p: &ResumeProfile) -> Option<&str> {
     p.email.as_deref().filter(|e| e.contains('@'))
@@ -366,4 +367,25 @@ async fn save(
         .fetch_optional(&ctx.pool)
         .await
         .map_err(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_payload_key_is_used_only_if_it_is_the_resumes_own() {
+        let (org, id, other) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert!(is_own_key(org, id, &format!("resumes/{org}/{id}.pdf")));
+        assert!(is_own_key(org, id, &format!("resumes/{org}/{id}.docx")));
+        for key in [
+            format!("resumes/{other}/{id}.pdf"),
+            format!("resumes/{org}/{other}.pdf"),
+            format!("resumes/{org}/{id}.pdf/../../{other}/{id}.pdf"),
+            format!("resumes/{org}/{id}.txt"),
+            String::new(),
+        ] {
+            assert!(!is_own_key(org, id, &key), "{key}");
+        }
+    }
 }

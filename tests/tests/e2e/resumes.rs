@@ -782,3 +782,87 @@ async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
     want.sort();
     assert_eq!(got, want);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_uploaded_to_a_role_at_once_becomes_one_candidate_and_one_application() {
+    let env = TestEnv::new("parse-race").await;
+    let storage = storage_env(&env);
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    // Two worker processes, several attempts each: the parses overlap.
+    let _workers: Vec<_> = (0..2)
+        .map(|i| {
+            env.worker(
+                &format!("worker-{i}"),
+                &[("TALENTI_STORAGE_URL", storage.as_str())],
+            )
+        })
+        .collect();
+    let org = api.organisation("race").await;
+    let role = role(&api, &org).await;
+    let path = format!("/api/v1/job-roles/{role}/resumes");
+    let uploads = futures::future::join_all(
+        (0..6).map(|_| api.upload(&org.recruiter, &path, "resume_01.pdf")),
+    )
+    .await;
+    let mut results = Vec::new();
+    for (st, up) in &uploads {
+        assert_eq!(*st, 202, "{up}");
+        let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+        let done = env.wait_status(job, JobStatus::Succeeded, T).await;
+        assert_eq!(done.attempt, 1, "no parse needed a retry");
+        results.push(done.result.unwrap());
+    }
+    let candidate = &results[0]["candidate_id"];
+    let application = &results[0]["application_id"];
+    for r in &results {
+        assert_eq!(&r["candidate_id"], candidate);
+        assert_eq!(&r["application_id"], application);
+    }
+    let (_, apps) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/applications?job_role_id={role}"),
+            None,
+        )
+        .await;
+    assert_eq!(apps["items"].as_array().unwrap().len(), 1, "{apps}");
+    let app = application.as_str().unwrap();
+    let (_, history) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/applications/{app}/history"),
+            None,
+        )
+        .await;
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["to_stage"], "applied");
+    // The profile names the resume it came from, one of the six.
+    let (_, cand) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/candidates/{}", candidate.as_str().unwrap()),
+            None,
+        )
+        .await;
+    let from = cand["parsed_resume_id"].as_str().unwrap();
+    assert!(
+        uploads.iter().any(|(_, up)| up["resume_id"] == from),
+        "{cand}"
+    );
+    for (_, up) in &uploads {
+        let (_, resume) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(resume["status"], "parsed");
+        assert_eq!(&resume["candidate_id"], candidate);
+        assert_eq!(&resume["application_id"], application);
+    }
+}
