@@ -9,7 +9,7 @@
 use std::{
     panic::AssertUnwindSafe,
     path::PathBuf,
-    sync::{mpsc, Mutex, OnceLock},
+    sync::{mpsc, OnceLock},
 };
 
 use bytes::Bytes;
@@ -117,17 +117,19 @@ struct Request {
     reply: oneshot::Sender<Reply>,
 }
 
-static PDFIUM_THREAD: OnceLock<Mutex<mpsc::Sender<Request>>> = OnceLock::new();
+static PDFIUM_THREAD: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
+
+fn crashed() -> ExtractError {
+    ExtractError::Unavailable("the PDF reader crashed on this file".into())
+}
 
 /// [`extract`] on the process's pdfium thread, awaited without holding a
 /// runtime or blocking thread. Requests are served in arrival order; one
 /// whose caller has gone (a job timed out or was cancelled) is skipped.
 pub async fn extract_on_pdfium_thread(bytes: Bytes, limits: Limits) -> Reply {
     let (reply, answer) = oneshot::channel();
-    let sender = PDFIUM_THREAD.get_or_init(|| Mutex::new(spawn_pdfium_thread()));
-    let sent = sender
-        .lock()
-        .map_err(|_| ExtractError::Unavailable("the PDF reader is gone".into()))?
+    let sent = PDFIUM_THREAD
+        .get_or_init(spawn_pdfium_thread)
         .send(Request {
             bytes,
             limits,
@@ -138,9 +140,7 @@ pub async fn extract_on_pdfium_thread(bytes: Bytes, limits: Limits) -> Reply {
             "the PDF reader thread has stopped".into(),
         ));
     }
-    answer
-        .await
-        .map_err(|_| ExtractError::Unavailable("the PDF reader crashed on this file".into()))?
+    answer.await.map_err(|_| crashed())?
 }
 
 fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
@@ -155,11 +155,7 @@ fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
                 // A panic in the bindings fails this file, not the thread.
                 let out =
                     std::panic::catch_unwind(AssertUnwindSafe(|| extract(&req.bytes, &req.limits)))
-                        .unwrap_or_else(|_| {
-                            Err(ExtractError::Unavailable(
-                                "the PDF reader crashed on this file".into(),
-                            ))
-                        });
+                        .unwrap_or_else(|_| Err(crashed()));
                 let _ = req.reply.send(out);
             }
         })
