@@ -26,6 +26,8 @@ pub struct ParseResume {
     pub storage_key: Option<String>,
 }
 
+const RESUME_GONE: &str = "the resume no longer exists";
+
 /// Where the resume came in, for the reason a parse has nowhere to go.
 #[derive(sqlx::FromRow)]
 struct ResumeRow {
@@ -82,7 +84,7 @@ impl ParseResume {
                 .fetch_optional(&ctx.pool)
                 .await
                 .map_err(db)?;
-                row.ok_or_else(|| JobError::permanent("the resume no longer exists"))?
+                row.ok_or_else(|| JobError::permanent(RESUME_GONE))?
             }
         };
 
@@ -95,7 +97,7 @@ impl ParseResume {
                 .map_err(|e| JobError::retryable(format!("reading the upload: {e}")))?,
             Err(object_store::Error::NotFound { .. }) => {
                 let reason = match self.why_unsaved(ctx, org, None).await? {
-                    gone @ "the resume no longer exists" => gone,
+                    RESUME_GONE => RESUME_GONE,
                     _ => "the uploaded file is missing from storage",
                 };
                 return self.fail(ctx, reason).await;
@@ -183,7 +185,7 @@ impl ParseResume {
         .await
         .map_err(db)?;
         Ok(match row {
-            None => "the resume no longer exists",
+            None => RESUME_GONE,
             Some(r) if r.candidate_id.is_some() => "the candidate no longer exists",
             Some(r) if r.application_id.is_some() => "the application no longer exists",
             Some(r) if r.job_role_id.is_some() && p.and_then(email).is_none() => {
