@@ -314,6 +314,15 @@ async fn parse_bench(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Transactions committed in the current database so far.
+async fn commits(pool: &sqlx::PgPool) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .fetch_one(pool)
+    .await
+}
+
 /// The whole job path: stored uploads → parse_resume jobs → workers →
 /// candidates and applications in Postgres.
 async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
@@ -367,11 +376,7 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
             rows.push((id, org, role, key.to_string(), bytes.len() as i64));
         }
     }
-    let commits_before: i64 = sqlx::query_scalar(
-        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
-    )
-    .fetch_one(&env.pool)
-    .await?;
+    let commits_before = commits(&env.pool).await?;
     let t0 = Instant::now();
     let mut tx = env.pool.begin().await?;
     for (id, org, role, key, size) in &rows {
@@ -414,11 +419,7 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     )
     .await;
     let secs = t0.elapsed().as_secs_f64();
-    let commits_after: i64 = sqlx::query_scalar(
-        "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()",
-    )
-    .fetch_one(&env.pool)
-    .await?;
+    let commits_after = commits(&env.pool).await?;
     let pages = env
         .count("SELECT coalesce(sum(pages), 0) FROM resumes")
         .await;
