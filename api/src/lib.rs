@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod operator;
 pub mod ratelimit;
 pub mod routes;
 pub mod validate;
@@ -54,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "TALENTI_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Longest wait for a database connection before answering 503
+    /// `database_unavailable` (milliseconds).
+    #[arg(long, env = "TALENTI_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 1000)]
+    pub db_acquire_timeout_ms: u64,
+
     /// Secret signing our access tokens (HS256). Every API replica needs the
     /// same one. Unset: a random one per process (tokens die with it).
     #[arg(long, env = "TALENTI_JWT_SECRET", hide_env_values = true)]
@@ -81,7 +87,8 @@ pub struct Config {
     pub external_jwt_audience: String,
 
     /// Comma-separated emails that are platform admins (see system jobs,
-    /// enqueue any job).
+    /// enqueue any job) once the account's email ownership is verified.
+    /// Checked on every request: removing an email revokes at once.
     #[arg(long, env = "TALENTI_PLATFORM_ADMIN_EMAILS", value_delimiter = ',')]
     pub platform_admin_emails: Vec<String>,
 
@@ -107,6 +114,12 @@ pub struct Config {
 pub enum Command {
     /// Apply database migrations and exit (the Procfile's `release`).
     Migrate,
+    /// Grant, revoke or list platform admins (audited); run by an operator
+    /// against the database.
+    PlatformAdmin {
+        #[command(subcommand)]
+        action: operator::PlatformAdmin,
+    },
 }
 
 /// What every handler shares.
@@ -276,8 +289,28 @@ pub fn router(state: AppState, config: &Config) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::map_request(drop_unsafe_request_id));
     app
+}
+
+/// A client's `X-Request-Id` is kept only if it is a short safe token
+/// (1–64 of `A–Z a–z 0–9 . _ -`); anything else is replaced by a generated
+/// one, so what we echo, log and store is never the client's arbitrary text.
+async fn drop_unsafe_request_id(mut req: axum::extract::Request) -> axum::extract::Request {
+    let safe = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        (1..=64).contains(&b.len())
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    };
+    let headers = req.headers_mut();
+    let all_safe = headers.get_all("x-request-id").iter().count() <= 1
+        && headers.get_all("x-request-id").iter().all(safe);
+    if !all_safe {
+        headers.remove("x-request-id");
+    }
+    req
 }
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -311,7 +344,9 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
 }
 
 pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
-    let pool = config.common.pool()?;
+    let pool = config
+        .common
+        .pool_with_acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms.max(100)))?;
     let state = AppState::new(&config, pool.clone())?;
     let app = router(state, &config);
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;

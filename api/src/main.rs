@@ -14,6 +14,14 @@ async fn main() -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Some(api::Command::PlatformAdmin { action }) => {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&config.common.database_url)
+                .await?;
+            println!("{}", api::operator::run(&pool, &action).await?);
+            Ok(())
+        }
         None => {
             let shutdown = jobs::shutdown::Shutdown::new();
             shutdown.on_signals();

@@ -63,9 +63,15 @@ impl CommonConfig {
     /// A pool that connects lazily, so a process starts (and recovers) while
     /// Postgres is briefly away.
     pub fn pool(&self) -> Result<PgPool, sqlx::Error> {
+        self.pool_with_acquire_timeout(Duration::from_secs(5))
+    }
+
+    /// [`Self::pool`] with its own wait for a connection: how long a caller
+    /// waits before learning that Postgres is away.
+    pub fn pool_with_acquire_timeout(&self, acquire: Duration) -> Result<PgPool, sqlx::Error> {
         PgPoolOptions::new()
             .max_connections(self.db_pool_size)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(acquire)
             .connect_lazy(&self.database_url)
     }
 

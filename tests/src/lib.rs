@@ -16,7 +16,7 @@ use serde_json::Value;
 use sqlx::{postgres::PgPoolOptions, PgPool};
 use uuid::Uuid;
 
-/// The platform admin every test API knows (`TALENTI_PLATFORM_ADMIN_EMAILS`).
+/// The platform admin every test API knows (granted by `api platform-admin grant`).
 pub const OPS_EMAIL: &str = "ops@talenti.test";
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -291,10 +291,6 @@ impl TestEnv {
                 log_dir.join("storage").to_string_lossy().into_owned(),
             ),
             (
-                "TALENTI_PLATFORM_ADMIN_EMAILS".to_owned(),
-                OPS_EMAIL.to_owned(),
-            ),
-            (
                 "TALENTI_JWT_SECRET".to_owned(),
                 "test-secret-test-secret-test-secret!".to_owned(),
             ),
@@ -378,9 +374,29 @@ impl TestEnv {
             }
         })
         .await;
-        // The platform operator every test acts as unless it says otherwise.
+        // The platform operator every test acts as unless it says otherwise,
+        // made a platform admin the only way an unverified account can be.
         api.token = api.session(OPS_EMAIL).await.access_token;
+        self.operator(&["platform-admin", "grant", OPS_EMAIL]);
         api
+    }
+
+    /// Runs an operator command (`api <args>`) against this test's database;
+    /// panics if it fails. Returns what it printed.
+    pub fn operator(&self, args: &[&str]) -> String {
+        let out = Command::new(bin_dir().join("api"))
+            .args(args)
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the api binary");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "api {args:?} failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
     }
 
     pub async fn job(&self, id: Uuid) -> JobRow {
@@ -704,5 +720,75 @@ impl Api {
             .expect("upload");
         let status = res.status().as_u16();
         (status, res.json().await.unwrap_or(Value::Null))
+    }
+}
+
+/// A TCP proxy in front of a real server (Postgres, say) that a test can
+/// cut and restore: "stopping the database" for the processes behind it
+/// without stopping the server every other test shares. Cutting closes the
+/// listener and every open connection, as a stopped server would.
+pub struct TcpProxy {
+    pub port: u16,
+    target: String,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl TcpProxy {
+    pub async fn start(target: &str) -> Self {
+        let port = free_port();
+        let (cut, _) = tokio::sync::watch::channel(false);
+        let proxy = Self {
+            port,
+            target: target.to_owned(),
+            cut,
+        };
+        proxy.serve().await;
+        proxy
+    }
+
+    async fn serve(&self) {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port))
+            .await
+            .expect("bind the proxy port");
+        let target = self.target.clone();
+        let mut cut = self.cut.subscribe();
+        let sender = self.cut.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((mut inbound, _)) = accepted else { continue };
+                        let target = target.clone();
+                        let mut cut = sender.subscribe();
+                        tokio::spawn(async move {
+                            let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else { return };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                                _ = cut.wait_for(|c| *c) => {}
+                            }
+                        });
+                    }
+                    _ = cut.wait_for(|c| *c) => return,
+                }
+            }
+        });
+    }
+
+    /// Refuses new connections and breaks the open ones.
+    pub fn cut(&self) {
+        self.cut.send_replace(true);
+    }
+
+    /// Accepts connections again, on the same port.
+    pub async fn restore(&self) {
+        self.cut.send_replace(false);
+        self.serve().await;
+    }
+
+    /// `url` (a postgres:// URL on localhost:5432) rewritten to go through
+    /// this proxy.
+    pub fn postgres_url(&self, url: &str) -> String {
+        url.replacen("localhost:5432", &format!("127.0.0.1:{}", self.port), 1)
+            .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", self.port), 1)
     }
 }

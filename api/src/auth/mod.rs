@@ -159,8 +159,16 @@ impl FromRequestParts<AppState> for Principal {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        // The rate limiter authenticates every presented credential first.
         if let Some(p) = parts.extensions.get::<Principal>() {
             return Ok(p.clone());
+        }
+        if let Some(r) = parts.extensions.get::<crate::ratelimit::AuthRejected>() {
+            return Err(ApiError::Status {
+                status: StatusCode::UNAUTHORIZED,
+                code: r.code,
+                message: r.message.clone(),
+            });
         }
         let credential = presented_credential(&parts.headers)
             .ok_or_else(|| unauthorized("missing credentials"))?;
@@ -170,30 +178,24 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
-async fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ApiError> {
+pub async fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ApiError> {
     if let Some(prefix) = tokens::api_key_prefix(credential) {
         return authenticate_key(&state.pool, prefix, credential).await;
     }
     match state.auth.keys.verify_access(credential) {
         Ok(claims) => {
-            let user: Option<(Uuid, String, UserKind, bool)> = sqlx::query_as(
-                "SELECT u.id, u.email, u.kind, u.is_platform_admin FROM users u
+            let row: Option<UserRow> = sqlx::query_as(&format!(
+                "SELECT {USER_COLUMNS} FROM users u
                  WHERE u.id = $1 AND EXISTS (
                      SELECT 1 FROM refresh_tokens r WHERE r.family_id = $2 AND r.user_id = u.id
-                       AND r.revoked_at IS NULL)",
-            )
+                       AND r.revoked_at IS NULL)"
+            ))
             .bind(claims.sub)
             .bind(claims.sid)
             .fetch_optional(&state.pool)
             .await?;
-            let (id, email, kind, platform_admin) =
-                user.ok_or_else(|| unauthorized("session has ended; log in again"))?;
-            Ok(Principal::User(UserPrincipal {
-                id,
-                email,
-                kind,
-                platform_admin,
-            }))
+            let row = row.ok_or_else(|| unauthorized("session has ended; log in again"))?;
+            Ok(Principal::User(state.auth.principal(row)))
         }
         Err(TokenError::Expired) => Err(ApiError::Status {
             status: StatusCode::UNAUTHORIZED,
@@ -245,49 +247,106 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Maps an external identity to a user: by its subject, else by its (IdP
-/// verified) email, else a new staff user.
+/// Maps an external identity to a user: by its subject, else by its email
+/// when the identity provider says the email is verified (linking an
+/// account by an unverified address would hand it to whoever typed it),
+/// else a new staff user.
+///
+/// Linking takes over a password account whose own email was never
+/// verified: its password is cleared and its sessions end, so whoever
+/// signed up with someone else's address keeps no way in.
 async fn external_user(
     state: &AppState,
     claims: tokens::ExternalClaims,
 ) -> Result<UserPrincipal, ApiError> {
+    let verified = claims.email_verified();
     let email = claims
         .email
         .filter(|e| crate::validate::email(e).is_ok())
         .ok_or_else(|| unauthorized("external token has no usable email claim"))?;
-    let admin = state.auth.is_platform_admin_email(&email);
-    // Data-modifying CTEs share one snapshot, so each branch returns the
-    // user it found, linked or created.
-    let row: (Uuid, String, UserKind, bool) = sqlx::query_as(
-        "WITH by_subject AS (
-             SELECT id, email, kind, is_platform_admin FROM users WHERE external_subject = $1
-         ), linked AS (
-             UPDATE users SET external_subject = $1
-             WHERE lower(email) = lower($2) AND external_subject IS NULL
-               AND NOT EXISTS (SELECT 1 FROM by_subject)
-             RETURNING id, email, kind, is_platform_admin
-         ), created AS (
-             INSERT INTO users (id, email, external_subject, is_platform_admin)
-             SELECT $3, $2, $1, $4
-             WHERE NOT EXISTS (SELECT 1 FROM by_subject) AND NOT EXISTS (SELECT 1 FROM linked)
-             ON CONFLICT DO NOTHING
-             RETURNING id, email, kind, is_platform_admin
-         )
-         SELECT * FROM by_subject UNION ALL SELECT * FROM linked UNION ALL SELECT * FROM created",
-    )
-    .bind(&claims.sub)
-    .bind(&email)
+    let mut tx = state.pool.begin().await?;
+    let by_subject = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.external_subject = $1");
+    if let Some(mut row) = sqlx::query_as::<_, UserRow>(&by_subject)
+        .bind(&claims.sub)
+        .fetch_optional(&mut *tx)
+        .await?
+    {
+        if verified && !row.email_verified && row.email.eq_ignore_ascii_case(&email) {
+            sqlx::query("UPDATE users SET email_verified_at = now() WHERE id = $1")
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            row.email_verified = true;
+        }
+        tx.commit().await?;
+        return Ok(state.auth.principal(row));
+    }
+    if verified {
+        let linked: Option<(UserRow, bool)> = sqlx::query_as(&format!(
+            "WITH old AS (
+                 SELECT id, email_verified_at IS NULL AS taken_over FROM users
+                 WHERE lower(email) = lower($2) AND external_subject IS NULL FOR UPDATE
+             )
+             UPDATE users u SET external_subject = $1,
+                    email_verified_at = COALESCE(u.email_verified_at, now()),
+                    password_hash = CASE WHEN old.taken_over THEN NULL ELSE u.password_hash END
+             FROM old WHERE u.id = old.id
+             RETURNING {USER_COLUMNS}, old.taken_over"
+        ))
+        .bind(&claims.sub)
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(
+            |(id, email, kind, admin_granted, email_verified, taken_over)| {
+                (
+                    UserRow {
+                        id,
+                        email,
+                        kind,
+                        admin_granted,
+                        email_verified,
+                    },
+                    taken_over,
+                )
+            },
+        );
+        if let Some((row, taken_over)) = linked {
+            if taken_over {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+                )
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            return Ok(state.auth.principal(row));
+        }
+    }
+    let created: Option<UserRow> = sqlx::query_as(&format!(
+        "INSERT INTO users AS u (id, email, external_subject, email_verified_at)
+         VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+         ON CONFLICT DO NOTHING
+         RETURNING {USER_COLUMNS}"
+    ))
     .bind(Uuid::now_v7())
-    .bind(admin)
-    .fetch_optional(&state.pool)
-    .await?
-    .ok_or_else(|| unauthorized("external identity conflicts with an existing account"))?;
-    Ok(UserPrincipal {
-        id: row.0,
-        email: row.1,
-        kind: row.2,
-        platform_admin: row.3,
-    })
+    .bind(&email)
+    .bind(&claims.sub)
+    .bind(verified)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = match created {
+        Some(row) => row,
+        // A concurrent first sight of the same subject won the insert.
+        None => sqlx::query_as::<_, UserRow>(&by_subject)
+            .bind(&claims.sub)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| unauthorized("external identity conflicts with an existing account"))?,
+    };
+    tx.commit().await?;
+    Ok(state.auth.principal(row))
 }
 
 /// Who did something, for the audit log.
@@ -436,6 +495,24 @@ impl FromRequestParts<AppState> for OrgCtx {
     }
 }
 
+/// The columns of `users u` that decide who a user is and what they may do
+/// platform-wide, read on every request (so a revoked grant or a changed
+/// list applies at once, not at the next login).
+pub const USER_COLUMNS: &str = "u.id, u.email, u.kind, \
+     u.platform_admin_granted_at IS NOT NULL AS admin_granted, \
+     u.email_verified_at IS NOT NULL AS email_verified";
+
+/// A row of [`USER_COLUMNS`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub kind: UserKind,
+    /// An operator granted platform admin (`api platform-admin grant`).
+    pub admin_granted: bool,
+    pub email_verified: bool,
+}
+
 /// Authentication settings and keys.
 pub struct AuthSettings {
     pub keys: tokens::TokenKeys,
@@ -443,9 +520,25 @@ pub struct AuthSettings {
 }
 
 impl AuthSettings {
-    pub fn is_platform_admin_email(&self, email: &str) -> bool {
-        self.platform_admin_emails
-            .iter()
-            .any(|e| e.eq_ignore_ascii_case(email))
+    /// Platform admin: a staff account an operator granted it to, or whose
+    /// *verified* email is in `TALENTI_PLATFORM_ADMIN_EMAILS`. An email
+    /// someone merely typed at sign-up grants nothing.
+    pub fn is_platform_admin(&self, user: &UserRow) -> bool {
+        user.kind == UserKind::Staff
+            && (user.admin_granted
+                || (user.email_verified
+                    && self
+                        .platform_admin_emails
+                        .iter()
+                        .any(|e| e.eq_ignore_ascii_case(&user.email))))
+    }
+
+    pub fn principal(&self, user: UserRow) -> UserPrincipal {
+        UserPrincipal {
+            platform_admin: self.is_platform_admin(&user),
+            id: user.id,
+            email: user.email,
+            kind: user.kind,
+        }
     }
 }

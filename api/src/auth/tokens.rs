@@ -33,8 +33,21 @@ pub struct AccessClaims {
 pub struct ExternalClaims {
     pub sub: String,
     pub email: Option<String>,
+    /// The OpenID Connect claim: the provider checked that the subject
+    /// receives mail at `email`. Only then does the email link or verify an
+    /// account.
+    /// Some providers send it as the string `"true"`.
+    #[serde(default)]
+    pub email_verified: Option<serde_json::Value>,
     #[allow(dead_code)]
     pub role: Option<String>,
+}
+
+impl ExternalClaims {
+    pub fn email_verified(&self) -> bool {
+        matches!(&self.email_verified, Some(serde_json::Value::Bool(true)))
+            || matches!(&self.email_verified, Some(serde_json::Value::String(s)) if s == "true")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -113,19 +113,17 @@ async fn signup(
     let hash = password::hash(req.password).await?;
     let kind = req.kind.unwrap_or(UserKind::Staff);
     let email = req.email.trim().to_owned();
-    let admin = kind == UserKind::Staff && state.auth.is_platform_admin_email(&email);
     let mut tx = state.pool.begin().await?;
     let user_id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO users (id, email, password_hash, display_name, kind, is_platform_admin)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO users (id, email, password_hash, display_name, kind)
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(user_id)
     .bind(&email)
     .bind(&hash)
     .bind(&req.display_name)
     .bind(kind)
-    .bind(admin)
     .execute(&mut *tx)
     .await?;
     let tokens = issue(&mut tx, &state, user_id, Uuid::now_v7()).await?;
@@ -145,7 +143,8 @@ async fn signup(
         email,
         display_name: req.display_name,
         kind,
-        is_platform_admin: admin,
+        // A new account's email is unverified and nobody granted it anything.
+        is_platform_admin: false,
     };
     Ok((StatusCode::CREATED, axum::Json(Session { user, tokens })))
 }
@@ -165,26 +164,36 @@ async fn login(
     meta: RequestMeta,
     Json(req): Json<LoginRequest>,
 ) -> Result<axum::Json<Session>, ApiError> {
-    type Row = (Uuid, String, Option<String>, Option<String>, UserKind, bool);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, email, password_hash, display_name, kind, is_platform_admin FROM users
-         WHERE lower(email) = lower($1)",
-    )
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        user: crate::auth::UserRow,
+        password_hash: Option<String>,
+        display_name: Option<String>,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {}, u.password_hash, u.display_name FROM users u WHERE lower(u.email) = lower($1)",
+        crate::auth::USER_COLUMNS
+    ))
     .bind(req.email.trim())
     .fetch_optional(&state.pool)
     .await?;
-    let stored = row.as_ref().and_then(|r| r.2.clone());
+    let stored = row.as_ref().and_then(|r| r.password_hash.clone());
     let ok = password::verify(req.password, stored).await?;
     let mut tx = state.pool.begin().await?;
-    let Some((id, email, _, display_name, kind, mut admin)) = row.clone().filter(|_| ok) else {
-        if let Some(r) = &row {
+    let known = row.as_ref().map(|r| r.user.id);
+    let Some(Row {
+        user, display_name, ..
+    }) = row.filter(|_| ok)
+    else {
+        if let Some(id) = known {
             audit::account(
                 &mut tx,
                 &meta,
                 None,
                 "auth.login_failed",
                 "user",
-                r.0,
+                id,
                 json!({}),
             )
             .await?;
@@ -192,13 +201,8 @@ async fn login(
         }
         return Err(unauthorized("invalid email or password"));
     };
-    if !admin && kind == UserKind::Staff && state.auth.is_platform_admin_email(&email) {
-        sqlx::query("UPDATE users SET is_platform_admin = true WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        admin = true;
-    }
+    let admin = state.auth.is_platform_admin(&user);
+    let (id, email, kind) = (user.id, user.email, user.kind);
     let tokens = issue(&mut tx, &state, id, Uuid::now_v7()).await?;
     audit::account(
         &mut tx,

@@ -261,14 +261,23 @@ async fn expired_tampered_and_wrong_audience_tokens_are_refused() {
     ))
     .await;
     assert_eq!((st, &again["user"]["id"]), (200, &body["user"]["id"]));
-    // An existing account with the same email is linked, not duplicated.
-    let (st, linked) = me(ext(
+    // An existing account with the same email is linked, not duplicated,
+    // but only when the provider says the email is verified: otherwise
+    // whoever typed the address would get the account.
+    let (st, _) = me(ext(
         "authenticated",
         now + 600,
         "sb-456",
         "tokens@example.com",
     ))
     .await;
+    assert_eq!(st, 401, "an unverified email links nothing");
+    let verified = sign(
+        json!({ "sub": "sb-456", "email": "tokens@example.com", "email_verified": true,
+                "role": "authenticated", "aud": "authenticated", "exp": now + 600 }),
+        ext_secret,
+    );
+    let (st, linked) = me(verified).await;
     assert_eq!(
         (st, linked["user"]["id"].as_str()),
         (200, Some(s.user_id.to_string().as_str()))
