@@ -123,9 +123,12 @@ async fn read_file(
         if field.name() != Some("file") {
             continue;
         }
-        let filename = field
-            .file_name()
-            .map(|n| n.chars().take(255).collect::<String>());
+        let filename = field.file_name().map(|n| {
+            n.chars()
+                .filter(|c| !c.is_control())
+                .take(255)
+                .collect::<String>()
+        });
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(|e| match e.status() {
             StatusCode::PAYLOAD_TOO_LARGE => too_large(max),

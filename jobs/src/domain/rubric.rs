@@ -5,14 +5,21 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RubricDimension {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// Relative weight; positive.
+    /// Relative weight, above 0 and at most 1000.
+    #[schema(exclusive_minimum = 0, maximum = 1000)]
     pub weight: f64,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
 }
 
 pub const MAX_DIMENSIONS: usize = 30;
+
+/// Weights are relative, so a bound costs nothing; without one a weight near
+/// `f64::MAX` sums to infinity and the rubric can no longer be read back.
+pub const MAX_WEIGHT: f64 = 1000.0;
 
 /// Checks a rubric: 1–30 dimensions, names non-empty and unique (ignoring
 /// case), weights positive and finite. Returns every problem with its path.
@@ -41,10 +48,10 @@ pub fn validate(rubric: &[RubricDimension]) -> Vec<(String, String)> {
             ));
         }
         seen.push(key);
-        if !(d.weight.is_finite() && d.weight > 0.0) {
+        if !(d.weight.is_finite() && d.weight > 0.0 && d.weight <= MAX_WEIGHT) {
             problems.push((
                 format!("rubric[{i}].weight"),
-                "must be a positive number".to_owned(),
+                format!("a number above 0 and at most {MAX_WEIGHT}"),
             ));
         }
         if d.description.chars().count() > 2_000 {
@@ -77,6 +84,7 @@ mod tests {
             dim("rust", 1.0),
             dim("Go", 0.0),
             dim("", f64::NAN),
+            dim("Huge", 1.797_693_134_862_315_5e308),
         ]);
         let fields: Vec<&str> = p.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
@@ -85,7 +93,8 @@ mod tests {
                 "rubric[1].name",
                 "rubric[2].weight",
                 "rubric[3].name",
-                "rubric[3].weight"
+                "rubric[3].weight",
+                "rubric[4].weight"
             ]
         );
     }
