@@ -37,8 +37,34 @@ pub enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// 503: Postgres cannot be reached (down, restarting, out of
+    /// connections). Answered within the pool's acquire timeout, with
+    /// `Retry-After`.
+    #[error("database unavailable")]
+    Unavailable,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Seconds a client should wait after a 503.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
+
+/// Whether `e` says the database is out of reach, rather than that a query
+/// was wrong: no connection within the acquire timeout, a broken socket, or
+/// a server refusing connections or shutting down (SQLSTATE class 08,
+/// 57P01–57P03, 53300).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
 }
 
 /// Unique constraints and the request field each protects.
@@ -72,6 +98,9 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
+        if is_unavailable(&e) {
+            return Self::Unavailable;
+        }
         if let Some(db) = e.as_database_error() {
             if db.is_unique_violation() {
                 if let Some((_, field, message)) = UNIQUE_FIELDS
@@ -151,6 +180,23 @@ impl ApiError {
                 code,
                 message,
             } => (*status, code, message.clone(), None),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database is unavailable; retry shortly".to_owned(),
+                None,
+            ),
+            Self::Internal(e)
+                if e.chain()
+                    .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)) =>
+            {
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; retry shortly".to_owned(),
+                    None,
+                )
+            }
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -179,6 +225,12 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let mut res = status.into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS),
+            );
+        }
         res.extensions_mut().insert(ErrorInfo {
             code,
             message,

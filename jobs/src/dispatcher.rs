@@ -30,6 +30,11 @@ pub struct DispatcherConfig {
     /// A job dispatched longer ago than this, still waiting, has its Redis
     /// task checked (Redis may have lost it).
     pub reconcile_after: Duration,
+    /// After Postgres was unreachable, expired leases are left alone until
+    /// it has answered for this long (one lease): the workers that lived
+    /// through the outage renew their leases or write their outcomes first,
+    /// instead of their finished jobs being run a second time.
+    pub reap_grace: Duration,
 }
 
 impl Default for DispatcherConfig {
@@ -39,6 +44,7 @@ impl Default for DispatcherConfig {
             batch: 1_000,
             housekeeping_every: Duration::from_secs(1),
             reconcile_after: Duration::from_secs(10),
+            reap_grace: Duration::from_secs(10),
         }
     }
 }
@@ -84,6 +90,9 @@ impl Dispatcher {
         let mut listener: Option<PgListener> = None;
         let mut next_housekeeping = Instant::now();
         let mut last_reconcile = Instant::now();
+        // Since when Postgres has answered every call (None: it just failed).
+        let start = Instant::now();
+        let mut healthy_since = Some(start.checked_sub(self.config.reap_grace).unwrap_or(start));
         while !shutdown.is_stopping() {
             if listener.is_none() {
                 listener = match self.listen().await {
@@ -96,8 +105,12 @@ impl Dispatcher {
             }
 
             let wake_at = match self.pass().await {
-                Ok(wake_at) => wake_at,
+                Ok(wake_at) => {
+                    healthy_since.get_or_insert_with(Instant::now);
+                    wake_at
+                }
                 Err(e) => {
+                    healthy_since = None;
                     tracing::warn!(error = %e, "dispatch pass failed; retrying");
                     Instant::now() + Duration::from_millis(500)
                 }
@@ -105,7 +118,8 @@ impl Dispatcher {
 
             if Instant::now() >= next_housekeeping {
                 let reconcile = last_reconcile.elapsed() >= self.config.reconcile_after / 2;
-                if let Err(e) = self.housekeeping(reconcile).await {
+                let reap = healthy_since.is_some_and(|t| t.elapsed() >= self.config.reap_grace);
+                if let Err(e) = self.housekeeping(reconcile, reap).await {
                     tracing::warn!(error = %e, "dispatcher housekeeping failed");
                 }
                 if reconcile {
@@ -198,10 +212,12 @@ impl Dispatcher {
         Ok(Moved::Some(jobs.len()))
     }
 
-    async fn housekeeping(&self, reconcile: bool) -> anyhow::Result<()> {
-        let reaped = db::reap_expired_leases(&self.pool).await?;
-        if reaped > 0 {
-            tracing::warn!(count = reaped, "recovered jobs whose worker was lost");
+    async fn housekeeping(&self, reconcile: bool, reap: bool) -> anyhow::Result<()> {
+        if reap {
+            let reaped = db::reap_expired_leases(&self.pool).await?;
+            if reaped > 0 {
+                tracing::warn!(count = reaped, "recovered jobs whose worker was lost");
+            }
         }
         for kind in &self.kinds {
             self.queues.sweep_finished(kind, 1_000).await?;

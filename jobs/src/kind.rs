@@ -137,11 +137,15 @@ impl JobContext {
     /// Records progress (0–100 and a short message) for the status endpoint,
     /// once the attempt has run for [`PROGRESS_AFTER`]. Only the attempt that
     /// holds the job can write it.
+    ///
+    /// Progress is advisory: if it cannot be written (Postgres briefly
+    /// away) the attempt goes on and the next report or the outcome catches
+    /// up; failing a long parse over a progress bar would waste the work.
     pub async fn progress(&self, percent: u8, message: &str) -> Result<(), JobError> {
         if self.started.elapsed() < PROGRESS_AFTER {
             return Ok(());
         }
-        crate::db::set_progress(
+        if let Err(e) = crate::db::set_progress(
             &self.pool,
             self.job_id,
             self.attempt,
@@ -149,7 +153,10 @@ impl JobContext {
             message,
         )
         .await
-        .map_err(|e| JobError::retryable(format!("recording progress: {e}")))
+        {
+            tracing::warn!(job.id = %self.job_id, error = %e, "recording progress failed; going on");
+        }
+        Ok(())
     }
 }
 

@@ -345,26 +345,38 @@ impl Runner {
         }
     }
 
-    /// Writes an outcome, retrying through a short database outage. If it
-    /// still cannot be written the lease runs out and orphan recovery takes
-    /// the job: the attempt is never silently lost.
+    /// Writes an outcome, retrying for as long as Postgres is away. The
+    /// attempt stays in `running` meanwhile, so the lease keeper keeps
+    /// renewing its lease and, once Postgres answers again, dispatchers
+    /// wait a lease before reaping (`DispatcherConfig::reap_grace`): a
+    /// finished job is not run again because of the outage. What is left:
+    /// if this process dies before the write lands, the lease expires and
+    /// the job runs again (at least once).
     async fn record(&self, outcome: Outcome) {
         let mut delay = Duration::from_millis(100);
-        for _ in 0..8 {
+        let mut tries = 0u32;
+        loop {
             match self.inner.outcomes.call(outcome.clone()).await {
-                Ok(true) => return,
+                Ok(true) => {
+                    if tries > 0 {
+                        tracing::info!(job.id = %outcome.id, tries, "outcome recorded after retries");
+                    }
+                    return;
+                }
                 Ok(false) => {
                     tracing::info!(job.id = %outcome.id, "outcome discarded: job was cancelled or taken over");
                     return;
                 }
                 Err(e) => {
-                    tracing::warn!(job.id = %outcome.id, error = %e, "recording outcome failed; retrying");
+                    tries += 1;
+                    if tries == 1 || tries.is_multiple_of(30) {
+                        tracing::warn!(job.id = %outcome.id, tries, error = %e, "recording outcome failed; retrying");
+                    }
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(Duration::from_secs(2));
                 }
             }
         }
-        tracing::error!(job.id = %outcome.id, "could not record outcome; the lease will expire and the job re-run");
     }
 
     /// Renews the leases of running attempts; an attempt whose job was

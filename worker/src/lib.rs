@@ -124,13 +124,14 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         limits: config.common.doc_limits(),
     });
     tracing::info!(ai.provider = %services.ai.version(), "services ready");
+    let lease = Duration::from_secs(config.lease_secs.max(3));
     let runner = Runner::start(
         pool.clone(),
         services,
         registry.clone(),
         RunnerConfig {
             worker_id: worker_id.clone(),
-            lease: Duration::from_secs(config.lease_secs.max(3)),
+            lease,
         },
         background.clone(),
     );
@@ -141,6 +142,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         wakes.clone(),
         DispatcherConfig {
             window: config.redis_window,
+            reap_grace: lease,
             ..DispatcherConfig::default()
         },
     )

@@ -2,6 +2,7 @@
 //! Each test has its own database and Redis key prefix.
 
 mod api;
+mod hardening;
 mod identity;
 mod lifecycle;
 mod openapi;
