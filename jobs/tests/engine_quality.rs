@@ -107,7 +107,10 @@ const JD_TODAY: &[JdToday] = &[
         id: "jd_03",
         education: None,
         certifications: &[],
-        competencies: &["Collaboration", "Attention to detail"],
+        // "Care about semantic HTML/CSS and performance ..." is not read as
+        // Attention to detail any more: that came from a cue copied from
+        // this line ("care about"), not from the competency vocabulary.
+        competencies: &["Collaboration"],
         responsibilities: &[
             "Build features across our web app with React and TypeScript.",
             "Care about semantic HTML/CSS and performance on cheap school laptops.",

@@ -242,63 +242,190 @@ pub fn years_in_line(line: &str) -> Option<f64> {
     None
 }
 
-const COMPETENCIES: &[(&str, &[&str])] = &[
-    (
-        "Communication",
-        &["communication", "communicate", "communicator"],
-    ),
+/// A sign of a competency in one line of a job description, matched on the
+/// line's folded words (punctuation and hyphens split words: "on-call" is
+/// `on call`; apostrophes do not: "you'll").
+#[derive(Debug, Clone, Copy)]
+enum Cue {
+    /// A word starting with this stem ("mentor": mentoring, mentorship).
+    Stem(&'static str),
+    /// These words in a row.
+    Words(&'static [&'static str]),
+    /// The line (bullet mark removed) starts with this word: the
+    /// imperative of a responsibility ("Own the payments API").
+    Lead(&'static str),
+    /// One of the first words, then one of the second at most that many
+    /// words after it ("grow mid-level engineers", "work with analysts").
+    Near(&'static [&'static str], &'static [&'static str], usize),
+}
+
+use Cue::{Lead, Near, Stem, Words};
+
+/// Colleagues one works with, mentors or leads.
+const PEOPLE: &[&str] = &[
+    "engineers",
+    "engineer",
+    "developers",
+    "developer",
+    "designers",
+    "analysts",
+    "scientists",
+    "researchers",
+    "managers",
+    "stakeholders",
+    "colleagues",
+    "teammates",
+    "juniors",
+    "people",
+];
+
+/// The competency vocabulary: general signs of each competency, none
+/// tied to one job description's wording.
+const COMPETENCIES: &[(&str, &[Cue])] = &[
+    ("Communication", &[Stem("communicat")]),
     (
         "Collaboration",
         &[
-            "collaboration",
-            "collaborate",
-            "collaborative",
-            "work with",
-            "pair with",
-            "partner with",
+            Stem("collaborat"),
+            Words(&["cross", "functional"]),
+            Words(&["pair", "programming"]),
+            // "work with analysts", "pair with designers", "partner with
+            // product managers": working with people, not with a tool.
+            Near(&["with"], PEOPLE, 3),
         ],
     ),
     (
         "Ownership",
-        &["ownership", "own ", "owning", "take part in"],
+        &[
+            Stem("ownership"),
+            Stem("accountab"),
+            Lead("own"),
+            Words(&["owning"]),
+            Words(&["will", "own"]),
+            Words(&["you'll", "own"]),
+        ],
     ),
     (
         "Mentoring",
         &[
-            "mentor",
-            "mentoring",
-            "help grow",
-            "coach",
-            "grow mid-level",
-            "grow junior",
+            Stem("mentor"),
+            Stem("coach"),
+            Near(
+                // Not "develop" or "support": "develop tools for developers".
+                &["grow", "growing", "upskill", "upskilling"],
+                &[
+                    "junior",
+                    "juniors",
+                    "engineers",
+                    "developers",
+                    "colleagues",
+                    "teammates",
+                ],
+                3,
+            ),
         ],
     ),
     (
         "Leadership",
-        &["leadership", "lead a team", "leading teams"],
+        &[
+            Stem("leadership"),
+            Near(
+                &["lead", "leading", "manage", "managing"],
+                &["team", "teams", "squad", "squads", "engineers", "people"],
+                3,
+            ),
+        ],
     ),
     (
         "Problem solving",
-        &["problem solving", "problem-solving", "troubleshoot"],
+        &[
+            Words(&["problem", "solving"]),
+            Words(&["problem", "solver"]),
+            Stem("troubleshoot"),
+            Words(&["root", "cause"]),
+        ],
     ),
     (
         "Code review",
-        &["review code", "code review", "code reviews"],
+        &[
+            Near(
+                &["code", "pull", "merge"],
+                &["review", "reviews", "reviewing"],
+                2,
+            ),
+            Near(&["review", "reviewing"], &["code", "pull", "prs"], 2),
+        ],
     ),
     (
         "Attention to detail",
-        &["attention to detail", "detail-oriented", "care about"],
+        &[
+            Words(&["attention", "to", "detail"]),
+            Words(&["detail", "oriented"]),
+            Words(&["eye", "for", "detail"]),
+            Stem("meticulous"),
+        ],
     ),
     (
         "Reliability mindset",
-        &["on-call", "incident review", "reliability"],
+        &[
+            Stem("reliabilit"),
+            Words(&["on", "call"]),
+            Stem("incident"),
+            Stem("postmortem"),
+            Words(&["post", "mortem"]),
+            Words(&["blameless"]),
+            Words(&["slo"]),
+            Words(&["slos"]),
+        ],
     ),
-    ("Teamwork", &["teamwork", "team player"]),
+    ("Teamwork", &[Stem("teamwork"), Words(&["team", "player"])]),
     (
         "Autonomy",
-        &["autonomy", "autonomous", "self-directed", "independently"],
+        &[
+            Stem("autonom"),
+            Words(&["independently"]),
+            Words(&["self", "directed"]),
+            Words(&["self", "starter"]),
+        ],
     ),
 ];
+
+/// Folded words of a line, for [`Cue`]s.
+fn cue_words(line: &str) -> Vec<String> {
+    fold(strip_bullet(line.trim()))
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn cue_in(cue: Cue, ws: &[String]) -> bool {
+    match cue {
+        Stem(s) => ws.iter().any(|w| w.starts_with(s)),
+        Words(seq) => ws
+            .windows(seq.len())
+            .any(|win| win.iter().zip(seq).all(|(w, s)| w == s)),
+        Lead(w) => ws.first().is_some_and(|f| f == w),
+        Near(first, then, within) => ws.iter().enumerate().any(|(i, w)| {
+            first.contains(&w.as_str())
+                && ws[i + 1..]
+                    .iter()
+                    .take(within)
+                    .any(|x| then.contains(&x.as_str()))
+        }),
+    }
+}
+
+/// Competencies a job description asks for, in vocabulary order.
+pub fn competencies(text: &str) -> Vec<String> {
+    let lines: Vec<Vec<String>> = raw_lines(text).iter().map(|l| cue_words(&l.text)).collect();
+    COMPETENCIES
+        .iter()
+        .filter(|(_, cues)| cues.iter().any(|&c| lines.iter().any(|ws| cue_in(c, ws))))
+        .map(|(name, _)| name.to_string())
+        .collect()
+}
 
 pub fn extract(text: &str) -> JobRequirements {
     let lines = raw_lines(text);
@@ -433,11 +560,7 @@ pub fn extract(text: &str) -> JobRequirements {
     } else {
         None
     };
-    let competencies = COMPETENCIES
-        .iter()
-        .filter(|(_, forms)| forms.iter().any(|f| folded.contains(f)))
-        .map(|(name, _)| name.to_string())
-        .collect();
+    let competencies = competencies(text);
     JobRequirements {
         required_skills: required,
         preferred_skills: preferred,
@@ -467,6 +590,45 @@ mod tests {
         assert_eq!(years_in_line("a minimum of 4 years in QA"), Some(4.0));
         assert_eq!(years_in_line("3-5 years of experience"), Some(3.0));
         assert_eq!(years_in_line("25 days of holiday"), None);
+    }
+
+    #[test]
+    fn competencies_by_vocabulary() {
+        let c = |t: &str| competencies(t);
+        assert_eq!(
+            c("- You'll own the billing service end to end."),
+            vec!["Ownership"]
+        );
+        assert_eq!(
+            c("* Partner closely with product managers and designers."),
+            vec!["Collaboration"]
+        );
+        assert_eq!(c("Help upskill our junior engineers"), vec!["Mentoring"]);
+        assert_eq!(c("Lead a small team of four"), vec!["Leadership"]);
+        assert_eq!(
+            c("Reviewing pull requests is part of the job"),
+            vec!["Code review"]
+        );
+        assert_eq!(
+            c("Join the on-call rotation and keep our SLOs green"),
+            vec!["Reliability mindset"]
+        );
+        assert_eq!(
+            c("A detail-oriented, self-directed communicator"),
+            vec!["Communication", "Attention to detail", "Autonomy"]
+        );
+        // Not signs of a competency by themselves.
+        for t in [
+            "Take part in sprint planning.",
+            "Care about performance.",
+            "Work with Kafka and Redis every day.",
+            "Bring your own laptop; known issues are shown below.",
+            "Develop tools for our developers.",
+            "Fix slow queries.",
+            "We serve 9,000 independent online shops.",
+        ] {
+            assert!(c(t).is_empty(), "{t}: {:?}", c(t));
+        }
     }
 
     #[test]
