@@ -206,6 +206,17 @@ impl Diffs {
         }
         same
     }
+
+    /// Lists of entries: the differing entries only, when the lengths agree.
+    fn eq_list<T: PartialEq + Debug>(&mut self, what: &str, got: &[T], want: &[T]) {
+        if got.len() != want.len() {
+            self.eq(what, got, want);
+            return;
+        }
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            self.eq(&format!("{what}[{i}]"), g, w);
+        }
+    }
 }
 
 fn opt_str(v: &Value) -> Option<String> {
@@ -440,14 +451,14 @@ fn check_resume(
     let location = d.eq("location", &p.location, &opt_str(&t["location"]));
     let headline = d.eq("headline", &p.headline, &opt_str(&t["headline"]));
     d.eq("skills", &p.skills, &truth_skills);
-    d.eq("experience", &p.experience, &truth_exp);
+    d.eq_list("experience", &p.experience, &truth_exp);
     let months = d.eq("total months of experience", got_months, want_months);
     d.eq(
         "total_years_experience",
         p.total_years_experience,
         t["total_years_experience"].as_f64(),
     );
-    d.eq("education", &p.education, &truth_edu);
+    d.eq_list("education", &p.education, &truth_edu);
     d.eq("certifications", &p.certifications, &truth_certs);
     for x in d.0 {
         diffs.0.push(format!("{file} {x}"));
