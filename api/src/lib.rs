@@ -4,6 +4,7 @@ pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod operator;
 pub mod ratelimit;
 pub mod routes;
@@ -229,10 +230,12 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::resumes::router(max_upload))
         .merge(routes::jobs::router())
         .merge(routes::admin::router());
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .nest("/api/v1", v1)
-        .split_for_parts()
+        .split_for_parts();
+    openapi::complete(&mut doc);
+    (router, doc)
 }
 
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";

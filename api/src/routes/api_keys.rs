@@ -69,9 +69,29 @@ pub struct CreatedApiKey {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyRequest {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
     /// `read` and/or `write`.
-    pub scopes: Vec<String>,
+    #[schema(min_items = 1)]
+    pub scopes: Vec<ApiKeyScope>,
+}
+
+/// What an API key may do: `read` (a reviewer's reach) or `write` (a
+/// recruiter's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiKeyScope {
+    Read,
+    Write,
+}
+
+impl ApiKeyScope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Write => "write",
+        }
+    }
 }
 
 /// Creates an API key (owners and admins).
@@ -85,11 +105,11 @@ async fn create(
     ctx.require(Perm::Manage)?;
     let mut problems = Vec::new();
     validate::check(&mut problems, "name", validate::text(&req.name, 200));
-    if req.scopes.is_empty() || req.scopes.iter().any(|s| !SCOPES.contains(&s.as_str())) {
+    if req.scopes.is_empty() {
         problems.push(("scopes".into(), "one or more of: read, write".into()));
     }
     validate::finish(problems)?;
-    let mut scopes = req.scopes.clone();
+    let mut scopes: Vec<String> = req.scopes.iter().map(|s| s.as_str().to_owned()).collect();
     scopes.sort();
     scopes.dedup();
     let (key, prefix, hash) = tokens::new_api_key();

@@ -126,6 +126,8 @@ pub struct ListApplications {
     pub job_role_id: Option<Uuid>,
     pub candidate_id: Option<Uuid>,
     pub stage: Option<Stage>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -25,11 +25,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExperienceEntry {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub job_title: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub company_name: String,
     /// `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub start_date: Option<String>,
-    /// `YYYY-MM`; null while current.
+    /// `YYYY-MM`, not before `start_date`; null while current.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub end_date: Option<String>,
     #[serde(default)]
     pub is_current: bool,
@@ -38,11 +42,13 @@ pub struct ExperienceEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EducationEntry {
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub institution: String,
     pub degree: Option<String>,
     /// bachelor, master, phd, bootcamp, other.
     pub degree_level: Option<String>,
     pub field_of_study: Option<String>,
+    #[schema(minimum = 1900, maximum = 2100)]
     pub end_year: Option<i32>,
 }
 
@@ -85,23 +91,38 @@ const COLUMNS: &str = "id, first_name, last_name, email, phone, linkedin_url, gi
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCandidate {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub first_name: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub last_name: String,
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
+    /// 6–20 digits, with spaces, `+`, `-`, `(`, `)` or `.` between.
+    #[schema(max_length = 40, pattern = r"^[ +\-().]*(?:[0-9][ +\-().]*){6,20}$")]
     pub phone: Option<String>,
+    #[schema(format = "uri", pattern = r"^https?://")]
     pub linkedin_url: Option<String>,
+    #[schema(format = "uri", pattern = r"^https?://")]
     pub github_url: Option<String>,
+    #[schema(format = "uri", pattern = r"^https?://")]
     pub portfolio_url: Option<String>,
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub location: Option<String>,
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub headline: Option<String>,
+    #[schema(max_length = 10000)]
     pub summary: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub skills: Vec<String>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub experience: Vec<ExperienceEntry>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     pub education: Vec<EducationEntry>,
     #[serde(default)]
+    #[schema(max_items = 500)]
     pub certifications: Vec<String>,
 }
 
@@ -111,8 +132,11 @@ macro_rules! nullable {
         #[derive(Debug, Deserialize, utoipa::ToSchema)]
         #[serde(deny_unknown_fields)]
         pub struct UpdateCandidate {
+            #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
             pub first_name: Option<String>,
+            #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
             pub last_name: Option<String>,
+            #[schema(format = Email, max_length = 254)]
             pub email: Option<String>,
             $(
                 #[serde(default, deserialize_with = "double_option")]
@@ -320,6 +344,8 @@ pub struct ListCandidates {
     pub q: Option<String>,
     /// Candidates with this skill (exact, case-insensitive).
     pub skill: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

@@ -113,6 +113,8 @@ async fn create(
 pub struct ListInterviews {
     pub application_id: Option<Uuid>,
     pub status: Option<InterviewStatus>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

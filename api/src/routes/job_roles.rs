@@ -63,10 +63,14 @@ const COLUMNS: &str = "id, title, description, location, department, status, req
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateJobRole {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     #[serde(default)]
+    #[schema(max_length = 50000)]
     pub description: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub location: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub department: Option<String>,
     /// Default `draft`.
     pub status: Option<JobRoleStatus>,
@@ -79,7 +83,9 @@ pub struct CreateJobRole {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateJobRole {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
+    #[schema(max_length = 50000)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -171,6 +177,8 @@ pub struct ListJobRoles {
     /// Words to find in the title or description.
     pub q: Option<String>,
     pub status: Option<JobRoleStatus>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }

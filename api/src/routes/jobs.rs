@@ -144,6 +144,8 @@ pub struct ListQuery {
     kind: Option<String>,
     status: Option<String>,
     cursor: Option<String>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 

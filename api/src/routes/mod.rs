@@ -90,6 +90,7 @@ impl PageQuery {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct Paging {
     /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
