@@ -33,7 +33,6 @@ use utoipa::{
     Modify, OpenApi,
 };
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_scalar::{Scalar, Servable};
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(name = "api", about = "Talenti HTTP API")]
@@ -239,20 +238,23 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
 }
 
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
-const DOCS_CSP: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; \
-     style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; \
-     font-src 'self' data: https:; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'";
+/// The docs page is Swagger UI served from the binary: nothing from a CDN.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (routes, openapi) = api_routes(config.common.upload_max_bytes);
     let openapi = Arc::new(openapi);
     let doc = openapi.clone();
-    let docs: Router<AppState> = Router::from(Scalar::with_url("/api/v1/docs", (*openapi).clone()))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(DOCS_CSP),
-        ));
+    let docs: Router<AppState> = Router::from(
+        utoipa_swagger_ui::SwaggerUi::new("/api/v1/docs")
+            .config(utoipa_swagger_ui::Config::from("/api/v1/openapi.json")),
+    )
+    .layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(DOCS_CSP),
+    ));
     let app = routes
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .merge(docs)
