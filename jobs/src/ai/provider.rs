@@ -45,7 +45,7 @@ impl From<AiError> for JobError {
 
 #[async_trait]
 pub trait AiProvider: Send + Sync {
-    /// Recorded with every result (e.g. `builtin-1`, `openai:gpt-4o-mini`).
+    /// Recorded with every result (e.g. `builtin-2`, `openai:gpt-4o-mini`).
     fn version(&self) -> String;
 
     /// `as_of` (YYYY-MM) closes current positions for total experience.
