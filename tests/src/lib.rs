@@ -363,7 +363,9 @@ impl TestEnv {
         };
         let url = format!("{}/health/live", api.base);
         let http = self.http.clone();
-        wait_for("api to answer", Duration::from_secs(20), || {
+        // Generous: on a busy two-core machine a debug binary can take a
+        // while to start and migrate nothing.
+        wait_for("api to answer", Duration::from_secs(90), || {
             let (url, http) = (url.clone(), http.clone());
             async move {
                 http.get(url)

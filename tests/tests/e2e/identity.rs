@@ -333,6 +333,11 @@ async fn api_keys_are_shown_once_scoped_revocable_and_record_last_use() {
     let (st, bad) = create(json!(["admin"])).await;
     assert_eq!(
         (st, bad["error"]["fields"][0]["field"].as_str()),
+        (422, Some("scopes[0]"))
+    );
+    let (st, bad) = create(json!([])).await;
+    assert_eq!(
+        (st, bad["error"]["fields"][0]["field"].as_str()),
         (422, Some("scopes"))
     );
 
