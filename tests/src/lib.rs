@@ -607,6 +607,18 @@ impl Api {
     }
 }
 
+/// The fields a 4xx error body names (`error.fields[].field`).
+pub fn error_fields(body: &Value) -> Vec<String> {
+    body["error"]["fields"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["field"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// An organisation with a member in every role.
 #[derive(Debug, Clone)]
 pub struct OrgFixture {
@@ -630,6 +642,62 @@ impl OrgFixture {
 }
 
 impl Api {
+    /// `POST /auth/login`: (status, JSON body).
+    pub async fn login(&self, email: &str, password: &str) -> (u16, Value) {
+        let res = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await
+            .expect("login");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `who` creates a candidate (`email`), an open job role, the
+    /// application and a scheduled interview; returns the interview.
+    pub async fn scheduled_interview(&self, who: &Session, email: &str) -> Value {
+        let post = |path: &'static str, body: Value| async move {
+            let (st, v) = self
+                .call(who, reqwest::Method::POST, path, Some(body))
+                .await;
+            assert!((200..300).contains(&st), "POST {path}: {st} {v}");
+            v
+        };
+        let cand = post(
+            "/api/v1/candidates",
+            serde_json::json!({ "first_name": "Ada", "last_name": "Quinn", "email": email }),
+        )
+        .await;
+        let role = post(
+            "/api/v1/job-roles",
+            serde_json::json!({ "title": "QA Engineer", "status": "open" }),
+        )
+        .await;
+        let app = post(
+            "/api/v1/applications",
+            serde_json::json!({ "candidate_id": cand["id"], "job_role_id": role["id"] }),
+        )
+        .await;
+        let path = format!(
+            "/api/v1/applications/{}/interviews",
+            app["id"].as_str().unwrap()
+        );
+        let (st, iv) = self
+            .call(
+                who,
+                reqwest::Method::POST,
+                &path,
+                Some(serde_json::json!({
+                    "scheduled_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-08T10:00:00Z"
+                })),
+            )
+            .await;
+        assert_eq!(st, 201, "{iv}");
+        iv
+    }
+
     /// Sends a request as `who` and returns (status, JSON body or Null).
     pub async fn call(
         &self,

@@ -11,7 +11,7 @@ use chrono::Utc;
 use jobs::db::JobStatus;
 use reqwest::Method;
 use serde_json::{json, Value};
-use tests::{wait_for, Session, TcpProxy, TestEnv, PASSWORD};
+use tests::{error_fields as fields, wait_for, Session, TcpProxy, TestEnv, PASSWORD};
 
 fn sign(claims: Value, secret: &str) -> String {
     jsonwebtoken::encode(
@@ -20,17 +20,6 @@ fn sign(claims: Value, secret: &str) -> String {
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap()
-}
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|p| p["field"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn status_as(
@@ -68,19 +57,13 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["user"]["is_platform_admin"], false, "{body}");
     let token = body["access_token"].as_str().unwrap().to_owned();
-    let enqueue = json!({ "kind": "noop", "payload": {} });
-    assert_eq!(
-        status_as(
-            &api,
-            &token,
-            Method::POST,
-            "/api/v1/admin/jobs",
-            Some(enqueue.clone())
-        )
-        .await
-        .0,
-        403
-    );
+    let enqueue = || async {
+        let body = json!({ "kind": "noop", "payload": {} });
+        status_as(&api, &token, Method::POST, "/api/v1/admin/jobs", Some(body))
+            .await
+            .0
+    };
+    assert_eq!(enqueue().await, 403);
     // No platform-wide job list either (it has no organisation).
     assert_eq!(
         status_as(&api, &token, Method::GET, "/api/v1/jobs", None)
@@ -89,14 +72,7 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
         400
     );
     // Logging in again changes nothing.
-    let res = api
-        .http
-        .post(api.url("/api/v1/auth/login"))
-        .json(&json!({ "email": "boss@example.com", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    let login: Value = res.json().await.unwrap();
+    let (_, login) = api.login("boss@example.com", PASSWORD).await;
     assert_eq!(login["user"]["is_platform_admin"], false);
 
     // An operator grants it; the token already issued has it on its next
@@ -105,36 +81,14 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
     assert!(out.contains("now a platform admin"), "{out}");
     let (st, me) = status_as(&api, &token, Method::GET, "/api/v1/me", None).await;
     assert_eq!((st, &me["user"]["is_platform_admin"]), (200, &json!(true)));
-    assert_eq!(
-        status_as(
-            &api,
-            &token,
-            Method::POST,
-            "/api/v1/admin/jobs",
-            Some(enqueue.clone())
-        )
-        .await
-        .0,
-        202
-    );
+    assert_eq!(enqueue().await, 202);
     let listed = env.operator(&["platform-admin", "list"]);
     assert!(
         listed.to_lowercase().contains("boss@example.com"),
         "{listed}"
     );
     env.operator(&["platform-admin", "revoke", "boss@example.com"]);
-    assert_eq!(
-        status_as(
-            &api,
-            &token,
-            Method::POST,
-            "/api/v1/admin/jobs",
-            Some(enqueue)
-        )
-        .await
-        .0,
-        403
-    );
+    assert_eq!(enqueue().await, 403);
     assert_eq!(
         env.count(
             "SELECT count(*) FROM audit_log WHERE action IN ('platform_admin.granted', 'platform_admin.revoked')
@@ -222,14 +176,7 @@ async fn a_password_account_on_someone_elses_email_is_taken_over_by_the_verified
         .0,
         401
     );
-    let res = api
-        .http
-        .post(api.url("/api/v1/auth/login"))
-        .json(&json!({ "email": "victim@example.com", "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(api.login("victim@example.com", PASSWORD).await.0, 401);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -353,32 +300,7 @@ async fn a_nul_character_or_an_absurd_number_is_a_clear_4xx_never_a_500() {
     );
 
     // Transcript content.
-    let (_, cand) = create(
-        "/api/v1/candidates",
-        json!({ "first_name": "C", "last_name": "D", "email": "c@example.com" }),
-    )
-    .await;
-    let (_, role) = create(
-        "/api/v1/job-roles",
-        json!({ "title": "QA", "status": "open" }),
-    )
-    .await;
-    let (_, app) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/applications",
-            Some(json!({ "candidate_id": cand["id"], "job_role_id": role["id"] })),
-        )
-        .await;
-    let (_, iv) = api
-        .call(
-            r,
-            Method::POST,
-            &format!("/api/v1/applications/{}/interviews", app["id"].as_str().unwrap()),
-            Some(json!({ "scheduled_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-08T10:00:00Z" })),
-        )
-        .await;
+    let iv = api.scheduled_interview(r, "c@example.com").await;
     let (st, body) = api
         .call(
             r,

@@ -3,18 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use tests::TestEnv;
-
-fn fields(body: &Value) -> Vec<String> {
-    body["error"]["fields"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| f["field"].as_str().unwrap().to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use tests::{error_fields as fields, TestEnv};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_roles_crud_with_validated_rubric_search_and_pagination() {
