@@ -6,7 +6,7 @@ mod noop;
 mod parse_resume;
 
 pub use extract_requirements::ExtractRequirements;
-pub use noop::Noop;
+pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 
 use crate::Registry;

@@ -1,4 +1,5 @@
-//! `noop`: a diagnostic kind that sleeps, fails or aborts on request.
+//! `noop`: a diagnostic kind that sleeps, fails, aborts, panics or overruns
+//! its timeout on request.
 
 use std::time::Duration;
 
@@ -6,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::{Job, JobContext, JobError, KindPolicy};
+
+/// The `noop` kind's timeout: short, so that `overrun` shows a timeout within
+/// seconds, and well above the sleeps tests and smoke checks ask for.
+pub const NOOP_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +24,13 @@ pub struct Noop {
     /// Fail permanently (the job is `dead` after one attempt).
     #[serde(default)]
     pub abort: bool,
+    /// Panic in the handler, on every attempt (the runner catches it).
+    #[serde(default)]
+    pub panic: bool,
+    /// Sleep a minute past the kind's timeout, on every attempt (the runner
+    /// stops the attempt at the timeout).
+    #[serde(default)]
+    pub overrun: bool,
 }
 
 impl Job for Noop {
@@ -30,13 +42,19 @@ impl Job for Noop {
             max_attempts: 5,
             base_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(30),
-            timeout: Duration::from_secs(600),
+            timeout: NOOP_TIMEOUT,
         }
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
         if self.abort {
             return Err(JobError::permanent("aborted on request (noop abort=true)"));
+        }
+        if self.panic {
+            panic!("panicking on request (noop panic=true)");
+        }
+        if self.overrun {
+            tokio::time::sleep(NOOP_TIMEOUT + Duration::from_secs(60)).await;
         }
         if self.sleep_ms > 0 {
             // Half the sleep, a progress report, the other half: lets tests

@@ -261,7 +261,7 @@ async fn operator_retries_a_dead_job_and_cancels_waiting_and_running_ones() {
     assert_eq!(s, 409);
 
     // Cancel a running job: the worker stops it and it stays cancelled.
-    let long = api.enqueue("noop", json!({ "sleep_ms": 60_000 })).await;
+    let long = api.enqueue("noop", json!({ "sleep_ms": 15_000 })).await;
     env.wait_status(long, JobStatus::Running, T).await;
     let (s, _) = api
         .post_json(&format!("/api/v1/jobs/{long}/cancel"), None)

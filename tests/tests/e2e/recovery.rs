@@ -43,7 +43,7 @@ async fn job_that_kills_its_worker_every_time_ends_dead_not_in_a_loop() {
     let env = TestEnv::new("crash-loop").await;
     let api = env.api(&[]).await;
     let lease = [("TALENTI_LEASE_SECS", "3")];
-    let id = api.enqueue("noop", json!({ "sleep_ms": 60_000 })).await;
+    let id = api.enqueue("noop", json!({ "sleep_ms": 15_000 })).await;
     for attempt in 1..=5 {
         let mut w = env.worker(&format!("worker-{attempt}"), &lease);
         env.wait_job(id, &format!("running attempt {attempt}"), T, |j| {
