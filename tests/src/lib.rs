@@ -862,3 +862,47 @@ impl TcpProxy {
             .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", self.port), 1)
     }
 }
+
+impl TestEnv {
+    /// This test's Redis queues, through the same code the workers use.
+    pub async fn queues(&self) -> jobs::queue::Queues {
+        jobs::queue::Queues::connect(&self.redis_url, &self.prefix)
+            .await
+            .expect("connect to this test's Redis queues")
+    }
+
+    /// Enqueues a job in its own committed transaction, as a business write
+    /// would, with its kind's attempts; returns its id.
+    pub async fn enqueue_committed(&self, kind: &str, payload: Value) -> Uuid {
+        let max_attempts = jobs::kinds::registry(true)
+            .get(kind)
+            .unwrap_or_else(|| panic!("no job kind {kind}"))
+            .policy
+            .max_attempts;
+        let mut tx = self.pool.begin().await.expect("begin");
+        let enqueued = jobs::db::enqueue(
+            &mut tx,
+            jobs::db::NewJob {
+                kind: kind.to_owned(),
+                organisation_id: None,
+                payload,
+                max_attempts,
+                idempotency_key: None,
+                run_at: None,
+            },
+        )
+        .await
+        .expect("enqueue");
+        tx.commit().await.expect("commit");
+        enqueued.job.id
+    }
+}
+
+/// The log lines of `proc` that contain every one of `needles`.
+pub fn log_lines(proc: &Proc, needles: &[&str]) -> Vec<String> {
+    proc.log_text()
+        .lines()
+        .filter(|l| needles.iter().all(|n| l.contains(n)))
+        .map(str::to_owned)
+        .collect()
+}
