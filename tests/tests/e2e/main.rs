@@ -11,4 +11,5 @@ mod recruiting;
 mod resumes;
 mod roles;
 mod scheduler;
+mod spine;
 mod tenancy;
