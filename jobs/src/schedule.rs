@@ -179,7 +179,17 @@ pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
             }
             match enqueue_tick(&pool, s, tick).await {
                 Ok(created) => {
-                    tracing::info!(schedule = %s.name, %tick, created, "tick");
+                    if created {
+                        tracing::info!(schedule = %s.name, kind = %s.kind, %tick, "tick enqueued");
+                    } else {
+                        // Another replica's insert holds the tick's unique key.
+                        tracing::info!(
+                            schedule = %s.name,
+                            kind = %s.kind,
+                            %tick,
+                            "tick already enqueued by another replica"
+                        );
+                    }
                     *due = s.next_after(tick.max(now - chrono::Duration::seconds(1)));
                 }
                 Err(e) => {

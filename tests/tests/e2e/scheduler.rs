@@ -3,27 +3,65 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
-use tests::{wait_for, TestEnv};
+use tests::{log_lines, wait_for, Proc, TestEnv};
 
-const T: Duration = Duration::from_secs(30);
+const T: Duration = Duration::from_secs(60);
+
+const TAKEN: &str = "tick already enqueued by another replica";
+
+/// The ticks (as logged) of `proc`'s log lines that contain `needle`.
+fn logged_ticks(proc: &Proc, needle: &str) -> Vec<String> {
+    log_lines(proc, &[needle])
+        .iter()
+        .filter_map(|l| {
+            let at = l.find("tick=")? + "tick=".len();
+            // `2025-01-01 00:00:00 UTC`
+            l.get(at..at + 23).map(str::to_owned)
+        })
+        .collect()
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_enqueue_exactly_one_job_per_tick() {
     let env = TestEnv::new("two-schedulers").await;
-    let every_second = [("TALENTI_SCHEDULE", "noop=* * * * * *")];
-    let a = env.scheduler("scheduler-a", &every_second);
-    let b = env.scheduler("scheduler-b", &every_second);
+    let every_second = [("TALENTI_SCHEDULE", "noop=* * * * * *"), ("NO_COLOR", "1")];
+    let mut a = env.scheduler("scheduler-a", &every_second);
+    let mut b = env.scheduler("scheduler-b", &every_second);
     a.wait_log("schedules running", 1, T).await;
     b.wait_log("schedules running", 1, T).await;
     wait_for("5 ticks", T, || async {
         (env.count("SELECT count(*) FROM schedule_ticks").await >= 5).then_some(())
     })
     .await;
-    // Both replicas fired on every tick; only one insert per tick won.
+    // Both replicas fire on every tick; only one insert per tick wins, and
+    // the other replica finds the tick's key taken.
     a.wait_log("tick", 3, T).await;
     b.wait_log("tick", 3, T).await;
+    wait_for("a replica to find a tick already enqueued", T, || {
+        let n = a.log_text().matches(TAKEN).count() + b.log_text().matches(TAKEN).count();
+        async move { (n >= 1).then_some(()) }
+    })
+    .await;
     a.terminate();
     b.terminate();
+    a.wait_exit(T).await;
+    b.wait_exit(T).await;
+
+    // Every tick one replica found taken, the other enqueued.
+    let mut contested = 0;
+    for (loser, winner) in [(&a, &b), (&b, &a)] {
+        let won = logged_ticks(winner, "tick enqueued");
+        for tick in logged_ticks(loser, TAKEN) {
+            assert!(
+                won.contains(&tick),
+                "{} found {tick} taken, but {} did not enqueue it",
+                loser.name,
+                winner.name
+            );
+            contested += 1;
+        }
+    }
+    assert!(contested >= 1);
 
     let ticks = env.count("SELECT count(*) FROM schedule_ticks").await;
     let jobs = env
