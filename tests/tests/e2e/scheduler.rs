@@ -81,15 +81,18 @@ async fn two_schedulers_enqueue_exactly_one_job_per_tick() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
     let env = TestEnv::new("catch-up").await;
-    let hourly = [("TALENTI_SCHEDULE", "noop=0 * * * *")];
-    let now = Utc::now();
-    let this_hour: DateTime<Utc> = now
-        .with_minute(0)
-        .and_then(|t| t.with_second(0))
+    // A daily schedule whose time of day is twelve hours away: its latest
+    // tick was about twelve hours ago and its next is twelve hours ahead, so
+    // no tick falls due while the test runs, whenever it runs.
+    let next_tick: DateTime<Utc> = (Utc::now() + chrono::Duration::hours(12))
+        .with_second(0)
         .and_then(|t| t.with_nanosecond(0))
         .unwrap();
-    // The schedule last fired three hours ago; every scheduler was down since.
-    let old_tick = this_hour - chrono::Duration::hours(3);
+    let due = next_tick - chrono::Duration::days(1);
+    let spec = format!("noop={} {} * * *", next_tick.minute(), next_tick.hour());
+    let daily = [("TALENTI_SCHEDULE", spec.as_str())];
+    // The schedule last fired three days ago; every scheduler was down since.
+    let old_tick = due - chrono::Duration::days(3);
     let mut tx = env.pool.begin().await.unwrap();
     let old = jobs::db::enqueue(
         &mut tx,
@@ -115,8 +118,8 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
     tx.commit().await.unwrap();
 
     // Two replicas start at once: the missed tick is made up once.
-    let a = env.scheduler("scheduler-a", &hourly);
-    let b = env.scheduler("scheduler-b", &hourly);
+    let a = env.scheduler("scheduler-a", &daily);
+    let b = env.scheduler("scheduler-b", &daily);
     a.wait_log("schedules running", 1, T).await;
     b.wait_log("schedules running", 1, T).await;
     let ticks: Vec<DateTime<Utc>> =
@@ -124,12 +127,12 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
             .fetch_all(&env.pool)
             .await
             .unwrap();
-    assert_eq!(ticks, vec![old_tick, this_hour]);
+    assert_eq!(ticks, vec![old_tick, due]);
     assert_eq!(env.count("SELECT count(*) FROM jobs").await, 2);
 
-    // A restart in the same hour makes up nothing more.
+    // A restart before the next tick makes up nothing more.
     drop((a, b));
-    let c = env.scheduler("scheduler-c", &hourly);
+    let c = env.scheduler("scheduler-c", &daily);
     c.wait_log("schedules running", 1, T).await;
     assert_eq!(env.count("SELECT count(*) FROM jobs").await, 2);
 }
