@@ -502,7 +502,8 @@ async fn openai_rate_limits_reschedule_honouring_retry_after_and_errors_are_boun
     let env = TestEnv::new("openai-errors").await;
     let storage = storage_env(&env);
     let (fake, url) = Fake::start(vec![
-        Answer::Status(429, Some("3")),
+        // Long enough for polling to see the job waiting on it.
+        Answer::Status(429, Some("10")),
         Answer::Status(503, None),
         Answer::Streamed(profile("ada@example.com")),
     ])
@@ -515,7 +516,11 @@ async fn openai_rate_limits_reschedule_honouring_retry_after_and_errors_are_boun
 
     let (_, up) = api.upload(&org.recruiter, &path, "resume_02.pdf").await;
     let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
-    let failed = env.wait_status(job, JobStatus::Failed, T).await;
+    let failed = env
+        .wait_job(job, "failed at attempt 1", T, |j| {
+            j.status == JobStatus::Failed && j.attempt == 1
+        })
+        .await;
     assert!(
         failed.last_error.as_deref().unwrap().contains("rate limit"),
         "{:?}",
@@ -523,7 +528,7 @@ async fn openai_rate_limits_reschedule_honouring_retry_after_and_errors_are_boun
     );
     let wait = failed.run_at - failed.started_at.unwrap();
     assert!(
-        wait >= chrono::Duration::milliseconds(2_900),
+        wait >= chrono::Duration::milliseconds(9_900),
         "Retry-After honoured, not slept on: {wait}"
     );
     // Then a 5xx (retried with backoff), then a streamed tool call.
