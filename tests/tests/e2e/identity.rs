@@ -182,7 +182,8 @@ async fn expired_tampered_and_wrong_audience_tokens_are_refused() {
         .await;
     let s = api.session("tokens@example.com").await;
     let sid: String =
-        sqlx::query_scalar("SELECT family_id::text FROM refresh_tokens LIMIT 1 OFFSET 1")
+        sqlx::query_scalar("SELECT family_id::text FROM refresh_tokens WHERE user_id = $1")
+            .bind(s.user_id)
             .fetch_one(&env.pool)
             .await
             .unwrap();
