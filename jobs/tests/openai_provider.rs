@@ -483,6 +483,28 @@ async fn without_api_version_the_key_is_a_bearer_token() {
 }
 
 #[tokio::test]
+async fn an_empty_api_version_is_unset() {
+    // `TALENTI_AI_API_VERSION=` (as an env file or a compose file writes an
+    // unset value) must not switch an OpenAI endpoint to Azure's header.
+    let (server, origin) = Server::start(vec![]).await;
+    let base = format!("{origin}/v1");
+    let (_, ai) = provider_from_env(&openai_vars(
+        &base,
+        &[
+            ("TALENTI_AI_API_KEY", "sk-test-key"),
+            ("TALENTI_AI_API_VERSION", ""),
+        ],
+    ));
+    ai.parse_resume(&document(100), "2026-11")
+        .await
+        .expect("parsed");
+    let s = &server.seen()[0];
+    assert!(s.query.is_empty(), "no query string: {:?}", s.query);
+    assert_eq!(s.authorization.as_deref(), Some("Bearer sk-test-key"));
+    assert_eq!(s.api_key, None);
+}
+
+#[tokio::test]
 async fn without_a_key_no_credentials_are_sent() {
     // Ollama, vLLM: no key configured.
     let (server, origin) = Server::start(vec![]).await;
@@ -494,4 +516,12 @@ async fn without_a_key_no_credentials_are_sent() {
     let s = &server.seen()[0];
     assert_eq!(s.authorization, None);
     assert_eq!(s.api_key, None);
+}
+
+#[test]
+fn a_malformed_base_url_is_refused_at_start() {
+    // Not at every job, as a transient failure retried until the attempts
+    // run out.
+    let (_, built) = try_provider_from_env(&openai_vars("localhost:11434/v1", &[]));
+    assert!(built.is_err(), "a base URL without a scheme must not build");
 }

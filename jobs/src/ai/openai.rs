@@ -17,7 +17,7 @@ use super::{
 
 pub struct OpenAi {
     http: reqwest::Client,
-    url: String,
+    url: reqwest::Url,
     model: String,
     key: Option<String>,
     azure: bool,
@@ -26,12 +26,27 @@ pub struct OpenAi {
     invalid_retries: u32,
 }
 
+/// A setting's value, with an empty one (`VAR=` in an env file) unset.
+fn set(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl OpenAi {
     pub fn new(c: &AiConfig) -> anyhow::Result<Self> {
-        let base = c.ai_base_url.trim_end_matches('/');
-        let mut url = format!("{base}/chat/completions");
-        if let Some(v) = &c.ai_api_version {
-            url.push_str(&format!("?api-version={v}"));
+        // An empty setting (`TALENTI_AI_API_VERSION=` in an env file) is
+        // unset: it must not switch an OpenAI endpoint to Azure's header.
+        let api_version = set(&c.ai_api_version);
+        let base = c.ai_base_url.trim().trim_end_matches('/');
+        // Checked here, once: a bad URL fails at start, not at every job as
+        // a transient error retried until its attempts run out.
+        let mut url = reqwest::Url::parse(&format!("{base}/chat/completions"))
+            .map_err(|e| anyhow::anyhow!("TALENTI_AI_BASE_URL `{base}`: {e}"))?;
+        anyhow::ensure!(
+            matches!(url.scheme(), "http" | "https"),
+            "TALENTI_AI_BASE_URL `{base}`: expected an http:// or https:// URL"
+        );
+        if let Some(v) = api_version {
+            url.query_pairs_mut().append_pair("api-version", v);
         }
         Ok(Self {
             http: reqwest::Client::builder()
@@ -40,8 +55,8 @@ impl OpenAi {
                 .build()?,
             url,
             model: c.ai_model.clone(),
-            key: c.ai_api_key.clone(),
-            azure: c.ai_api_version.is_some(),
+            key: set(&c.ai_api_key).map(str::to_owned),
+            azure: api_version.is_some(),
             stream: c.ai_stream,
             max_input_chars: c.ai_max_input_chars,
             invalid_retries: c.ai_invalid_output_retries,
@@ -68,7 +83,7 @@ impl OpenAi {
                 "name": tool, "description": system, "parameters": schema } }],
             "tool_choice": { "type": "function", "function": { "name": tool } },
         });
-        let mut req = self.http.post(&self.url).json(&body);
+        let mut req = self.http.post(self.url.clone()).json(&body);
         if let Some(key) = &self.key {
             req = if self.azure {
                 req.header("api-key", key)
