@@ -3,13 +3,23 @@
 //! (a) Drain: enqueue N no-op jobs (batches of 1,000 per transaction) while
 //!     1 or 2 release-built worker processes run, and time until every job is
 //!     `succeeded` in Postgres: enqueue, dispatcher, Redis, worker, outcome.
-//! (b) Latency: enqueue single jobs (one transaction each, as the API does)
+//!     Then, separately, until Redis is swept to empty (every finished
+//!     apalis task's keys deleted), with the peak of finished tasks waiting
+//!     to be swept.
+//! (b) Sustained: enqueue at a steady rate for a while (batches every 20 ms)
+//!     and sample the finished tasks not yet swept: under load the sweep
+//!     must keep that count bounded, not growing with the run's length.
+//! (c) Latency: enqueue single jobs (one transaction each, as the API does)
 //!     at a steady rate and report enqueue→start (created_at → started_at)
 //!     percentiles.
 
-use std::time::{Duration, Instant};
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
 
 use clap::Parser;
+use redis::AsyncCommands;
 use serde_json::json;
 use tests::{wait_for, TestEnv};
 
@@ -33,6 +43,21 @@ struct Args {
     /// Skip the drain runs.
     #[arg(long)]
     no_drain: bool,
+    /// Steady enqueue rate of the sustained run (jobs/s).
+    #[arg(long, default_value_t = 3_000)]
+    sustain_rate: u64,
+    /// Length of the sustained run, seconds.
+    #[arg(long, default_value_t = 30)]
+    sustain_secs: u64,
+    /// Worker processes in the sustained run.
+    #[arg(long, value_delimiter = ',', default_value = "1,2")]
+    sustain_workers: Vec<usize>,
+    /// Skip the sustained runs.
+    #[arg(long)]
+    no_sustain: bool,
+    /// Skip the latency runs.
+    #[arg(long)]
+    no_latency: bool,
     /// Run the resume-parse benchmark instead of the spine's.
     #[arg(long)]
     parse: bool,
@@ -82,10 +107,87 @@ async fn main() -> anyhow::Result<()> {
             drain(args.jobs, n).await?;
         }
     }
-    for &n in &args.latency_workers {
-        latency(args.rate, args.latency_secs, n).await?;
+    if !args.no_sustain {
+        for &n in &args.sustain_workers {
+            sustained(args.sustain_rate, args.sustain_secs, n).await?;
+        }
+    }
+    if !args.no_latency {
+        for &n in &args.latency_workers {
+            latency(args.rate, args.latency_secs, n).await?;
+        }
     }
     Ok(())
+}
+
+/// The Redis keys of the `noop` queue's tasks. apalis keeps, per task, a
+/// field in the data hash and a metadata hash, and puts a finished task's id
+/// in the done (or dead) set; the dispatcher's sweep deletes all three.
+struct RedisTasks {
+    conn: redis::aio::ConnectionManager,
+    done: String,
+    dead: String,
+    data: String,
+    meta: String,
+}
+
+impl RedisTasks {
+    async fn new(env: &TestEnv) -> anyhow::Result<Self> {
+        let q = jobs::queue::Queues::connect(&env.redis_url, &env.prefix).await?;
+        let cfg = q.apalis_config("noop", 1);
+        Ok(Self {
+            conn: q.connection(),
+            done: cfg.done_jobs_set(),
+            dead: cfg.dead_jobs_set(),
+            data: cfg.job_data_hash(),
+            meta: cfg.job_meta_hash(),
+        })
+    }
+
+    /// (finished tasks not yet swept, tasks of any state with data in Redis).
+    async fn counts(&mut self) -> anyhow::Result<(u64, u64)> {
+        let (done, dead, data): (u64, u64, u64) = redis::pipe()
+            .scard(&self.done)
+            .scard(&self.dead)
+            .hlen(&self.data)
+            .query_async(&mut self.conn)
+            .await?;
+        Ok((done + dead, data))
+    }
+
+    /// Metadata hashes left (a SCAN: only once a run is over).
+    async fn meta_keys(&mut self) -> anyhow::Result<usize> {
+        let mut iter: redis::AsyncIter<String> =
+            self.conn.scan_match(format!("{}:*", self.meta)).await?;
+        let mut n = 0;
+        while let Some(k) = iter.next_item().await {
+            k?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Polls until no task has keys left; returns when that was, and the
+    /// most finished-but-unswept tasks seen meanwhile.
+    async fn wait_swept(&mut self, deadline: Duration) -> anyhow::Result<(Instant, u64)> {
+        let start = Instant::now();
+        let mut peak = 0;
+        loop {
+            let (unswept, data) = self.counts().await?;
+            peak = peak.max(unswept);
+            if unswept == 0 && data == 0 {
+                let at = Instant::now();
+                let meta = self.meta_keys().await?;
+                anyhow::ensure!(meta == 0, "{meta} task metadata keys left after the sweep");
+                return Ok((at, peak));
+            }
+            anyhow::ensure!(
+                start.elapsed() < deadline,
+                "Redis not swept after {deadline:?}: {unswept} finished tasks, {data} tasks with data"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
 }
 
 fn worker_env() -> Vec<(&'static str, &'static str)> {
@@ -106,6 +208,7 @@ async fn start_workers(env: &TestEnv, n: usize) -> Vec<tests::Proc> {
 async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
     let env = TestEnv::new(&format!("bench-drain-{workers}")).await;
     let _procs = start_workers(&env, workers).await;
+    let mut redis = RedisTasks::new(&env).await?;
     let payloads: Vec<serde_json::Value> = (0..1_000).map(|_| json!({})).collect();
 
     let t0 = Instant::now();
@@ -118,14 +221,25 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
         sent += n;
     }
     let enqueued = t0.elapsed();
-    wait_for("every job to succeed", Duration::from_secs(600), || async {
+    // Every job succeeded in Postgres: the figure comparable with earlier
+    // runs. Finished tasks waiting to be swept are sampled meanwhile.
+    let mut peak = 0;
+    let deadline = Duration::from_secs(600);
+    loop {
+        peak = peak.max(redis.counts().await?.0);
         let done = env
             .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
             .await;
-        (done as usize >= jobs).then_some(())
-    })
-    .await;
+        if done as usize >= jobs {
+            break;
+        }
+        anyhow::ensure!(t0.elapsed() < deadline, "jobs not done after {deadline:?}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
     let total = t0.elapsed();
+    let (swept_at, after_peak) = redis.wait_swept(Duration::from_secs(600)).await?;
+    let swept = swept_at - t0;
+    let peak = peak.max(after_peak);
     let other = env
         .count("SELECT count(*) FROM jobs WHERE status <> 'succeeded' OR attempt <> 1")
         .await;
@@ -134,12 +248,128 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
         "{other} jobs did not succeed at their first attempt"
     );
     println!(
-        "drain: {jobs} jobs, {workers} worker process(es): {:.0} jobs/s end to end ({:.2} s; enqueue alone {:.2} s)",
+        "drain: {jobs} jobs, {workers} worker process(es): {:.0} jobs/s end to end ({:.2} s; enqueue alone {:.2} s); \
+         Redis swept to empty after {:.2} s ({:.0} jobs/s including the sweep), peak {peak} finished tasks unswept",
         jobs as f64 / total.as_secs_f64(),
         total.as_secs_f64(),
-        enqueued.as_secs_f64()
+        enqueued.as_secs_f64(),
+        swept.as_secs_f64(),
+        jobs as f64 / swept.as_secs_f64(),
     );
     Ok(())
+}
+
+/// Enqueues at `rate` jobs/s for `secs` s (a transaction every 20 ms) and
+/// samples the finished tasks not yet swept every 100 ms. Bounded means the
+/// last third of the run peaks no higher than the first third, give or take
+/// one sweep batch; the slope over the whole run says how fast it grows.
+async fn sustained(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
+    const TICK: Duration = Duration::from_millis(20);
+    let env = TestEnv::new(&format!("bench-sustain-{workers}")).await;
+    let _procs = start_workers(&env, workers).await;
+    let mut redis = RedisTasks::new(&env).await?;
+    let ticks = secs * 1000 / TICK.as_millis() as u64;
+    let per_tick = (rate as f64 * TICK.as_secs_f64()).round() as usize;
+    let payloads: Vec<serde_json::Value> = (0..per_tick).map(|_| json!({})).collect();
+
+    let t0 = Instant::now();
+    let samples: Arc<Mutex<Vec<(f64, u64)>>> = Arc::default();
+    let sampler = {
+        let mut redis = RedisTasks::new(&env).await?;
+        let samples = samples.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_millis(100));
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                every.tick().await;
+                if let Ok((unswept, _)) = redis.counts().await {
+                    let t = t0.elapsed().as_secs_f64();
+                    samples.lock().unwrap().push((t, unswept));
+                }
+            }
+        })
+    };
+
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    for _ in 0..ticks {
+        tick.tick().await;
+        let mut tx = env.pool.begin().await?;
+        jobs::db::enqueue_many(&mut tx, "noop", None, 5, &payloads).await?;
+        tx.commit().await?;
+    }
+    let enqueue_secs = t0.elapsed().as_secs_f64();
+    let total = ticks as usize * per_tick;
+    wait_for("every job to succeed", Duration::from_secs(600), || async {
+        let done = env
+            .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
+            .await;
+        (done as usize >= total).then_some(())
+    })
+    .await;
+    let caught_up = t0.elapsed().as_secs_f64() - enqueue_secs;
+    let (swept_at, _) = redis.wait_swept(Duration::from_secs(600)).await?;
+    let swept_after = swept_at.duration_since(t0).as_secs_f64() - enqueue_secs - caught_up;
+    sampler.abort();
+    let samples = std::mem::take(&mut *samples.lock().unwrap());
+    let other = env
+        .count("SELECT count(*) FROM jobs WHERE status <> 'succeeded' OR attempt <> 1")
+        .await;
+    anyhow::ensure!(
+        other == 0,
+        "{other} jobs did not succeed at their first attempt"
+    );
+
+    // While jobs were being enqueued.
+    let during: Vec<(f64, u64)> = samples
+        .into_iter()
+        .filter(|(t, _)| *t <= enqueue_secs)
+        .collect();
+    let third = |k: usize| {
+        let (a, b) = (
+            enqueue_secs * k as f64 / 3.0,
+            enqueue_secs * (k + 1) as f64 / 3.0,
+        );
+        during
+            .iter()
+            .filter(|(t, _)| *t >= a && *t < b)
+            .map(|(_, n)| *n)
+            .max()
+            .unwrap_or(0)
+    };
+    let peak = during.iter().map(|(_, n)| *n).max().unwrap_or(0);
+    let mean = during.iter().map(|(_, n)| *n as f64).sum::<f64>() / during.len().max(1) as f64;
+    let slope = slope(&during);
+    let (first, last) = (third(0), third(2));
+    let bounded = last <= first + 1_000;
+    println!(
+        "sustained: {total} jobs at {rate}/s for {secs} s ({:.0} jobs/s enqueued), {workers} worker process(es): \
+         finished tasks unswept peak {peak}, mean {mean:.0}, peak in first/last third {first}/{last}, trend {slope:+.0}/s: {}; \
+         every job succeeded {caught_up:.2} s after the last enqueue, Redis swept to empty {swept_after:.2} s after that",
+        total as f64 / enqueue_secs,
+        if bounded { "bounded" } else { "GROWING" },
+    );
+    Ok(())
+}
+
+/// Least-squares slope of `(t, n)` samples, per second.
+fn slope(samples: &[(f64, u64)]) -> f64 {
+    let n = samples.len() as f64;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let mt = samples.iter().map(|(t, _)| t).sum::<f64>() / n;
+    let mv = samples.iter().map(|(_, v)| *v as f64).sum::<f64>() / n;
+    let cov: f64 = samples
+        .iter()
+        .map(|(t, v)| (t - mt) * (*v as f64 - mv))
+        .sum();
+    let var: f64 = samples.iter().map(|(t, _)| (t - mt).powi(2)).sum();
+    if var == 0.0 {
+        0.0
+    } else {
+        cov / var
+    }
 }
 
 async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
