@@ -1,15 +1,16 @@
 //! Moves due jobs from Postgres into their kind's Redis queue, a bounded
 //! window at a time, and keeps the two consistent: orphaned leases are
-//! reaped, lost Redis tasks re-dispatched, finished Redis keys swept.
+//! reaped, lost Redis tasks re-dispatched, finished Redis keys swept (on a
+//! task of their own, keeping pace with the rate tasks finish).
 //!
 //! Every worker process runs one for the kinds it serves. They coordinate
 //! through a per-kind advisory lock, so any number can run at once.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use sqlx::{postgres::PgListener, PgPool};
-use tokio::time::Instant;
+use tokio::{sync::Notify, time::Instant};
 
 use crate::{
     db,
@@ -25,8 +26,14 @@ pub struct DispatcherConfig {
     pub window: usize,
     /// Most jobs moved per statement.
     pub batch: usize,
-    /// How often to reap expired leases and sweep Redis.
+    /// How often to reap expired leases, and to look for finished Redis
+    /// tasks to sweep when the last look found none.
     pub housekeeping_every: Duration,
+    /// How soon to sweep again after a sweep that found finished tasks (a
+    /// full batch is followed at once by another).
+    pub sweep_every: Duration,
+    /// Most finished tasks of one kind swept per Redis call.
+    pub sweep_batch: usize,
     /// A job dispatched longer ago than this, still waiting, has its Redis
     /// task checked (Redis may have lost it).
     pub reconcile_after: Duration,
@@ -43,6 +50,8 @@ impl Default for DispatcherConfig {
             window: 2_000,
             batch: 1_000,
             housekeeping_every: Duration::from_secs(1),
+            sweep_every: Duration::from_millis(100),
+            sweep_batch: 1_000,
             reconcile_after: Duration::from_secs(10),
             reap_grace: Duration::from_secs(10),
         }
@@ -55,6 +64,8 @@ pub struct Dispatcher {
     kinds: Vec<String>,
     wakes: Wakes,
     config: DispatcherConfig,
+    /// Tells the sweeper tasks are on their way (they finish soon after).
+    dispatched: Arc<Notify>,
 }
 
 /// What one dispatch of one kind achieved.
@@ -79,10 +90,18 @@ impl Dispatcher {
             kinds,
             wakes,
             config,
+            dispatched: Arc::default(),
         }
     }
 
     pub fn spawn(self, shutdown: Shutdown) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(sweep(
+            self.queues.clone(),
+            self.kinds.clone(),
+            self.config.clone(),
+            self.dispatched.clone(),
+            shutdown.clone(),
+        ));
         tokio::spawn(self.run(shutdown))
     }
 
@@ -208,6 +227,7 @@ impl Dispatcher {
         self.queues.push(kind, &jobs).await?;
         tx.commit().await?;
         self.wakes.wake(kind);
+        self.dispatched.notify_one();
         tracing::debug!(kind, count = jobs.len(), "dispatched");
         Ok(Moved::Some(jobs.len()))
     }
@@ -219,24 +239,70 @@ impl Dispatcher {
                 tracing::warn!(count = reaped, "recovered jobs whose worker was lost");
             }
         }
+        if !reconcile {
+            return Ok(());
+        }
         for kind in &self.kinds {
-            self.queues.sweep_finished(kind, 1_000).await?;
-            if reconcile {
-                self.queues.sweep_departed_workers(kind).await?;
-                let stale =
-                    db::stale_dispatched(&self.pool, kind, self.config.reconcile_after, 1_000)
-                        .await?;
-                let lost = self.queues.lost(kind, &stale).await?;
-                if !lost.is_empty() {
-                    let n = db::undispatch(&self.pool, &lost).await?;
-                    tracing::warn!(
-                        kind,
-                        count = n,
-                        "re-dispatching jobs whose Redis task was lost"
-                    );
-                }
+            self.queues.sweep_departed_workers(kind).await?;
+            let stale =
+                db::stale_dispatched(&self.pool, kind, self.config.reconcile_after, 1_000).await?;
+            let lost = self.queues.lost(kind, &stale).await?;
+            if !lost.is_empty() {
+                let n = db::undispatch(&self.pool, &lost).await?;
+                tracing::warn!(
+                    kind,
+                    count = n,
+                    "re-dispatching jobs whose Redis task was lost"
+                );
             }
         }
         Ok(())
+    }
+}
+
+/// Deletes finished tasks' Redis keys as fast as tasks finish, on its own
+/// task so a long sweep never holds up dispatching. A full batch is followed
+/// at once by the next, a partial one by another look soon after; with
+/// nothing to sweep it waits for the dispatcher to move jobs (or the
+/// housekeeping pace). Swept from housekeeping alone, at most one batch a
+/// second per process, keys piled up without bound above that rate.
+async fn sweep(
+    queues: Queues,
+    kinds: Vec<String>,
+    config: DispatcherConfig,
+    dispatched: Arc<Notify>,
+    shutdown: Shutdown,
+) {
+    let batch = config.sweep_batch.max(1);
+    while !shutdown.is_stopping() {
+        let (mut swept, mut full, mut failed) = (0, false, false);
+        for kind in &kinds {
+            match queues.sweep_finished(kind, batch).await {
+                Ok(n) => {
+                    swept += n;
+                    full |= n as usize >= batch;
+                }
+                Err(e) => {
+                    tracing::warn!(kind, error = %e, "sweeping finished Redis tasks failed");
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        if full && !failed {
+            tokio::task::yield_now().await;
+            continue;
+        }
+        if swept == 0 || failed {
+            tokio::select! {
+                _ = tokio::time::sleep(config.housekeeping_every) => continue,
+                // Dispatched tasks finish soon: look again at the busy pace.
+                _ = dispatched.notified(), if !failed => {}
+                _ = shutdown.stopped() => return,
+            }
+        }
+        if shutdown.sleep_or_stop(config.sweep_every).await {
+            return;
+        }
     }
 }
