@@ -166,7 +166,12 @@ impl OpenAi {
                     Ok(()) => return Ok(v),
                     Err(e) => last = e,
                 },
-                Err(e) => last = format!("does not match the schema: {e}"),
+                Err(e) => {
+                    last = format!(
+                        "does not match the schema: {}",
+                        redact_quoted(&e.to_string())
+                    )
+                }
             }
         }
         Err(AiError::InvalidOutput(format!(
@@ -277,11 +282,31 @@ fn requirements_schema() -> Value {
     })
 }
 
+/// serde's messages quote the offending value (`invalid type: string
+/// "Jane Doe", expected …`), which is resume text: keep the message, drop
+/// what is quoted, since errors are logged and shown on the job.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// What a model's profile must satisfy before it is stored.
 pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
     if let Some(e) = &p.email {
         if !e.contains('@') || e.contains(char::is_whitespace) {
-            return Err(format!("email `{e}` is not an address"));
+            // The value itself stays out: errors are logged and shown.
+            return Err("the email is not an address".to_owned());
         }
     }
     for (i, x) in p.experience.iter().enumerate() {
@@ -341,5 +366,25 @@ impl AiProvider for OpenAi {
             validate_requirements,
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_errors_keep_their_shape_but_not_the_resume_text() {
+        let err =
+            serde_json::from_str::<ResumeProfile>(r#"{"first_name": 7, "headline": "Jane Doe"}"#)
+                .unwrap_err()
+                .to_string();
+        let shown = redact_quoted(&format!("{err} and \"Jane Doe\""));
+        assert!(!shown.contains("Jane"), "{shown}");
+        assert!(shown.contains("\"…\""), "{shown}");
+        assert_eq!(
+            redact_quoted("missing field `skills`"),
+            "missing field `skills`"
+        );
     }
 }
