@@ -26,6 +26,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let axum::Json(value) = axum::Json::<Value>::from_request(req, state).await?;
+        // Every body of ours is an object; serde would otherwise map an
+        // array onto a struct's fields by position (`["Acme"]` → a name).
+        if !value.is_object() {
+            return Err(ApiError::field("body", "must be a JSON object"));
+        }
         if let Some(field) = nul_in(&value, &mut String::new()) {
             return Err(ApiError::field(&field, NUL_PROBLEM));
         }

@@ -252,11 +252,10 @@ async fn update(
     Ok(axum::Json(row))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, sqlx::FromRow, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+/// A stored transcript segment.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Segment {
     /// Position in the transcript (assigned on append).
-    #[serde(default, skip_deserializing)]
     pub seq: i32,
     /// e.g. `interviewer`, `candidate`.
     pub speaker: String,
@@ -267,10 +266,32 @@ pub struct Segment {
     pub confidence: Option<f32>,
 }
 
+/// A segment to append; its position is assigned by the server.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSegment {
+    /// e.g. `interviewer`, `candidate`.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub speaker: String,
+    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
+    pub content: String,
+    #[schema(minimum = 0)]
+    pub start_ms: i32,
+    /// Not before `start_ms`.
+    #[schema(minimum = 0)]
+    pub end_ms: i32,
+    /// 0–1, from the speech recogniser.
+    #[schema(minimum = 0, maximum = 1)]
+    pub confidence: Option<f32>,
+}
+
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppendSegments {
-    pub segments: Vec<Segment>,
+    /// 1 to 500 segments, in order of `start_ms`, none starting before the
+    /// transcript's last one.
+    #[schema(min_items = 1, max_items = 500)]
+    pub segments: Vec<NewSegment>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

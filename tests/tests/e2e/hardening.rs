@@ -287,6 +287,14 @@ async fn a_nul_character_or_an_absurd_number_is_a_clear_4xx_never_a_500() {
     assert_eq!(res.status(), 422);
     assert_eq!(fields(&res.json().await.unwrap()), ["display_name"]);
 
+    // An array is not mapped onto a struct's fields by position.
+    let (st, body) = create("/api/v1/organisations", json!(["Array Org"])).await;
+    assert_eq!(
+        (st, fields(&body)),
+        (422, vec!["body".to_owned()]),
+        "{body}"
+    );
+
     // A weight Postgres and serde can hold but the rubric cannot sum.
     let (st, body) = create(
         "/api/v1/job-roles",
