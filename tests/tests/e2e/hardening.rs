@@ -390,6 +390,17 @@ async fn a_database_outage_answers_503_fast_and_finished_jobs_are_not_run_twice(
         "worker",
         &[("DATABASE_URL", &through), ("TALENTI_LEASE_SECS", "3")],
     );
+    // A second worker process that runs other kinds: its dispatcher reaps
+    // expired leases of every kind, so it races the first one's outcome
+    // writes when Postgres comes back.
+    let _other = env.worker(
+        "other-worker",
+        &[
+            ("DATABASE_URL", &through),
+            ("TALENTI_LEASE_SECS", "3"),
+            ("TALENTI_WORKER_KINDS", "parse_resume"),
+        ],
+    );
     let session: Session = api.session("outage@example.com").await;
 
     // Jobs that finish while Postgres is away.
@@ -421,8 +432,10 @@ async fn a_database_outage_answers_503_fast_and_finished_jobs_are_not_run_twice(
     assert!(!ready.status().is_success());
 
     // Postgres stays away until every job has finished its work and failed
-    // to record it, and every lease is past due (the test reads the real
-    // server directly, not through the proxy).
+    // to record it, and every lease is long past due: longer than a worker
+    // used to keep retrying an outcome (8 tries, each waiting up to the
+    // pool's 5 s for a connection) before giving the job up to the reaper.
+    // The test reads the real server directly, not through the proxy.
     worker
         .wait_log(
             "recording outcome failed",
@@ -430,17 +443,21 @@ async fn a_database_outage_answers_503_fast_and_finished_jobs_are_not_run_twice(
             Duration::from_secs(60),
         )
         .await;
-    wait_for("every lease to expire", Duration::from_secs(60), || async {
-        let expired: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'running'
-               AND lease_expires_at < now() - interval '1 second'",
-        )
-        .bind(&ids)
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
-        (expired == ids.len() as i64).then_some(())
-    })
+    wait_for(
+        "every lease to expire",
+        Duration::from_secs(180),
+        || async {
+            let expired: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM jobs WHERE id = ANY($1) AND status = 'running'
+               AND lease_expires_at < now() - interval '75 seconds'",
+            )
+            .bind(&ids)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+            (expired == ids.len() as i64).then_some(())
+        },
+    )
     .await;
     proxy.restore().await;
 
