@@ -422,12 +422,7 @@ async fn azure_sends_api_version_and_the_key_as_api_key() {
     assert_eq!(seen.len(), 2);
     for s in &seen {
         assert_eq!(s.path, "/openai/deployments/talenti-gpt4o/chat/completions");
-        assert_eq!(
-            s.query,
-            [("api-version".to_owned(), "2024-10-21".to_owned())]
-        );
-        assert_eq!(s.api_key.as_deref(), Some("azure-secret-key"));
-        assert_eq!(s.authorization, None, "no Authorization header for Azure");
+        assert_azure_auth(s, "2024-10-21");
     }
 }
 
@@ -448,12 +443,7 @@ async fn azure_streamed_calls_carry_the_same_version_and_key() {
         .expect("parsed");
     let s = &server.seen()[0];
     assert_eq!(s.body["stream"], true);
-    assert_eq!(
-        s.query,
-        [("api-version".to_owned(), "2024-08-01-preview".to_owned())]
-    );
-    assert_eq!(s.api_key.as_deref(), Some("azure-secret-key"));
-    assert_eq!(s.authorization, None);
+    assert_azure_auth(s, "2024-08-01-preview");
 }
 
 #[tokio::test]
@@ -475,9 +465,7 @@ async fn without_api_version_the_key_is_a_bearer_token() {
     assert_eq!(seen.len(), 2);
     for s in &seen {
         assert_eq!(s.path, "/v1/chat/completions");
-        assert!(s.query.is_empty(), "no query string: {:?}", s.query);
-        assert_eq!(s.authorization.as_deref(), Some("Bearer sk-test-key"));
-        assert_eq!(s.api_key, None, "no api-key header without an api-version");
+        assert_bearer_auth(s);
         assert_eq!(s.body["model"], "test-model");
     }
 }
@@ -498,10 +486,22 @@ async fn an_empty_api_version_is_unset() {
     ai.parse_resume(&document(100), "2026-11")
         .await
         .expect("parsed");
-    let s = &server.seen()[0];
+    assert_bearer_auth(&server.seen()[0]);
+}
+
+/// Azure OpenAI: `api-version` is the only query parameter and the key
+/// travels in `api-key`, never as a bearer token.
+fn assert_azure_auth(s: &Seen, version: &str) {
+    assert_eq!(s.query, [("api-version".to_owned(), version.to_owned())]);
+    assert_eq!(s.api_key.as_deref(), Some("azure-secret-key"));
+    assert_eq!(s.authorization, None, "no Authorization header for Azure");
+}
+
+/// OpenAI and compatibles: the key is a bearer token, no query, no api-key.
+fn assert_bearer_auth(s: &Seen) {
     assert!(s.query.is_empty(), "no query string: {:?}", s.query);
     assert_eq!(s.authorization.as_deref(), Some("Bearer sk-test-key"));
-    assert_eq!(s.api_key, None);
+    assert_eq!(s.api_key, None, "no api-key header without an api-version");
 }
 
 #[tokio::test]
