@@ -104,9 +104,11 @@ impl Scope {
     }
 }
 
-/// A job to enqueue.
+/// A job to enqueue. Built only by the job engine ([`crate::Job::enqueue`],
+/// [`crate::KindSpec::enqueue_json`], schedules), so a kind's payload and
+/// policy always come from its declaration.
 #[derive(Debug, Clone)]
-pub struct NewJob {
+pub(crate) struct NewJob {
     pub kind: String,
     pub organisation_id: Option<Uuid>,
     pub payload: Value,
@@ -127,7 +129,7 @@ pub struct Enqueued {
 /// Enqueues a job on the caller's connection, normally inside the caller's
 /// transaction with the business rows it belongs to: the job exists if and
 /// only if that transaction commits. Dispatchers are notified on commit.
-pub async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Result<Enqueued> {
+pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Result<Enqueued> {
     let inserted: Option<JobRow> = sqlx::query_as(&format!(
         "INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key)
          VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7)

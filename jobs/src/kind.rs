@@ -2,11 +2,14 @@
 
 use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc, time::Duration};
 
+use chrono::{DateTime, Utc};
 use rand::Rng;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
+
+use crate::db;
 
 /// A job kind: a serde payload plus its handler. Declared once, registered in
 /// [`crate::kinds::registry`], and used from there by the API (enqueue), the
@@ -23,6 +26,90 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Runs one attempt. Return a JSON result, a retryable error, or a
     /// permanent one (bad input: the job goes `dead` at once).
     fn run(self, ctx: JobContext) -> impl Future<Output = Result<Value, JobError>> + Send;
+
+    /// A key under which enqueueing this payload again (in the same
+    /// organisation) returns the first job instead of a new one; a key given
+    /// to [`Enqueue::key`] wins. None: every enqueue is a new job.
+    fn idempotency_key(&self) -> Option<String> {
+        None
+    }
+
+    /// Enqueues this payload on the caller's connection, normally inside
+    /// the transaction that writes the business rows it belongs to, with
+    /// the kind's policy: the only way a kind is enqueued.
+    fn enqueue(
+        &self,
+        conn: &mut PgConnection,
+        to: Enqueue,
+    ) -> impl Future<Output = sqlx::Result<db::Enqueued>> + Send {
+        let payload = serde_json::to_value(self).expect("job payloads serialise to JSON");
+        let to = match to.key {
+            Some(_) => to,
+            None => to.key(self.idempotency_key()),
+        };
+        db::enqueue(
+            conn,
+            to.new_job(Self::KIND, Self::policy().max_attempts, payload),
+        )
+    }
+}
+
+/// Whose job it is and when it may run: the options of an enqueue.
+#[derive(Debug, Clone, Default)]
+pub struct Enqueue {
+    organisation_id: Option<Uuid>,
+    key: Option<String>,
+    run_at: Option<DateTime<Utc>>,
+}
+
+impl Enqueue {
+    /// A system job (scheduler, operators): visible to platform admins only.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A job of organisation `org`, visible to its members.
+    pub fn for_org(org: Uuid) -> Self {
+        Self {
+            organisation_id: Some(org),
+            ..Self::default()
+        }
+    }
+
+    /// The idempotency key (unique per organisation and kind).
+    pub fn key(mut self, key: impl Into<Option<String>>) -> Self {
+        self.key = key.into();
+        self
+    }
+
+    /// Not before `when` (None: now).
+    pub fn at(mut self, when: impl Into<Option<DateTime<Utc>>>) -> Self {
+        self.run_at = when.into();
+        self
+    }
+
+    /// The row to insert (the job engine's own use: typed and untyped
+    /// enqueues and schedules go through here).
+    pub(crate) fn new_job(self, kind: &str, max_attempts: i32, payload: Value) -> db::NewJob {
+        db::NewJob {
+            kind: kind.to_owned(),
+            organisation_id: self.organisation_id,
+            payload,
+            max_attempts,
+            idempotency_key: self.key,
+            run_at: self.run_at,
+        }
+    }
+}
+
+/// Why an untyped enqueue was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// The payload does not fit the kind's payload type.
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
 /// Per-kind settings.
@@ -212,6 +299,20 @@ impl KindSpec {
     /// Runs one attempt of this kind.
     pub fn run(&self, payload: Value, ctx: JobContext) -> BoxFuture<Result<Value, JobError>> {
         (self.handler)(payload, ctx)
+    }
+
+    /// The untyped enqueue, for callers that hold a kind's name and a JSON
+    /// payload rather than its type (operators' admin route, schedules from
+    /// configuration): the payload must fit the kind's payload type.
+    pub async fn enqueue_json(
+        &self,
+        conn: &mut PgConnection,
+        payload: Value,
+        to: Enqueue,
+    ) -> Result<db::Enqueued, EnqueueError> {
+        self.validate(&payload).map_err(EnqueueError::Invalid)?;
+        let job = to.new_job(self.name, self.policy.max_attempts, payload);
+        Ok(db::enqueue(conn, job).await?)
     }
 }
 

@@ -12,7 +12,7 @@ use croner::{
 use serde_json::Value;
 use sqlx::PgPool;
 
-use crate::{db, shutdown::Shutdown, Registry};
+use crate::{db, shutdown::Shutdown, Enqueue, Registry};
 
 #[derive(Debug, Clone)]
 pub struct Schedule {
@@ -81,14 +81,13 @@ pub async fn enqueue_tick(
     let mut tx = pool.begin().await?;
     let enqueued = db::enqueue(
         &mut tx,
-        db::NewJob {
-            kind: schedule.kind.clone(),
-            organisation_id: None,
-            payload: schedule.payload.clone(),
-            max_attempts: schedule.max_attempts,
-            idempotency_key: Some(format!("schedule:{}:{}", schedule.name, tick.to_rfc3339())),
-            run_at: None,
-        },
+        Enqueue::system()
+            .key(format!("schedule:{}:{}", schedule.name, tick.to_rfc3339()))
+            .new_job(
+                &schedule.kind,
+                schedule.max_attempts,
+                schedule.payload.clone(),
+            ),
     )
     .await?;
     sqlx::query(

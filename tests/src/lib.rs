@@ -874,25 +874,15 @@ impl TestEnv {
     /// Enqueues a job in its own committed transaction, as a business write
     /// would, with its kind's attempts; returns its id.
     pub async fn enqueue_committed(&self, kind: &str, payload: Value) -> Uuid {
-        let max_attempts = jobs::kinds::registry(true)
+        let registry = jobs::kinds::registry(true);
+        let spec = registry
             .get(kind)
-            .unwrap_or_else(|| panic!("no job kind {kind}"))
-            .policy
-            .max_attempts;
+            .unwrap_or_else(|| panic!("no job kind {kind}"));
         let mut tx = self.pool.begin().await.expect("begin");
-        let enqueued = jobs::db::enqueue(
-            &mut tx,
-            jobs::db::NewJob {
-                kind: kind.to_owned(),
-                organisation_id: None,
-                payload,
-                max_attempts,
-                idempotency_key: None,
-                run_at: None,
-            },
-        )
-        .await
-        .expect("enqueue");
+        let enqueued = spec
+            .enqueue_json(&mut tx, payload, jobs::Enqueue::system())
+            .await
+            .expect("enqueue");
         tx.commit().await.expect("commit");
         enqueued.job.id
     }

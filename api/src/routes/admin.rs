@@ -6,7 +6,7 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
-use jobs::db::{self, NewJob};
+use jobs::{Enqueue, EnqueueError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -85,18 +85,17 @@ async fn enqueue(
     }
 
     let mut tx = state.pool.begin().await?;
-    let enqueued = db::enqueue(
-        &mut tx,
-        NewJob {
-            kind: spec.name.to_owned(),
-            organisation_id: None,
-            payload: req.payload.clone(),
-            max_attempts: spec.policy.max_attempts,
-            idempotency_key: req.idempotency_key,
-            run_at: req.run_at,
-        },
-    )
-    .await?;
+    let enqueued = spec
+        .enqueue_json(
+            &mut tx,
+            req.payload.clone(),
+            Enqueue::system().key(req.idempotency_key).at(req.run_at),
+        )
+        .await
+        .map_err(|e| match e {
+            EnqueueError::Invalid(problem) => ApiError::field("payload", problem),
+            EnqueueError::Db(e) => e.into(),
+        })?;
     tx.commit().await?;
 
     if !enqueued.created && enqueued.job.payload != req.payload {

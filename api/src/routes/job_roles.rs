@@ -331,7 +331,7 @@ async fn extract_requirements(
     ctx: OrgCtx,
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
-    use jobs::{kinds::ExtractRequirements, Job};
+    use jobs::{kinds::ExtractRequirements, Enqueue, Job};
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
     // Keyed by the text read, so asking again for an unchanged role (even
@@ -348,18 +348,12 @@ async fn extract_requirements(
     let digest =
         sha2::Sha256::digest(format!("{title}\u{0}{description}\u{0}{requirements}").as_bytes());
     let fingerprint: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    let job = jobs::db::enqueue(
-        &mut tx,
-        jobs::db::NewJob {
-            kind: ExtractRequirements::KIND.to_owned(),
-            organisation_id: Some(ctx.org_id),
-            payload: json!({ "job_role_id": id }),
-            max_attempts: ExtractRequirements::policy().max_attempts,
-            idempotency_key: Some(format!("extract:{id}:{fingerprint}")),
-            run_at: None,
-        },
-    )
-    .await?;
+    let job = ExtractRequirements { job_role_id: id }
+        .enqueue(
+            &mut tx,
+            Enqueue::for_org(ctx.org_id).key(format!("extract:{id}:{fingerprint}")),
+        )
+        .await?;
     tx.commit().await?;
     let job_id = job.job.id;
     Ok((

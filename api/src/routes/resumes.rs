@@ -8,7 +8,7 @@ use axum::{
     http::StatusCode,
 };
 use chrono::{DateTime, Utc};
-use jobs::{db, docs, kinds::ParseResume, Job};
+use jobs::{docs, kinds::ParseResume, Enqueue, Job};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -193,20 +193,11 @@ async fn accept(
 
     let written = async {
         let mut tx = state.pool.begin().await?;
-        let job = db::enqueue(
-            &mut tx,
-            db::NewJob {
-                kind: ParseResume::KIND.to_owned(),
-                organisation_id: Some(ctx.org_id),
-                payload: json!(ParseResume {
-                    resume_id,
-                    storage_key: Some(key.to_string()),
-                }),
-                max_attempts: ParseResume::policy().max_attempts,
-                idempotency_key: None,
-                run_at: None,
-            },
-        )
+        let job = ParseResume {
+            resume_id,
+            storage_key: Some(key.to_string()),
+        }
+        .enqueue(&mut tx, Enqueue::for_org(ctx.org_id))
         .await?;
         let (app, role) = match table {
             "applications" => (Some(id), None),

@@ -13,6 +13,7 @@
 //!     at a steady rate and report enqueue→start (created_at → started_at)
 //!     percentiles.
 
+use jobs::Job;
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -385,18 +386,9 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
         let pool = env.pool.clone();
         handles.push(tokio::spawn(async move {
             let mut tx = pool.begin().await?;
-            jobs::db::enqueue(
-                &mut tx,
-                jobs::db::NewJob {
-                    kind: "noop".into(),
-                    organisation_id: None,
-                    payload: json!({}),
-                    max_attempts: 5,
-                    idempotency_key: None,
-                    run_at: None,
-                },
-            )
-            .await?;
+            jobs::kinds::Noop::default()
+                .enqueue(&mut tx, jobs::Enqueue::system())
+                .await?;
             tx.commit().await?;
             Ok::<(), sqlx::Error>(())
         }));
@@ -610,17 +602,11 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     let t0 = Instant::now();
     let mut tx = env.pool.begin().await?;
     for (id, org, role, key, size) in &rows {
-        let job = jobs::db::enqueue(
-            &mut tx,
-            jobs::db::NewJob {
-                kind: "parse_resume".into(),
-                organisation_id: Some(*org),
-                payload: json!({ "resume_id": id, "storage_key": key }),
-                max_attempts: 4,
-                idempotency_key: None,
-                run_at: None,
-            },
-        )
+        let job = jobs::kinds::ParseResume {
+            resume_id: *id,
+            storage_key: Some(key.clone()),
+        }
+        .enqueue(&mut tx, jobs::Enqueue::for_org(*org))
         .await?;
         sqlx::query(
             "INSERT INTO resumes (id, organisation_id, job_role_id, storage_key, kind, size_bytes, sha256, job_id)

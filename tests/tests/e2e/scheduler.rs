@@ -1,5 +1,6 @@
 //! The scheduler: exactly one job per tick across replicas; catch-up.
 
+use jobs::Job;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
@@ -94,19 +95,13 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
     // The schedule last fired three days ago; every scheduler was down since.
     let old_tick = due - chrono::Duration::days(3);
     let mut tx = env.pool.begin().await.unwrap();
-    let old = jobs::db::enqueue(
-        &mut tx,
-        jobs::db::NewJob {
-            kind: "noop".into(),
-            organisation_id: None,
-            payload: serde_json::json!({}),
-            max_attempts: 5,
-            idempotency_key: Some(format!("schedule:noop:{}", old_tick.to_rfc3339())),
-            run_at: None,
-        },
-    )
-    .await
-    .unwrap();
+    let old = jobs::kinds::Noop::default()
+        .enqueue(
+            &mut tx,
+            jobs::Enqueue::system().key(format!("schedule:noop:{}", old_tick.to_rfc3339())),
+        )
+        .await
+        .unwrap();
     sqlx::query(
         "INSERT INTO schedule_ticks (schedule_name, tick_at, job_id) VALUES ('noop', $1, $2)",
     )

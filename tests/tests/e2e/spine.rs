@@ -3,6 +3,7 @@
 //! attempt, Redis holds a bounded window, duplicate deliveries are refused,
 //! and a job enqueued in a rolled-back transaction never exists.
 
+use jobs::Job;
 use std::{
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -12,7 +13,7 @@ use std::{
 };
 
 use jobs::{
-    db::{Dispatched, JobStatus, NewJob},
+    db::{Dispatched, JobStatus},
     kinds::NOOP_TIMEOUT,
 };
 use serde_json::json;
@@ -260,19 +261,10 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
     env.wait_status(before, JobStatus::Succeeded, T).await;
 
     let mut tx = env.pool.begin().await.unwrap();
-    let doomed = jobs::db::enqueue(
-        &mut tx,
-        NewJob {
-            kind: "noop".into(),
-            organisation_id: None,
-            payload: json!({}),
-            max_attempts: 5,
-            idempotency_key: None,
-            run_at: None,
-        },
-    )
-    .await
-    .unwrap();
+    let doomed = jobs::kinds::Noop::default()
+        .enqueue(&mut tx, jobs::Enqueue::system())
+        .await
+        .unwrap();
     assert!(doomed.created);
     let doomed = doomed.job.id;
     // While it is uncommitted, the dispatcher moves another job and the

@@ -1,6 +1,7 @@
 //! Tenant isolation: another organisation's ids behave exactly like unknown
 //! ids on every route, and nothing of one organisation leaks to another.
 
+use jobs::Job;
 use std::collections::BTreeSet;
 
 use reqwest::Method;
@@ -91,19 +92,13 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         .await;
     // A job of organisation A (as a later feature would enqueue it).
     let mut tx = env.pool.begin().await.unwrap();
-    let job = jobs::db::enqueue(
-        &mut tx,
-        jobs::db::NewJob {
-            kind: "noop".into(),
-            organisation_id: Some(a.id),
-            payload: json!({}),
-            max_attempts: 5,
-            idempotency_key: None,
-            run_at: Some(chrono::Utc::now() + chrono::Duration::hours(1)),
-        },
-    )
-    .await
-    .unwrap();
+    let job = jobs::kinds::Noop::default()
+        .enqueue(
+            &mut tx,
+            jobs::Enqueue::for_org(a.id).at(chrono::Utc::now() + chrono::Duration::hours(1)),
+        )
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
