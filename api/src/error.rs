@@ -142,7 +142,27 @@ impl ApiError {
         Self::Validation(vec![(field.to_owned(), problem.into())])
     }
 
+    /// Postgres is out of reach: [`Self::Unavailable`], or an internal error
+    /// whose cause chain holds such a sqlx error.
+    fn db_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable => true,
+            Self::Internal(e) => e
+                .chain()
+                .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)),
+            _ => false,
+        }
+    }
+
     fn parts(&self) -> (StatusCode, &'static str, String, Option<Value>) {
+        if self.db_unavailable() {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                "the database is unavailable; retry shortly".to_owned(),
+                None,
+            );
+        }
         match self {
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone(), None),
             Self::Validation(fields) => {
@@ -180,24 +200,8 @@ impl ApiError {
                 code,
                 message,
             } => (*status, code, message.clone(), None),
-            Self::Unavailable => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "database_unavailable",
-                "the database is unavailable; retry shortly".to_owned(),
-                None,
-            ),
-            Self::Internal(e)
-                if e.chain()
-                    .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)) =>
-            {
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "database_unavailable",
-                    "the database is unavailable; retry shortly".to_owned(),
-                    None,
-                )
-            }
-            Self::Internal(_) => (
+            // `Unavailable` was answered above.
+            Self::Unavailable | Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "internal error; quote the request id when reporting it".to_owned(),

@@ -129,7 +129,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Path<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        if parts.uri.path().to_ascii_lowercase().contains("%00") {
+        if parts.uri.path().contains("%00") {
             return Err(ApiError::BadRequest(format!("the path {NUL_PROBLEM}")));
         }
         let axum::extract::Path(v) = axum::extract::Path::from_request_parts(parts, state).await?;

@@ -282,7 +282,14 @@ async fn external_user(
         return Ok(state.auth.principal(row));
     }
     if verified {
-        let linked: Option<(UserRow, bool)> = sqlx::query_as(&format!(
+        #[derive(sqlx::FromRow)]
+        struct Linked {
+            #[sqlx(flatten)]
+            user: UserRow,
+            /// The account's own email was never verified.
+            taken_over: bool,
+        }
+        let linked: Option<Linked> = sqlx::query_as(&format!(
             "WITH old AS (
                  SELECT id, email_verified_at IS NULL AS taken_over FROM users
                  WHERE lower(email) = lower($2) AND external_subject IS NULL FOR UPDATE
@@ -296,22 +303,12 @@ async fn external_user(
         .bind(&claims.sub)
         .bind(&email)
         .fetch_optional(&mut *tx)
-        .await?
-        .map(
-            |(id, email, kind, admin_granted, email_verified, taken_over)| {
-                (
-                    UserRow {
-                        id,
-                        email,
-                        kind,
-                        admin_granted,
-                        email_verified,
-                    },
-                    taken_over,
-                )
-            },
-        );
-        if let Some((row, taken_over)) = linked {
+        .await?;
+        if let Some(Linked {
+            user: row,
+            taken_over,
+        }) = linked
+        {
             if taken_over {
                 sqlx::query(
                     "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",

@@ -16,8 +16,6 @@ use crate::{
     validate, AppState,
 };
 
-pub const SCOPES: [&str; 2] = ["read", "write"];
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
