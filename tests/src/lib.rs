@@ -706,7 +706,19 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self.as_(&who.access_token, method, path);
+        self.call_with(&who.access_token, method, path, body).await
+    }
+
+    /// Sends a request with `credential` (a token or an API key) and returns
+    /// (status, JSON body or Null).
+    pub async fn call_with(
+        &self,
+        credential: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.as_(credential, method, path);
         if let Some(b) = body {
             req = req.json(&b);
         }

@@ -301,12 +301,12 @@ async fn sustained(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
     }
     let enqueue_secs = t0.elapsed().as_secs_f64();
     let total = ticks as usize * per_tick;
-    wait_for("every job to succeed", Duration::from_secs(600), || async {
-        let done = env
-            .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
-            .await;
-        (done as usize >= total).then_some(())
-    })
+    wait_all_succeeded(
+        &env,
+        "every job to succeed",
+        total,
+        Duration::from_secs(600),
+    )
     .await;
     let caught_up = t0.elapsed().as_secs_f64() - enqueue_secs;
     let (swept_at, _) = redis.wait_swept(Duration::from_secs(600)).await?;
@@ -396,12 +396,12 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
     for h in handles {
         h.await??;
     }
-    wait_for("every job to succeed", Duration::from_secs(120), || async {
-        let done = env
-            .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
-            .await;
-        (done as u64 >= total).then_some(())
-    })
+    wait_all_succeeded(
+        &env,
+        "every job to succeed",
+        total as usize,
+        Duration::from_secs(120),
+    )
     .await;
     let mut ms: Vec<f64> = sqlx::query_scalar(
         "SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 FROM jobs ORDER BY 1",
@@ -623,15 +623,11 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     }
     tx.commit().await?;
     let total = rows.len();
-    wait_for(
+    wait_all_succeeded(
+        &env,
         "every parse to succeed",
+        total,
         Duration::from_secs(900),
-        || async {
-            let done = env
-                .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
-                .await;
-            (done as usize >= total).then_some(())
-        },
     )
     .await;
     let secs = t0.elapsed().as_secs_f64();
@@ -659,4 +655,15 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
         (commits_after - commits_before) as f64 / total as f64
     );
     Ok((pages_s, resumes_s))
+}
+
+/// Waits until `total` jobs have succeeded.
+async fn wait_all_succeeded(env: &TestEnv, what: &str, total: usize, deadline: Duration) {
+    wait_for(what, deadline, || async {
+        let done = env
+            .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
+            .await;
+        (done as usize >= total).then_some(())
+    })
+    .await;
 }

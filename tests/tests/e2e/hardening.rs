@@ -22,22 +22,6 @@ fn sign(claims: Value, secret: &str) -> String {
     .unwrap()
 }
 
-async fn status_as(
-    api: &tests::Api,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = api.as_(token, method, path);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let st = res.status().as_u16();
-    (st, res.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immediate() {
     let env = TestEnv::new("admin-by-email").await;
@@ -59,14 +43,14 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
     let token = body["access_token"].as_str().unwrap().to_owned();
     let enqueue = || async {
         let body = json!({ "kind": "noop", "payload": {} });
-        status_as(&api, &token, Method::POST, "/api/v1/admin/jobs", Some(body))
+        api.call_with(&token, Method::POST, "/api/v1/admin/jobs", Some(body))
             .await
             .0
     };
     assert_eq!(enqueue().await, 403);
     // No platform-wide job list either (it has no organisation).
     assert_eq!(
-        status_as(&api, &token, Method::GET, "/api/v1/jobs", None)
+        api.call_with(&token, Method::GET, "/api/v1/jobs", None)
             .await
             .0,
         400
@@ -79,7 +63,7 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
     // request, and loses it on the request after a revoke.
     let out = env.operator(&["platform-admin", "grant", "boss@example.com"]);
     assert!(out.contains("now a platform admin"), "{out}");
-    let (st, me) = status_as(&api, &token, Method::GET, "/api/v1/me", None).await;
+    let (st, me) = api.call_with(&token, Method::GET, "/api/v1/me", None).await;
     assert_eq!((st, &me["user"]["is_platform_admin"]), (200, &json!(true)));
     assert_eq!(enqueue().await, 202);
     let listed = env.operator(&["platform-admin", "list"]);
@@ -101,7 +85,7 @@ async fn signing_up_with_an_admin_email_grants_nothing_and_revocation_is_immedia
 }
 
 async fn admin_flag(api: &tests::Api, token: String) -> bool {
-    let (st, me) = status_as(api, &token, Method::GET, "/api/v1/me", None).await;
+    let (st, me) = api.call_with(&token, Method::GET, "/api/v1/me", None).await;
     assert_eq!(st, 200, "{me}");
     me["user"]["is_platform_admin"].as_bool().unwrap()
 }
@@ -160,20 +144,14 @@ async fn a_password_account_on_someone_elses_email_is_taken_over_by_the_verified
                 "aud": "authenticated", "exp": Utc::now().timestamp() + 600 }),
         ext_secret,
     );
-    let (st, me) = status_as(&api, &owner, Method::GET, "/api/v1/me", None).await;
+    let (st, me) = api.call_with(&owner, Method::GET, "/api/v1/me", None).await;
     assert_eq!(st, 200);
     assert_eq!(me["user"]["id"], json!(squatter.user_id));
     // The squatter's session and password no longer work.
     assert_eq!(
-        status_as(
-            &api,
-            &squatter.access_token,
-            Method::GET,
-            "/api/v1/me",
-            None
-        )
-        .await
-        .0,
+        api.call_with(&squatter.access_token, Method::GET, "/api/v1/me", None)
+            .await
+            .0,
         401
     );
     assert_eq!(api.login("victim@example.com", PASSWORD).await.0, 401);
