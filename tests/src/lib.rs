@@ -348,34 +348,53 @@ impl TestEnv {
         self.spawn("scheduler", label, extra)
     }
 
-    /// Starts the API on a free port and waits until it answers.
+    /// Starts the API on a free port and waits until it answers. A port
+    /// found free can be taken (by any outgoing connection on this machine)
+    /// before the API binds it; the API then exits, and it is started again
+    /// on another port rather than waited on until the deadline.
     pub async fn api(&self, extra: &[(&str, &str)]) -> Api {
-        let port = free_port();
-        let port_s = port.to_string();
-        let mut all = vec![("PORT", port_s.as_str())];
-        all.extend_from_slice(extra);
-        let proc = self.spawn("api", &format!("api-{port}"), &all);
-        let mut api = Api {
-            base: format!("http://127.0.0.1:{port}"),
-            http: self.http.clone(),
-            proc,
-            token: String::new(),
-        };
-        let url = format!("{}/health/live", api.base);
-        let http = self.http.clone();
         // Generous: on a busy two-core machine a debug binary can take a
         // while to start and migrate nothing.
-        wait_for("api to answer", Duration::from_secs(90), || {
-            let (url, http) = (url.clone(), http.clone());
-            async move {
-                http.get(url)
-                    .send()
-                    .await
-                    .ok()
-                    .filter(|r| r.status().is_success())
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let mut attempt = 0;
+        let mut api = loop {
+            attempt += 1;
+            let port = free_port();
+            let port_s = port.to_string();
+            let mut all = vec![("PORT", port_s.as_str())];
+            all.extend_from_slice(extra);
+            let proc = self.spawn("api", &format!("api-{port}"), &all);
+            let mut api = Api {
+                base: format!("http://127.0.0.1:{port}"),
+                http: self.http.clone(),
+                proc,
+                token: String::new(),
+            };
+            let url = format!("{}/health/live", api.base);
+            let answered = loop {
+                let live = self.http.get(&url).send().await;
+                if live.is_ok_and(|r| r.status().is_success()) {
+                    break true;
+                }
+                if !api.proc.is_running() {
+                    break false;
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "timed out waiting for the api to answer; its log:\n{}",
+                    api.proc.log_text()
+                );
+                tokio::time::sleep(Duration::from_millis(25)).await;
+            };
+            if answered {
+                break api;
             }
-        })
-        .await;
+            assert!(
+                attempt < 5 && Instant::now() < deadline,
+                "the api exited before answering ({attempt} attempts); its log:\n{}",
+                api.proc.log_text()
+            );
+        };
         // The platform operator every test acts as unless it says otherwise,
         // made a platform admin the only way an unverified account can be.
         api.token = api.session(OPS_EMAIL).await.access_token;
