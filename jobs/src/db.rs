@@ -273,7 +273,7 @@ pub async fn retry(
     let (all, org) = scope.binds();
     let row: Option<JobRow> = sqlx::query_as(&format!(
         "UPDATE jobs SET status = 'queued', run_at = clock_timestamp(), dispatched_at = NULL,
-                redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL,
+                redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL, dead_hook_at = NULL,
                 max_attempts = GREATEST(max_attempts, attempt + $4), updated_at = clock_timestamp()
          WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('dead', 'failed')
          RETURNING {JOB_COLUMNS}"
@@ -402,6 +402,7 @@ pub async fn record_outcomes<'e>(
                 progress_percent = CASE WHEN u.status = 'succeeded' THEN 100 ELSE jobs.progress_percent END,
                 progress_message = CASE WHEN u.status = 'succeeded' THEN NULL ELSE jobs.progress_message END,
                 finished_at = CASE WHEN u.status IN ('succeeded', 'dead') THEN clock_timestamp() END,
+                dead_hook_at = CASE WHEN u.status = 'dead' THEN clock_timestamp() END,
                 updated_at = clock_timestamp()
          FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
               AS u(id, attempt, status, result, error, retry_at)
@@ -467,6 +468,7 @@ pub async fn reap_expired_leases(pool: &PgPool) -> sqlx::Result<u64> {
                 status = CASE WHEN attempt >= max_attempts THEN 'dead'::job_status ELSE 'failed'::job_status END,
                 last_error = 'worker lost during attempt ' || attempt || ' (lease expired)',
                 finished_at = CASE WHEN attempt >= max_attempts THEN clock_timestamp() END,
+                dead_hook_at = CASE WHEN attempt >= max_attempts THEN clock_timestamp() END,
                 run_at = clock_timestamp(), lease_expires_at = NULL, dispatched_at = NULL,
                 updated_at = clock_timestamp()
          WHERE status = 'running' AND lease_expires_at < clock_timestamp()",
@@ -477,6 +479,68 @@ pub async fn reap_expired_leases(pool: &PgPool) -> sqlx::Result<u64> {
         notify(pool).await?;
     }
     Ok(done.rows_affected())
+}
+
+/// A dead job whose `on_dead` hook is due, held by the caller until
+/// `held_until`.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeadHook {
+    pub id: Uuid,
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub payload: Value,
+    pub last_error: Option<String>,
+    pub held_until: DateTime<Utc>,
+}
+
+/// Takes up to `limit` due dead-letter hooks of `kinds`, holding each for
+/// `hold` (another worker takes it again only after that). Concurrent
+/// callers take different jobs.
+pub async fn claim_dead_hooks(
+    pool: &PgPool,
+    kinds: &[String],
+    limit: i64,
+    hold: Duration,
+) -> sqlx::Result<Vec<DeadHook>> {
+    sqlx::query_as(
+        "UPDATE jobs SET dead_hook_at = clock_timestamp() + $3 * interval '1 millisecond'
+         WHERE id IN (SELECT id FROM jobs
+                      WHERE dead_hook_at <= clock_timestamp() AND status = 'dead' AND kind = ANY($1)
+                      ORDER BY dead_hook_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING id, kind, organisation_id, payload, last_error, dead_hook_at AS held_until",
+    )
+    .bind(kinds)
+    .bind(limit)
+    .bind(hold.as_millis() as f64)
+    .fetch_all(pool)
+    .await
+}
+
+/// Settles hooks taken by [`claim_dead_hooks`]: `retry_in` None marks the
+/// hook done, Some makes it due again after that long. A hook whose job
+/// was retried (or taken again after its hold ran out) meanwhile is left
+/// as it is.
+pub async fn settle_dead_hooks(
+    pool: &PgPool,
+    hooks: &[(&DeadHook, Option<Duration>)],
+) -> sqlx::Result<()> {
+    let ids: Vec<Uuid> = hooks.iter().map(|(h, _)| h.id).collect();
+    let held: Vec<DateTime<Utc>> = hooks.iter().map(|(h, _)| h.held_until).collect();
+    let retry_ms: Vec<Option<f64>> = hooks
+        .iter()
+        .map(|(_, r)| r.map(|d| d.as_millis() as f64))
+        .collect();
+    sqlx::query(
+        "UPDATE jobs SET dead_hook_at = clock_timestamp() + u.retry_ms * interval '1 millisecond'
+         FROM UNNEST($1::uuid[], $2::timestamptz[], $3::float8[]) AS u(id, held, retry_ms)
+         WHERE jobs.id = u.id AND jobs.dead_hook_at = u.held AND jobs.status = 'dead'",
+    )
+    .bind(&ids)
+    .bind(&held)
+    .bind(&retry_ms)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 pub async fn set_progress(

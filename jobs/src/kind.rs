@@ -27,6 +27,18 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// permanent one (bad input: the job goes `dead` at once).
     fn run(self, ctx: JobContext) -> impl Future<Output = Result<Value, JobError>> + Send;
 
+    /// The dead-letter hook: called once a job of this kind is `dead`,
+    /// whichever way it died — a permanent error, the last attempt failing,
+    /// timing out or panicking, or its worker lost on the last attempt
+    /// (the reaper). It runs on a worker after the job's outcome is
+    /// recorded, at least once: a worker dying in the middle means it runs
+    /// again, so it must be idempotent. An error is retried later
+    /// ([`DEAD_HOOK_RETRY`]). The default does nothing.
+    fn on_dead(self, dead: DeadJob) -> impl Future<Output = Result<(), JobError>> + Send {
+        let _ = dead;
+        async { Ok(()) }
+    }
+
     /// A key under which enqueueing this payload again (in the same
     /// organisation) returns the first job instead of a new one; a key given
     /// to [`Enqueue::key`] wins. None: every enqueue is a new job.
@@ -215,6 +227,21 @@ pub struct JobContext {
     pub started: std::time::Instant,
 }
 
+/// What a dead-letter hook ([`Job::on_dead`]) knows about the job that died.
+#[derive(Clone)]
+pub struct DeadJob {
+    pub job_id: Uuid,
+    pub kind: &'static str,
+    pub organisation_id: Option<Uuid>,
+    /// Why it died: the job's last error.
+    pub reason: String,
+    pub pool: PgPool,
+    pub services: Arc<crate::Services>,
+}
+
+/// How long after a failed dead-letter hook it is tried again.
+pub const DEAD_HOOK_RETRY: Duration = Duration::from_secs(30);
+
 /// Progress is recorded only once an attempt has run this long: a job that
 /// finishes sooner is shown finished, and its progress writes would only
 /// cost round trips.
@@ -249,6 +276,7 @@ impl JobContext {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 type Handler = Arc<dyn Fn(Value, JobContext) -> BoxFuture<Result<Value, JobError>> + Send + Sync>;
+type DeadHandler = Arc<dyn Fn(Value, DeadJob) -> BoxFuture<Result<(), JobError>> + Send + Sync>;
 type Validator = fn(&Value) -> Result<(), String>;
 
 /// A registered kind, type-erased so the worker can run any of them from a
@@ -258,6 +286,7 @@ pub struct KindSpec {
     pub name: &'static str,
     pub policy: KindPolicy,
     handler: Handler,
+    dead_handler: DeadHandler,
     validate: Validator,
 }
 
@@ -283,6 +312,14 @@ impl KindSpec {
                     job.run(ctx).await
                 })
             }),
+            dead_handler: Arc::new(|payload, dead| {
+                Box::pin(async move {
+                    let job: J = serde_json::from_value(payload).map_err(|e| {
+                        JobError::permanent(format!("payload does not match {}: {e}", J::KIND))
+                    })?;
+                    job.on_dead(dead).await
+                })
+            }),
             validate: |payload| {
                 serde_json::from_value::<J>(payload.clone())
                     .map(|_| ())
@@ -299,6 +336,11 @@ impl KindSpec {
     /// Runs one attempt of this kind.
     pub fn run(&self, payload: Value, ctx: JobContext) -> BoxFuture<Result<Value, JobError>> {
         (self.handler)(payload, ctx)
+    }
+
+    /// Runs this kind's dead-letter hook for a job that died.
+    pub fn on_dead(&self, payload: Value, dead: DeadJob) -> BoxFuture<Result<(), JobError>> {
+        (self.dead_handler)(payload, dead)
     }
 
     /// The untyped enqueue, for callers that hold a kind's name and a JSON

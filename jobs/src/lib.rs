@@ -21,7 +21,9 @@ pub mod schedule;
 pub mod shutdown;
 pub mod storage;
 
-pub use kind::{Enqueue, EnqueueError, Job, JobContext, JobError, KindPolicy, KindSpec, Registry};
+pub use kind::{
+    DeadJob, Enqueue, EnqueueError, Job, JobContext, JobError, KindPolicy, KindSpec, Registry,
+};
 
 /// What job handlers reach outside the database through.
 pub struct Services {

@@ -20,10 +20,15 @@ use uuid::Uuid;
 
 use crate::{
     db::{self, Claimed, JobStatus, Outcome},
+    kind::DEAD_HOOK_RETRY,
     queue::Envelope,
     shutdown::Shutdown,
-    JobContext, JobError, Registry,
+    DeadJob, JobContext, JobError, Registry,
 };
+
+/// How often a worker looks for dead-letter hooks it did not hear about
+/// (jobs that died on another worker, or by the reaper).
+pub const DEAD_LETTER_POLL: Duration = Duration::from_secs(1);
 
 type Reply<T> = oneshot::Sender<Result<T, Arc<sqlx::Error>>>;
 
@@ -113,6 +118,8 @@ struct Inner {
     outcomes: Batcher<Outcome, bool>,
     /// Attempts running in this process, with their stop signal.
     running: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    /// Rung when this process recorded a job `dead`: its hook is due now.
+    died: Notify,
 }
 
 impl Runner {
@@ -157,9 +164,11 @@ impl Runner {
                 claims,
                 outcomes,
                 running: Mutex::new(HashMap::new()),
+                died: Notify::new(),
             }),
         };
-        runner.spawn_lease_keeper(shutdown);
+        runner.spawn_lease_keeper(shutdown.clone());
+        runner.spawn_dead_letters(shutdown);
         runner
     }
 
@@ -207,7 +216,10 @@ impl Runner {
                 .map(|o| o.status != JobStatus::Succeeded)
                 .unwrap_or(false);
             if let Some(outcome) = outcome {
-                this.record(outcome).await;
+                let dead = outcome.status == JobStatus::Dead;
+                if this.record(outcome).await && dead {
+                    this.inner.died.notify_one();
+                }
             }
             this.inner
                 .running
@@ -351,8 +363,8 @@ impl Runner {
     /// wait a lease before reaping (`DispatcherConfig::reap_grace`): a
     /// finished job is not run again because of the outage. What is left:
     /// if this process dies before the write lands, the lease expires and
-    /// the job runs again (at least once).
-    async fn record(&self, outcome: Outcome) {
+    /// the job runs again (at least once). True if the outcome was written.
+    async fn record(&self, outcome: Outcome) -> bool {
         let mut delay = Duration::from_millis(100);
         let mut tries = 0u32;
         loop {
@@ -361,11 +373,11 @@ impl Runner {
                     if tries > 0 {
                         tracing::info!(job.id = %outcome.id, tries, "outcome recorded after retries");
                     }
-                    return;
+                    return true;
                 }
                 Ok(false) => {
                     tracing::info!(job.id = %outcome.id, "outcome discarded: job was cancelled or taken over");
-                    return;
+                    return false;
                 }
                 Err(e) => {
                     tries += 1;
@@ -421,6 +433,100 @@ impl Runner {
                 }
             }
         });
+    }
+
+    /// Runs the dead-letter hooks ([`crate::Job::on_dead`]) of this
+    /// process's kinds: at once for a job this process recorded `dead`, and
+    /// every [`DEAD_LETTER_POLL`] for any other (another worker's, or one
+    /// the reaper ended), a batch at a time, each hook on its own task with
+    /// its kind's timeout. A hook that fails, panics or times out is due
+    /// again after [`DEAD_HOOK_RETRY`]; one held by a worker that died is
+    /// taken again when its hold runs out.
+    fn spawn_dead_letters(&self, shutdown: Shutdown) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let kinds: Vec<String> = this.inner.registry.names().map(str::to_owned).collect();
+            let longest = this
+                .inner
+                .registry
+                .specs()
+                .map(|s| s.policy.timeout)
+                .max()
+                .unwrap_or_default();
+            let hold = longest + DEAD_HOOK_RETRY;
+            loop {
+                tokio::select! {
+                    _ = this.inner.died.notified() => {}
+                    _ = tokio::time::sleep(DEAD_LETTER_POLL) => {}
+                    _ = shutdown.stopped() => return,
+                }
+                loop {
+                    match db::claim_dead_hooks(&this.inner.pool, &kinds, 32, hold).await {
+                        Ok(hooks) if hooks.is_empty() => break,
+                        Ok(hooks) => {
+                            let full = hooks.len() == 32;
+                            this.run_dead_hooks(hooks).await;
+                            if !full {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "taking dead-letter hooks failed");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    async fn run_dead_hooks(&self, hooks: Vec<db::DeadHook>) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, hook) in hooks.iter().enumerate() {
+            let Some(spec) = self.inner.registry.get(&hook.kind) else {
+                continue;
+            };
+            let dead = DeadJob {
+                job_id: hook.id,
+                kind: spec.name,
+                organisation_id: hook.organisation_id,
+                reason: hook.last_error.clone().unwrap_or_default(),
+                pool: self.inner.pool.clone(),
+                services: self.inner.services.clone(),
+            };
+            let span = tracing::info_span!("dead_letter", job.id = %hook.id, job.kind = %hook.kind);
+            let timeout = spec.policy.timeout;
+            let run = spec.on_dead(hook.payload.clone(), dead).instrument(span);
+            tasks.spawn(async move { (i, tokio::time::timeout(timeout, run).await) });
+        }
+        let mut retry: Vec<Option<Duration>> = vec![Some(DEAD_HOOK_RETRY); hooks.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let Ok((i, result)) = joined else {
+                // A panicking hook: its slot keeps the retry.
+                tracing::warn!("a dead-letter hook panicked; it runs again later");
+                continue;
+            };
+            let hook = &hooks[i];
+            match result {
+                Ok(Ok(())) => retry[i] = None,
+                // A payload that cannot be read never will be.
+                Ok(Err(JobError::Permanent { message })) => {
+                    tracing::warn!(job.id = %hook.id, error = %message, "dead-letter hook failed for good");
+                    retry[i] = None;
+                }
+                Ok(Err(JobError::Retryable { message, .. })) => {
+                    tracing::warn!(job.id = %hook.id, error = %message, "dead-letter hook failed; retrying later");
+                }
+                Err(_) => {
+                    tracing::warn!(job.id = %hook.id, "dead-letter hook timed out; retrying later");
+                }
+            }
+        }
+        let settled: Vec<(&db::DeadHook, Option<Duration>)> = hooks.iter().zip(retry).collect();
+        if let Err(e) = db::settle_dead_hooks(&self.inner.pool, &settled).await {
+            // Held hooks come due again when their hold runs out.
+            tracing::warn!(error = %e, "settling dead-letter hooks failed");
+        }
     }
 
     /// After the shutdown deadline: gives the still-running attempts back to

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::{Job, JobContext, JobError, KindPolicy};
+use crate::{DeadJob, Job, JobContext, JobError, KindPolicy};
 
 /// The `noop` kind's timeout: short, so that `overrun` shows a timeout within
 /// seconds, and well above the sleeps tests and smoke checks ask for.
@@ -71,5 +71,12 @@ impl Job for Noop {
             )));
         }
         Ok(json!({ "ok": true, "attempt": ctx.attempt }))
+    }
+
+    /// Says so in the worker's log: operators and tests see the
+    /// dead-letter path work end to end.
+    async fn on_dead(self, dead: DeadJob) -> Result<(), JobError> {
+        tracing::info!(job.id = %dead.job_id, "noop dead-letter hook ran");
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::{ai::ResumeProfile, docs, Job, JobContext, JobError, KindPolicy};
+use crate::{ai::ResumeProfile, docs, DeadJob, Job, JobContext, JobError, KindPolicy};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,19 +54,26 @@ impl Job for ParseResume {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let result = self.attempt(&ctx).await;
-        // The last attempt failing for a passing reason still ends the
-        // resume's story: say so on it, not only on the job.
-        if let Err(JobError::Retryable { message, .. }) = &result {
-            if ctx.attempt >= ctx.max_attempts {
-                let reason = format!(
-                    "could not be parsed after {} attempts: {message}",
-                    ctx.attempt
-                );
-                let _ = self.mark_failed(&ctx, &reason).await;
-            }
-        }
-        result
+        self.attempt(&ctx).await
+    }
+
+    /// However the job died, the resume's story ends: it is `failed` with
+    /// the reason. A parse that failed for a reason of its own (a bad file,
+    /// no email) already said so, and keeps its words; a resume a re-parse
+    /// failed on keeps its earlier profile.
+    async fn on_dead(self, dead: DeadJob) -> Result<(), JobError> {
+        sqlx::query(
+            "UPDATE resumes SET status = 'failed', error = $3
+             WHERE id = $1 AND organisation_id IS NOT DISTINCT FROM COALESCE($2, organisation_id)
+               AND status = 'uploaded'",
+        )
+        .bind(self.resume_id)
+        .bind(dead.organisation_id)
+        .bind(format!("could not be parsed: {}", dead.reason))
+        .execute(&dead.pool)
+        .await
+        .map_err(db)?;
+        Ok(())
     }
 }
 

@@ -871,3 +871,76 @@ async fn one_person_uploaded_to_a_role_at_once_becomes_one_candidate_and_one_app
         assert_eq!(&resume["application_id"], application);
     }
 }
+
+/// An AI provider that accepts connections and never answers: a parse
+/// waits on it for as long as the test wants to kill the worker running it.
+async fn silent_provider() -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = listener.accept().await {
+            held.push(conn);
+        }
+    });
+    (url, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_whose_worker_dies_on_every_attempt_ends_failed_with_the_reason() {
+    let env = TestEnv::new("parse-dead-letter").await;
+    let storage = storage_env(&env);
+    let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
+    let org = api.organisation("dl").await;
+    let role = role(&api, &org).await;
+    let (url, _provider) = silent_provider().await;
+    let hung = [
+        ("TALENTI_STORAGE_URL", storage.as_str()),
+        ("TALENTI_LEASE_SECS", "3"),
+        ("TALENTI_AI_PROVIDER", "openai"),
+        ("TALENTI_AI_BASE_URL", url.as_str()),
+        ("TALENTI_AI_API_KEY", "test-key"),
+        ("TALENTI_AI_TIMEOUT_SECS", "600"),
+    ];
+    let (st, up) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/job-roles/{role}/resumes"),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 202, "{up}");
+    let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+    let resume = up["resume_id"].as_str().unwrap().to_owned();
+    let attempts = <jobs::kinds::ParseResume as jobs::Job>::policy().max_attempts;
+    for attempt in 1..=attempts {
+        let mut w = env.worker(&format!("worker-{attempt}"), &hung);
+        env.wait_job(job, &format!("running attempt {attempt}"), T, |j| {
+            j.status == JobStatus::Running && j.attempt == attempt
+        })
+        .await;
+        w.kill();
+    }
+    // A healthy worker's reaper ends the job; its hook ends the resume.
+    let _last = env.worker("worker-last", &[("TALENTI_STORAGE_URL", storage.as_str())]);
+    let dead = env.wait_status(job, JobStatus::Dead, T).await;
+    assert!(dead.last_error.unwrap().contains("worker lost"));
+    let shown = tests::wait_for("the resume to be marked failed", T, || async {
+        let (st, r) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!("/api/v1/resumes/{resume}"),
+                None,
+            )
+            .await;
+        assert_eq!(st, 200, "{r}");
+        (r["status"] == "failed").then_some(r)
+    })
+    .await;
+    let reason = shown["error"].as_str().unwrap();
+    assert!(
+        reason.starts_with("could not be parsed") && reason.contains("worker lost"),
+        "{reason}"
+    );
+}

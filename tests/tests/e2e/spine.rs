@@ -315,3 +315,72 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
         "a Redis task names the rolled-back job"
     );
 }
+
+/// The job's dead-letter hook is done (and not pending or held).
+async fn dead_hook_done(env: &TestEnv, id: Uuid) -> bool {
+    sqlx::query_scalar("SELECT status = 'dead' AND dead_hook_at IS NULL FROM jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(&env.pool)
+        .await
+        .expect("job row")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dead_letter_hook_runs_once_however_a_job_dies_and_again_after_a_retry_dies() {
+    let env = TestEnv::new("dead-letter").await;
+    let api = env.api(&[]).await;
+    // A permanent error, and a panic and a timeout on the last attempt (a
+    // lost worker on the last attempt: the resumes tests).
+    let abort = env
+        .enqueue_committed("noop", json!({ "abort": true }))
+        .await;
+    let panic = env
+        .enqueue_committed("noop", json!({ "panic": true }))
+        .await;
+    let overrun = env
+        .enqueue_committed("noop", json!({ "overrun": true }))
+        .await;
+    sqlx::query("UPDATE jobs SET max_attempts = 1 WHERE id = ANY($1)")
+        .bind([panic, overrun].as_slice())
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let worker = env.worker("worker", &[PLAIN]);
+    let hook_runs = |id: Uuid| {
+        log_lines(
+            &worker,
+            &["noop dead-letter hook ran", &format!("job.id={id}")],
+        )
+        .len()
+    };
+    for (id, why) in [
+        (abort, "aborted on request"),
+        (panic, "handler panicked"),
+        (overrun, "timed out"),
+    ] {
+        let dead = env.wait_status(id, JobStatus::Dead, T + NOOP_TIMEOUT).await;
+        assert!(
+            dead.last_error.as_deref().is_some_and(|e| e.contains(why)),
+            "{:?}",
+            dead.last_error
+        );
+        wait_for(&format!("the hook of {why}"), T, || async {
+            dead_hook_done(&env, id).await.then_some(())
+        })
+        .await;
+        assert_eq!(hook_runs(id), 1, "{why}");
+    }
+
+    // An operator's retry re-arms the hook: dying again runs it again.
+    let (st, _) = api
+        .post_json(&format!("/api/v1/jobs/{abort}/retry"), None)
+        .await;
+    assert_eq!(st, 200);
+    wait_for("the retried job's second hook", T, || async {
+        (hook_runs(abort) == 2 && dead_hook_done(&env, abort).await).then_some(())
+    })
+    .await;
+    // Done hooks are not run again by the sweeps that went by meanwhile.
+    assert_eq!(hook_runs(panic), 1);
+    assert_eq!(hook_runs(overrun), 1);
+}
