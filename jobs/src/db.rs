@@ -543,6 +543,45 @@ pub async fn settle_dead_hooks(
     Ok(())
 }
 
+/// Deletes up to `limit` finished jobs: succeeded or cancelled before
+/// `finished_before`, dead before `dead_before` with their dead-letter hook
+/// run. Ids are UUIDv7, so only the primary key's range of jobs created
+/// before the later cutoff is scanned (no index on `finished_at` to keep
+/// up on every outcome). Returns how many.
+pub async fn prune_finished(
+    pool: &PgPool,
+    finished_before: DateTime<Utc>,
+    dead_before: DateTime<Utc>,
+    limit: i64,
+) -> sqlx::Result<u64> {
+    let done = sqlx::query(
+        "DELETE FROM jobs WHERE id IN (
+            SELECT id FROM jobs
+            WHERE id < $1
+              AND ((status IN ('succeeded', 'cancelled') AND COALESCE(finished_at, updated_at) < $2)
+                OR (status = 'dead' AND COALESCE(finished_at, updated_at) < $3 AND dead_hook_at IS NULL))
+            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind(uuid_v7_floor(finished_before.max(dead_before)))
+    .bind(finished_before)
+    .bind(dead_before)
+    .bind(limit)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The smallest UUIDv7 of the millisecond `t`: every id made at or after
+/// `t` sorts above it.
+fn uuid_v7_floor(t: DateTime<Utc>) -> Uuid {
+    let ms = t.timestamp_millis().max(0) as u64;
+    let mut bytes = [0u8; 16];
+    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+    bytes[6] = 0x70;
+    bytes[8] = 0x80;
+    Uuid::from_bytes(bytes)
+}
+
 pub async fn set_progress(
     pool: &PgPool,
     id: Uuid,
@@ -649,4 +688,30 @@ pub async fn undispatch(pool: &PgPool, lost: &[Dispatched]) -> sqlx::Result<u64>
         notify(pool).await?;
     }
     Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_v7_floor_of_an_instant_sorts_between_ids_made_before_and_after_it() {
+        let t = Utc::now();
+        let floor = uuid_v7_floor(t);
+        let at = |ms: i64| {
+            let when = t + chrono::Duration::milliseconds(ms);
+            let ts = uuid::Timestamp::from_unix(
+                uuid::NoContext,
+                when.timestamp() as u64,
+                when.timestamp_subsec_nanos(),
+            );
+            Uuid::new_v7(ts)
+        };
+        assert_eq!(floor.get_version_num(), 7);
+        for _ in 0..100 {
+            assert!(at(-1) < floor);
+            assert!(at(0) >= floor);
+            assert!(at(1) > floor);
+        }
+    }
 }

@@ -358,10 +358,12 @@ impl KindSpec {
     }
 }
 
-/// Every kind this process knows, by name.
+/// Every kind this process knows, by name, and the periodic jobs declared
+/// for them.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     kinds: BTreeMap<&'static str, KindSpec>,
+    periodic: Vec<crate::schedule::Periodic>,
 }
 
 impl Registry {
@@ -373,6 +375,39 @@ impl Registry {
             J::KIND
         );
         self
+    }
+
+    /// Declares a periodic job: `payload` (of a registered kind) enqueued
+    /// on every tick of `cron` (crontab syntax, optional leading seconds
+    /// field), as the schedule `name`. `TALENTI_SCHEDULE` can change its
+    /// expression or turn it off (see [`crate::schedule::resolve`]).
+    pub fn every<J: Job>(
+        &mut self,
+        name: &'static str,
+        cron: &'static str,
+        payload: J,
+    ) -> &mut Self {
+        assert!(
+            self.kinds.contains_key(J::KIND),
+            "schedule {name}: job kind {} is not registered",
+            J::KIND
+        );
+        assert!(
+            self.periodic.iter().all(|p| p.name != name),
+            "schedule {name} declared twice"
+        );
+        self.periodic.push(crate::schedule::Periodic {
+            name,
+            kind: J::KIND,
+            cron,
+            payload: serde_json::to_value(&payload).expect("job payloads serialise to JSON"),
+        });
+        self
+    }
+
+    /// The periodic jobs declared with [`Registry::every`].
+    pub fn periodic(&self) -> &[crate::schedule::Periodic] {
+        &self.periodic
     }
 
     pub fn get(&self, name: &str) -> Option<&KindSpec> {

@@ -14,9 +14,21 @@ use sqlx::PgPool;
 
 use crate::{db, shutdown::Shutdown, Enqueue, Registry};
 
+/// A periodic job as declared in code ([`crate::Registry::every`]): the
+/// schedule's name, the kind it enqueues, its default cron expression and
+/// the payload of every tick's job.
+#[derive(Debug, Clone)]
+pub struct Periodic {
+    pub name: &'static str,
+    pub kind: &'static str,
+    pub cron: &'static str,
+    pub payload: Value,
+}
+
+/// A schedule the scheduler runs: a declared one, with the configuration
+/// applied.
 #[derive(Debug, Clone)]
 pub struct Schedule {
-    /// Schedule name (the kind it triggers).
     pub name: String,
     pub kind: String,
     pub expression: String,
@@ -25,40 +37,85 @@ pub struct Schedule {
     pub max_attempts: i32,
 }
 
-/// Parses `kind=cron expression` entries separated by `;`, e.g.
-/// `retention_cleanup=0 3 * * *;noop=*/10 * * * * *` (an optional leading
-/// seconds field is allowed). Every kind must exist and accept an empty
-/// payload.
-pub fn parse_schedules(spec: &str, registry: &Registry) -> Result<Vec<Schedule>, String> {
-    let parser = CronParser::builder().seconds(Seconds::Optional).build();
-    let mut out: Vec<Schedule> = Vec::new();
-    for entry in spec.split(';').map(str::trim).filter(|e| !e.is_empty()) {
-        let (kind, expression) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("schedule `{entry}`: expected `kind=cron expression`"))?;
-        let (kind, expression) = (kind.trim(), expression.trim());
-        let spec = registry
-            .get(kind)
-            .ok_or_else(|| format!("schedule `{entry}`: unknown job kind `{kind}`"))?;
-        let cron = parser
-            .parse(expression)
-            .map_err(|e| format!("schedule `{entry}`: invalid cron expression: {e}"))?;
-        let payload = Value::Object(Default::default());
-        spec.validate(&payload)
-            .map_err(|e| format!("schedule `{entry}`: kind `{kind}` needs a payload: {e}"))?;
-        if out.iter().any(|s| s.name == kind) {
-            return Err(format!("schedule for `{kind}` given twice"));
+/// What `TALENTI_SCHEDULE` may say about a schedule: `off` turns it off.
+const OFF: &str = "off";
+
+/// The schedules to run: every periodic job declared in the registry, with
+/// `overrides` applied — `;`-separated `name=cron expression` entries that
+/// change a declared schedule's expression, `name=off` to turn it off, or,
+/// for a kind with no declared schedule, add one for it with an empty
+/// payload (the kind must accept one). Cron expressions have 5 fields, or
+/// 6 with leading seconds, in crontab's meaning (day of week 0–6 from
+/// Sunday), evaluated in UTC. Every error names its entry.
+pub fn resolve(registry: &Registry, overrides: &str) -> Result<Vec<Schedule>, String> {
+    let mut chosen: Vec<(String, &str, String, Value)> = registry
+        .periodic()
+        .iter()
+        .map(|p| {
+            (
+                p.name.to_owned(),
+                p.kind,
+                p.cron.to_owned(),
+                p.payload.clone(),
+            )
+        })
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for entry in overrides
+        .split(';')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        let (name, expression) = entry.split_once('=').ok_or_else(|| {
+            format!("schedule `{entry}`: expected `name=cron expression` or `name=off`")
+        })?;
+        let (name, expression) = (name.trim(), expression.trim());
+        if seen.contains(&name) {
+            return Err(format!("schedule `{name}` given twice"));
         }
-        out.push(Schedule {
-            name: kind.to_owned(),
-            kind: kind.to_owned(),
-            expression: expression.to_owned(),
-            cron,
-            payload,
-            max_attempts: spec.policy.max_attempts,
-        });
+        seen.push(name);
+        match chosen.iter().position(|(n, ..)| n == name) {
+            Some(i) if expression.eq_ignore_ascii_case(OFF) => {
+                chosen.remove(i);
+            }
+            Some(i) => chosen[i].2 = expression.to_owned(),
+            None => {
+                let spec = registry.get(name).ok_or_else(|| {
+                    format!("schedule `{entry}`: no schedule or job kind is called `{name}`")
+                })?;
+                if expression.eq_ignore_ascii_case(OFF) {
+                    return Err(format!(
+                        "schedule `{entry}`: `{name}` has no schedule to turn off"
+                    ));
+                }
+                let payload = Value::Object(Default::default());
+                spec.validate(&payload).map_err(|e| {
+                    format!("schedule `{entry}`: kind `{name}` needs a payload, so it needs a schedule declared in code: {e}")
+                })?;
+                chosen.push((name.to_owned(), spec.name, expression.to_owned(), payload));
+            }
+        }
     }
-    Ok(out)
+    let parser = CronParser::builder().seconds(Seconds::Optional).build();
+    chosen
+        .into_iter()
+        .map(|(name, kind, expression, payload)| {
+            let spec = registry
+                .get(kind)
+                .ok_or_else(|| format!("schedule `{name}`: job kind `{kind}` is not registered"))?;
+            let cron = parser.parse(&expression).map_err(|e| {
+                format!("schedule `{name}={expression}`: invalid cron expression: {e}")
+            })?;
+            Ok(Schedule {
+                name,
+                kind: kind.to_owned(),
+                expression,
+                cron,
+                payload,
+                max_attempts: spec.policy.max_attempts,
+            })
+        })
+        .collect()
 }
 
 impl Schedule {
@@ -134,7 +191,7 @@ pub async fn catch_up(
 /// Runs the schedules until shutdown.
 pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
     if schedules.is_empty() {
-        tracing::info!("no schedules configured; idle");
+        tracing::info!("no schedules (all turned off); idle");
         shutdown.stopped().await;
         return;
     }
@@ -200,5 +257,65 @@ pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Datelike, TimeZone, Weekday};
+
+    fn names(s: &[Schedule]) -> Vec<(&str, &str)> {
+        s.iter()
+            .map(|s| (s.name.as_str(), s.expression.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn declared_schedules_run_by_default_and_configuration_changes_or_turns_them_off() {
+        let registry = crate::kinds::registry(true);
+        let declared = resolve(&registry, "").unwrap();
+        assert_eq!(names(&declared), [("prune_jobs", "17 3 * * *")]);
+        assert_eq!(declared[0].payload["keep_finished_days"], 14);
+
+        let changed = resolve(&registry, " prune_jobs = 0 * * * * ; noop=*/10 * * * * *").unwrap();
+        assert_eq!(
+            names(&changed),
+            [("prune_jobs", "0 * * * *"), ("noop", "*/10 * * * * *")]
+        );
+        // The declared payload stays with a changed expression.
+        assert_eq!(changed[0].payload, declared[0].payload);
+        assert!(resolve(&registry, "prune_jobs=OFF").unwrap().is_empty());
+    }
+
+    #[test]
+    fn bad_schedule_configuration_is_refused_with_the_entry_named() {
+        let registry = crate::kinds::registry(true);
+        for (spec, says) in [
+            ("prune_jobs", "expected `name=cron expression`"),
+            ("nope=* * * * *", "no schedule or job kind is called `nope`"),
+            ("noop=off", "has no schedule to turn off"),
+            ("parse_resume=* * * * *", "needs a payload"),
+            ("prune_jobs=61 * * * *", "invalid cron expression"),
+            ("noop=* * * * *;noop=0 * * * *", "given twice"),
+        ] {
+            let err = resolve(&registry, spec).unwrap_err();
+            assert!(err.contains(says), "{spec}: {err}");
+        }
+    }
+
+    #[test]
+    fn cron_expressions_mean_what_they_mean_in_a_crontab() {
+        // `1-6` is Monday to Saturday, as in crontab(5); the `cron` crate
+        // reads Quartz syntax, where it is Sunday to Friday.
+        let registry = crate::kinds::registry(true);
+        let all = resolve(&registry, "noop=0 17 * * 1-6").unwrap();
+        let s = all.iter().find(|s| s.name == "noop").unwrap();
+        let sunday = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        assert_eq!(sunday.weekday(), Weekday::Sun);
+        let next = s.next_after(sunday).unwrap();
+        assert_eq!(next, Utc.with_ymd_and_hms(2026, 11, 30, 17, 0, 0).unwrap());
+        let saturday = Utc.with_ymd_and_hms(2026, 12, 5, 17, 0, 0).unwrap();
+        assert_eq!(s.latest_at_or_before(saturday).unwrap(), saturday);
     }
 }

@@ -12,8 +12,11 @@ pub struct Config {
     #[command(flatten)]
     pub common: CommonConfig,
 
-    /// Schedules as `kind=cron expression` entries separated by `;`
-    /// (5 fields, or 6 with leading seconds), e.g. `noop=*/10 * * * * *`.
+    /// Changes to the schedules declared in code (`jobs::kinds::registry`),
+    /// as `;`-separated entries: `name=cron expression` changes a
+    /// schedule's expression (5 fields, or 6 with leading seconds; UTC),
+    /// `name=off` turns it off, and `kind=cron expression` schedules a kind
+    /// that takes an empty payload, e.g. `noop=*/10 * * * * *`.
     #[arg(long, env = "TALENTI_SCHEDULE", default_value = "")]
     pub schedule: String,
 }
@@ -21,7 +24,7 @@ pub struct Config {
 pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let registry = jobs::kinds::registry(config.common.diagnostics);
     let schedules =
-        jobs::schedule::parse_schedules(&config.schedule, &registry).map_err(anyhow::Error::msg)?;
+        jobs::schedule::resolve(&registry, &config.schedule).map_err(anyhow::Error::msg)?;
     for s in &schedules {
         tracing::info!(schedule = %s.name, cron = %s.expression, "schedule loaded");
     }

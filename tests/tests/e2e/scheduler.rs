@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
 use tests::{log_lines, wait_for, Proc, TestEnv};
+use uuid::Uuid;
 
 const T: Duration = Duration::from_secs(60);
 
@@ -90,7 +91,12 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
         .and_then(|t| t.with_nanosecond(0))
         .unwrap();
     let due = next_tick - chrono::Duration::days(1);
-    let spec = format!("noop={} {} * * *", next_tick.minute(), next_tick.hour());
+    // The declared schedules are turned off: only this one may enqueue.
+    let spec = format!(
+        "noop={} {} * * *;prune_jobs=off",
+        next_tick.minute(),
+        next_tick.hour()
+    );
     let daily = [("TALENTI_SCHEDULE", spec.as_str())];
     // The schedule last fired three days ago; every scheduler was down since.
     let old_tick = due - chrono::Duration::days(3);
@@ -145,8 +151,97 @@ async fn scheduler_refuses_a_bad_schedule_with_a_clear_message() {
     let mut s = env.scheduler("scheduler-2", &[("TALENTI_SCHEDULE", "nope=* * * * *")]);
     assert_ne!(s.wait_exit(T).await, Some(0));
     assert!(
-        s.log_text().contains("unknown job kind `nope`"),
+        s.log_text()
+            .contains("no schedule or job kind is called `nope`"),
         "{}",
         s.log_text()
     );
+}
+
+/// A job id made `days_ago`, so that pruning (which reads the age of a job
+/// from its UUIDv7 id) sees an old job.
+fn id_days_ago(days_ago: i64) -> Uuid {
+    let t = Utc::now() - chrono::Duration::days(days_ago);
+    Uuid::new_v7(uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        t.timestamp() as u64,
+        0,
+    ))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_declared_job_pruning_runs_on_its_schedule_and_keeps_what_is_not_due() {
+    let env = TestEnv::new("prune").await;
+    // Jobs as they would stand after weeks of work: (days ago, status,
+    // dead-letter hook still pending, deleted?).
+    let cases = [
+        (20, "succeeded", false, true),
+        (20, "cancelled", false, true),
+        (40, "dead", false, true),
+        (3, "succeeded", false, false),
+        (20, "dead", false, false),
+        (40, "dead", true, false),
+        (40, "queued", false, false),
+    ];
+    let mut ids = Vec::new();
+    for (days, status, hook_pending, _) in cases {
+        let made = env.enqueue_committed("noop", serde_json::json!({})).await;
+        let id = id_days_ago(days);
+        let at = Utc::now() - chrono::Duration::days(days);
+        sqlx::query(
+            "UPDATE jobs SET id = $2, status = $3::job_status, created_at = $4,
+                    finished_at = CASE WHEN $3 = 'queued' THEN NULL ELSE $4 END,
+                    run_at = $4 + interval '1000 days',
+                    dead_hook_at = CASE WHEN $5 THEN now() + interval '1 day' END
+             WHERE id = $1",
+        )
+        .bind(made)
+        .bind(id)
+        .bind(status)
+        .bind(at)
+        .bind(hook_pending)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+        ids.push(id);
+    }
+
+    // The schedule is declared in code; configuration only makes it fire
+    // every second for the test.
+    let _worker = env.worker("worker", &[]);
+    let _scheduler = env.scheduler(
+        "scheduler",
+        &[("TALENTI_SCHEDULE", "prune_jobs=* * * * * *")],
+    );
+    let pruned: serde_json::Value = wait_for("a prune_jobs job to succeed", T, || async {
+        sqlx::query_scalar(
+            "SELECT result FROM jobs WHERE kind = 'prune_jobs' AND status = 'succeeded'
+             ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(&env.pool)
+        .await
+        .unwrap()
+    })
+    .await;
+    assert_eq!(pruned["deleted"], 3, "{pruned}");
+    let payload: serde_json::Value =
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'prune_jobs' LIMIT 1")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        payload,
+        serde_json::json!({ "keep_finished_days": 14, "keep_dead_days": 30 })
+    );
+    for ((days, status, hook_pending, deleted), id) in cases.iter().zip(&ids) {
+        let there: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1)")
+            .bind(id)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            there, !deleted,
+            "{status} {days} days ago, hook pending {hook_pending}"
+        );
+    }
 }
