@@ -96,6 +96,18 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+impl From<jobs::store::StoreError> for ApiError {
+    fn from(e: jobs::store::StoreError) -> Self {
+        use jobs::store::StoreError;
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Invalid(fields) => Self::Validation(fields),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Db(e) => e.into(),
+        }
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         if is_unavailable(&e) {

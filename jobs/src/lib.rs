@@ -15,11 +15,11 @@ pub mod domain;
 pub mod kind;
 pub mod kinds;
 pub mod queue;
-pub mod recruiting;
 pub mod runner;
 pub mod schedule;
 pub mod shutdown;
 pub mod storage;
+pub mod store;
 
 pub use kind::{
     DeadJob, Enqueue, EnqueueError, Job, JobContext, JobError, KindPolicy, KindSpec, Registry,

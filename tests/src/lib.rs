@@ -353,6 +353,8 @@ impl TestEnv {
     /// before the API binds it; the API then exits, and it is started again
     /// on another port rather than waited on until the deadline.
     pub async fn api(&self, extra: &[(&str, &str)]) -> Api {
+        // The binaries are built (once per test run) before the clock starts.
+        bin_dir();
         // Generous: on a busy two-core machine a debug binary can take a
         // while to start and migrate nothing.
         let deadline = Instant::now() + Duration::from_secs(90);

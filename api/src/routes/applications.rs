@@ -2,12 +2,11 @@
 //! pipeline with a history of every move.
 
 use axum::{extract::State, http::StatusCode};
-use chrono::{DateTime, Utc};
 use jobs::{
     domain::pipeline::Stage,
-    recruiting::{self, record_stage_move},
+    store::applications::{self, Application, StageMove as StageMoveRecord},
 };
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -17,7 +16,7 @@ use crate::{
     auth::{OrgCtx, Perm},
     error::{ApiError, ErrorBody},
     extract::{Json, Path, Query},
-    routes::{job_roles::JobRoleStatus, Page, PageQuery},
+    routes::{Page, PageQuery},
     validate, AppState,
 };
 
@@ -29,17 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(history))
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct ApplicationView {
-    pub id: Uuid,
-    pub candidate_id: Uuid,
-    pub job_role_id: Uuid,
-    pub stage: Stage,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str = "id, candidate_id, job_role_id, stage, created_at, updated_at";
+pub type ApplicationView = Application;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -59,54 +48,15 @@ async fn create(
 ) -> Result<(StatusCode, axum::Json<ApplicationView>), ApiError> {
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
-    let candidate: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM candidates WHERE id = $1 AND organisation_id = $2)",
-    )
-    .bind(req.candidate_id)
-    .bind(ctx.org_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    let role: Option<JobRoleStatus> = sqlx::query_scalar(
-        "SELECT status FROM job_roles WHERE id = $1 AND organisation_id = $2 FOR SHARE",
-    )
-    .bind(req.job_role_id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let mut problems = Vec::new();
-    if !candidate {
-        problems.push(("candidate_id".into(), "no such candidate".into()));
-    }
-    if role.is_none() {
-        problems.push(("job_role_id".into(), "no such job role".into()));
-    }
-    validate::finish(problems)?;
-    if role == Some(JobRoleStatus::Closed) {
-        return Err(ApiError::Conflict("the job role is closed".into()));
-    }
-    let id = Uuid::now_v7();
-    let row: ApplicationView = sqlx::query_as(&format!(
-        "INSERT INTO applications (id, organisation_id, candidate_id, job_role_id) VALUES ($1, $2, $3, $4)
-         RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(req.candidate_id)
-    .bind(req.job_role_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    record_stage_move(
+    let row = applications::create(
         &mut tx,
-        recruiting::StageMove {
-            organisation_id: ctx.org_id,
-            application_id: id,
-            from: None,
-            to: Stage::Applied,
-            moved_by: ctx.user_id(),
-            reason: None,
-        },
+        ctx.org_id,
+        req.candidate_id,
+        req.job_role_id,
+        ctx.user_id(),
     )
     .await?;
+    let id = row.id;
     audit::org(
         &mut tx,
         &ctx,
@@ -144,21 +94,14 @@ async fn list(
     let mut problems = Vec::new();
     let page = PageQuery::parse(q.limit, q.cursor.as_deref(), &mut problems);
     validate::finish(problems)?;
-    let rows: Vec<ApplicationView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM applications
-         WHERE organisation_id = $1 AND ($2::uuid IS NULL OR job_role_id = $2)
-           AND ($3::uuid IS NULL OR candidate_id = $3) AND ($4::application_stage IS NULL OR stage = $4)
-           AND ($5::uuid IS NULL OR id < $5)
-         ORDER BY id DESC LIMIT $6"
-    ))
-    .bind(ctx.org_id)
-    .bind(q.job_role_id)
-    .bind(q.candidate_id)
-    .bind(q.stage)
-    .bind(page.before)
-    .bind(page.fetch())
-    .fetch_all(&state.pool)
-    .await?;
+    let filter = applications::Filter {
+        job_role_id: q.job_role_id,
+        candidate_id: q.candidate_id,
+        stage: q.stage,
+        before: page.before,
+        limit: page.fetch(),
+    };
+    let rows = applications::list(&state.pool, ctx.org_id, &filter).await?;
     Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
 }
 
@@ -171,16 +114,9 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<ApplicationView>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::find_in_org::<ApplicationView>(
-        &state.pool,
-        "applications",
-        COLUMNS,
-        id,
-        ctx.org_id,
-        "application",
-    )
-    .await
-    .map(axum::Json)
+    Ok(axum::Json(
+        applications::get(&state.pool, ctx.org_id, id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -207,45 +143,13 @@ async fn move_stage(
         validate::finish(p)?;
     }
     let mut tx = state.pool.begin().await?;
-    let current: Stage = sqlx::query_scalar(
-        "SELECT stage FROM applications WHERE id = $1 AND organisation_id = $2 FOR UPDATE",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("application"))?;
-    if !current.can_move_to(req.stage) {
-        let allowed: Vec<&str> = current.next().iter().map(|s| s.as_str()).collect();
-        return Err(ApiError::Conflict(format!(
-            "cannot move from {} to {}; allowed: {}",
-            current.as_str(),
-            req.stage.as_str(),
-            if allowed.is_empty() {
-                "none".to_owned()
-            } else {
-                allowed.join(", ")
-            }
-        )));
-    }
-    let row: ApplicationView = sqlx::query_as(&format!(
-        "UPDATE applications SET stage = $3 WHERE id = $1 AND organisation_id = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(req.stage)
-    .fetch_one(&mut *tx)
-    .await?;
-    record_stage_move(
+    let (current, row) = applications::move_stage(
         &mut tx,
-        recruiting::StageMove {
-            organisation_id: ctx.org_id,
-            application_id: id,
-            from: Some(current),
-            to: req.stage,
-            moved_by: ctx.user_id(),
-            reason: req.reason.as_deref(),
-        },
+        ctx.org_id,
+        id,
+        req.stage,
+        ctx.user_id(),
+        req.reason.as_deref(),
     )
     .await?;
     audit::org(
@@ -261,14 +165,7 @@ async fn move_stage(
     Ok(axum::Json(row))
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct StageMoveView {
-    pub from_stage: Option<Stage>,
-    pub to_stage: Stage,
-    pub moved_by: Option<Uuid>,
-    pub reason: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
+pub type StageMoveView = StageMoveRecord;
 
 /// Every stage move of an application, oldest first.
 #[utoipa::path(get, path = "/applications/{id}/history", tag = "applications", security(("bearer" = [])),
@@ -280,15 +177,7 @@ async fn history(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<StageMoveView>>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::ensure_in_org(&state.pool, "applications", id, ctx.org_id, "application")
-        .await?;
-    let rows: Vec<StageMoveView> = sqlx::query_as(
-        "SELECT from_stage, to_stage, moved_by, reason, created_at FROM application_stage_moves
-         WHERE application_id = $1 AND organisation_id = $2 ORDER BY created_at, id",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_all(&state.pool)
-    .await?;
+    let mut conn = state.pool.acquire().await?;
+    let rows = applications::history(&mut conn, ctx.org_id, id).await?;
     Ok(axum::Json(rows))
 }

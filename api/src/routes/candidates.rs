@@ -1,11 +1,12 @@
 //! Candidate profiles of an organisation.
 
 use axum::{extract::State, http::StatusCode};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
+
+use jobs::store::candidates::{self, CandidateChanges, NewCandidate};
 
 use crate::{
     audit,
@@ -22,71 +23,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, delete))
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExperienceEntry {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub job_title: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
-    pub company_name: String,
-    /// `YYYY-MM`.
-    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    pub start_date: Option<String>,
-    /// `YYYY-MM`, not before `start_date`; null while current.
-    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
-    pub end_date: Option<String>,
-    #[serde(default)]
-    pub is_current: bool,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EducationEntry {
-    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
-    pub institution: String,
-    pub degree: Option<String>,
-    /// bachelor, master, phd, bootcamp, other.
-    pub degree_level: Option<String>,
-    pub field_of_study: Option<String>,
-    #[schema(minimum = 1900, maximum = 2100)]
-    pub end_year: Option<i32>,
-}
-
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct CandidateView {
-    pub id: Uuid,
-    pub first_name: String,
-    pub last_name: String,
-    pub email: String,
-    pub phone: Option<String>,
-    pub linkedin_url: Option<String>,
-    pub github_url: Option<String>,
-    pub portfolio_url: Option<String>,
-    pub location: Option<String>,
-    pub headline: Option<String>,
-    pub summary: Option<String>,
-    pub skills: Vec<String>,
-    #[sqlx(json)]
-    pub experience: Vec<ExperienceEntry>,
-    #[sqlx(json)]
-    pub education: Vec<EducationEntry>,
-    pub certifications: Vec<String>,
-    /// From the last resume parse.
-    pub total_years_experience: Option<f32>,
-    /// The resume the parsed fields came from (`GET /resumes/{id}` has the
-    /// whole parse), its engine, and when it ran.
-    pub parsed_resume_id: Option<Uuid>,
-    pub parser_version: Option<String>,
-    pub parsed_at: Option<DateTime<Utc>>,
-    /// Fields a recruiter edited by hand; a re-parse leaves them alone.
-    pub edited_fields: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str = "id, first_name, last_name, email, phone, linkedin_url, github_url, portfolio_url, location, \
-                       headline, summary, skills, experience, education, certifications, total_years_experience, \
-                       parsed_resume_id, parser_version, parsed_at, edited_fields, created_at, updated_at";
+pub use jobs::ai::{EducationItem as EducationEntry, ExperienceItem as ExperienceEntry};
+pub type CandidateView = candidates::Candidate;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -298,32 +236,29 @@ async fn create(
         education: Some(&r.education),
         certifications: Some(&r.certifications),
     })?;
-    let id = Uuid::now_v7();
     let mut tx = state.pool.begin().await?;
-    let row: CandidateView = sqlx::query_as(&format!(
-        "INSERT INTO candidates (id, organisation_id, first_name, last_name, email, phone, linkedin_url, github_url,
-                                 portfolio_url, location, headline, summary, skills, experience, education,
-                                 certifications)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(r.first_name.trim())
-    .bind(r.last_name.trim())
-    .bind(r.email.trim())
-    .bind(&r.phone)
-    .bind(&r.linkedin_url)
-    .bind(&r.github_url)
-    .bind(&r.portfolio_url)
-    .bind(&r.location)
-    .bind(&r.headline)
-    .bind(&r.summary)
-    .bind(&r.skills)
-    .bind(sqlx::types::Json(&r.experience))
-    .bind(sqlx::types::Json(&r.education))
-    .bind(&r.certifications)
-    .fetch_one(&mut *tx)
+    let row = candidates::create(
+        &mut tx,
+        ctx.org_id,
+        &NewCandidate {
+            first_name: r.first_name.trim(),
+            last_name: r.last_name.trim(),
+            email: r.email.trim(),
+            phone: r.phone.as_deref(),
+            linkedin_url: r.linkedin_url.as_deref(),
+            github_url: r.github_url.as_deref(),
+            portfolio_url: r.portfolio_url.as_deref(),
+            location: r.location.as_deref(),
+            headline: r.headline.as_deref(),
+            summary: r.summary.as_deref(),
+            skills: &r.skills,
+            experience: &r.experience,
+            education: &r.education,
+            certifications: &r.certifications,
+        },
+    )
     .await?;
+    let id = row.id;
     audit::org(
         &mut tx,
         &ctx,
@@ -363,21 +298,13 @@ async fn list(
     let page = PageQuery::parse(q.limit, q.cursor.as_deref(), &mut problems);
     validate::finish(problems)?;
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let rows: Vec<CandidateView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM candidates
-         WHERE organisation_id = $1
-           AND ($2::text IS NULL OR (first_name || ' ' || last_name || ' ' || email) ILIKE '%' || $2 || '%')
-           AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(skills) s WHERE lower(s) = lower($3)))
-           AND ($4::uuid IS NULL OR id < $4)
-         ORDER BY id DESC LIMIT $5"
-    ))
-    .bind(ctx.org_id)
-    .bind(search)
-    .bind(&q.skill)
-    .bind(page.before)
-    .bind(page.fetch())
-    .fetch_all(&state.pool)
-    .await?;
+    let filter = candidates::Filter {
+        search,
+        skill: q.skill.as_deref(),
+        before: page.before,
+        limit: page.fetch(),
+    };
+    let rows = candidates::list(&state.pool, ctx.org_id, &filter).await?;
     Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
 }
 
@@ -390,16 +317,9 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<CandidateView>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::find_in_org::<CandidateView>(
-        &state.pool,
-        "candidates",
-        COLUMNS,
-        id,
-        ctx.org_id,
-        "candidate",
-    )
-    .await
-    .map(axum::Json)
+    Ok(axum::Json(
+        candidates::get(&state.pool, ctx.org_id, id).await?,
+    ))
 }
 
 /// Changes a candidate.
@@ -442,69 +362,27 @@ async fn update(
         education: r.education.as_deref(),
         certifications: r.certifications.as_deref(),
     })?;
-    // Every field named in the request is now the recruiter's.
-    let edited: Vec<&str> = [
-        ("first_name", r.first_name.is_some()),
-        ("last_name", r.last_name.is_some()),
-        ("email", r.email.is_some()),
-        ("phone", r.phone.is_some()),
-        ("linkedin_url", r.linkedin_url.is_some()),
-        ("github_url", r.github_url.is_some()),
-        ("portfolio_url", r.portfolio_url.is_some()),
-        ("location", r.location.is_some()),
-        ("headline", r.headline.is_some()),
-        ("summary", r.summary.is_some()),
-        ("skills", r.skills.is_some()),
-        ("experience", r.experience.is_some()),
-        ("education", r.education.is_some()),
-        ("certifications", r.certifications.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(f, set)| set.then_some(f))
-    .collect();
+    fn text(o: &Option<Option<String>>) -> Option<Option<&str>> {
+        o.as_ref().map(|v| v.as_deref())
+    }
+    let changes = CandidateChanges {
+        first_name: r.first_name.as_deref().map(str::trim),
+        last_name: r.last_name.as_deref().map(str::trim),
+        email: r.email.as_deref().map(str::trim),
+        phone: text(&r.phone),
+        linkedin_url: text(&r.linkedin_url),
+        github_url: text(&r.github_url),
+        portfolio_url: text(&r.portfolio_url),
+        location: text(&r.location),
+        headline: text(&r.headline),
+        summary: text(&r.summary),
+        skills: r.skills.as_deref(),
+        experience: r.experience.as_deref(),
+        education: r.education.as_deref(),
+        certifications: r.certifications.as_deref(),
+    };
     let mut tx = state.pool.begin().await?;
-    let row: Option<CandidateView> = sqlx::query_as(&format!(
-        "UPDATE candidates SET
-             first_name = COALESCE($3, first_name), last_name = COALESCE($4, last_name), email = COALESCE($5, email),
-             phone = CASE WHEN $6 THEN $7 ELSE phone END,
-             linkedin_url = CASE WHEN $8 THEN $9 ELSE linkedin_url END,
-             github_url = CASE WHEN $10 THEN $11 ELSE github_url END,
-             portfolio_url = CASE WHEN $12 THEN $13 ELSE portfolio_url END,
-             location = CASE WHEN $14 THEN $15 ELSE location END,
-             headline = CASE WHEN $16 THEN $17 ELSE headline END,
-             summary = CASE WHEN $18 THEN $19 ELSE summary END,
-             skills = COALESCE($20, skills), experience = COALESCE($21, experience),
-             education = COALESCE($22, education), certifications = COALESCE($23, certifications),
-             edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $24::text[]) AS f ORDER BY f)
-         WHERE id = $1 AND organisation_id = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(r.first_name.as_deref().map(str::trim))
-    .bind(r.last_name.as_deref().map(str::trim))
-    .bind(r.email.as_deref().map(str::trim))
-    .bind(r.phone.is_some())
-    .bind(phone)
-    .bind(r.linkedin_url.is_some())
-    .bind(li)
-    .bind(r.github_url.is_some())
-    .bind(gh)
-    .bind(r.portfolio_url.is_some())
-    .bind(pf)
-    .bind(r.location.is_some())
-    .bind(loc)
-    .bind(r.headline.is_some())
-    .bind(hl)
-    .bind(r.summary.is_some())
-    .bind(sum)
-    .bind(&r.skills)
-    .bind(r.experience.as_ref().map(sqlx::types::Json))
-    .bind(r.education.as_ref().map(sqlx::types::Json))
-    .bind(&r.certifications)
-    .bind(&edited)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let row = row.ok_or(ApiError::NotFound("candidate"))?;
+    let row = candidates::update(&mut tx, ctx.org_id, id, &changes).await?;
     audit::org(
         &mut tx,
         &ctx,
@@ -530,14 +408,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
-    let done = sqlx::query("DELETE FROM candidates WHERE id = $1 AND organisation_id = $2")
-        .bind(id)
-        .bind(ctx.org_id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound("candidate"));
-    }
+    candidates::delete(&mut tx, ctx.org_id, id).await?;
     audit::org(
         &mut tx,
         &ctx,

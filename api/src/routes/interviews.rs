@@ -3,7 +3,10 @@
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use jobs::domain::{interview::InterviewStatus, pipeline::Stage};
+use jobs::{
+    domain::interview::InterviewStatus,
+    store::interviews::{self, InterviewChanges, NewSegment, Segment},
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -26,23 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(append_transcript, transcript))
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct InterviewView {
-    pub id: Uuid,
-    pub application_id: Uuid,
-    pub status: InterviewStatus,
-    pub scheduled_at: Option<DateTime<Utc>>,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub completed_at: Option<DateTime<Utc>>,
-    /// Where the recording is stored (object-store key or URL).
-    pub recording_ref: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str =
-    "id, application_id, status, scheduled_at, expires_at, started_at, completed_at, recording_ref, created_at, updated_at";
+pub type InterviewView = interviews::Interview;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -69,32 +56,15 @@ async fn create(
         }
     }
     let mut tx = state.pool.begin().await?;
-    let stage: Stage = sqlx::query_scalar(
-        "SELECT stage FROM applications WHERE id = $1 AND organisation_id = $2 FOR SHARE",
+    let row = interviews::create(
+        &mut tx,
+        ctx.org_id,
+        application_id,
+        req.scheduled_at,
+        req.expires_at,
     )
-    .bind(application_id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("application"))?;
-    if matches!(stage, Stage::Hired | Stage::Rejected | Stage::Withdrawn) {
-        return Err(ApiError::Conflict(format!(
-            "the application is {}",
-            stage.as_str()
-        )));
-    }
-    let id = Uuid::now_v7();
-    let row: InterviewView = sqlx::query_as(&format!(
-        "INSERT INTO interviews (id, organisation_id, application_id, scheduled_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(application_id)
-    .bind(req.scheduled_at)
-    .bind(req.expires_at)
-    .fetch_one(&mut *tx)
     .await?;
+    let id = row.id;
     audit::org(
         &mut tx,
         &ctx,
@@ -131,19 +101,13 @@ async fn list(
     let mut problems = Vec::new();
     let page = PageQuery::parse(q.limit, q.cursor.as_deref(), &mut problems);
     validate::finish(problems)?;
-    let rows: Vec<InterviewView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM interviews
-         WHERE organisation_id = $1 AND ($2::uuid IS NULL OR application_id = $2)
-           AND ($3::interview_status IS NULL OR status = $3) AND ($4::uuid IS NULL OR id < $4)
-         ORDER BY id DESC LIMIT $5"
-    ))
-    .bind(ctx.org_id)
-    .bind(q.application_id)
-    .bind(q.status)
-    .bind(page.before)
-    .bind(page.fetch())
-    .fetch_all(&state.pool)
-    .await?;
+    let filter = interviews::Filter {
+        application_id: q.application_id,
+        status: q.status,
+        before: page.before,
+        limit: page.fetch(),
+    };
+    let rows = interviews::list(&state.pool, ctx.org_id, &filter).await?;
     Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
 }
 
@@ -156,16 +120,9 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<InterviewView>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::find_in_org::<InterviewView>(
-        &state.pool,
-        "interviews",
-        COLUMNS,
-        id,
-        ctx.org_id,
-        "interview",
-    )
-    .await
-    .map(axum::Json)
+    Ok(axum::Json(
+        interviews::get(&state.pool, ctx.org_id, id).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -202,87 +159,17 @@ async fn update(
         validate::finish(p)?;
     }
     let mut tx = state.pool.begin().await?;
-    let current: InterviewStatus = sqlx::query_scalar(
-        "SELECT status FROM interviews WHERE id = $1 AND organisation_id = $2 FOR UPDATE",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("interview"))?;
-    if let Some(to) = req.status {
-        if to != current && !current.can_move_to(to) {
-            return Err(ApiError::Conflict(format!(
-                "cannot change an interview from {} to {}",
-                current.as_str(),
-                to.as_str()
-            )));
-        }
-    }
-    if current.is_final() && (req.scheduled_at.is_some() || req.expires_at.is_some()) {
-        return Err(ApiError::Conflict(format!(
-            "the interview is {}",
-            current.as_str()
-        )));
-    }
-    let row: InterviewView = sqlx::query_as(&format!(
-        "UPDATE interviews SET
-             status = COALESCE($3, status),
-             started_at = CASE WHEN $3 = 'in_progress' AND started_at IS NULL THEN now() ELSE started_at END,
-             completed_at = CASE WHEN $3 = 'completed' THEN now() ELSE completed_at END,
-             scheduled_at = CASE WHEN $4 THEN $5 ELSE scheduled_at END,
-             expires_at = CASE WHEN $6 THEN $7 ELSE expires_at END,
-             recording_ref = CASE WHEN $8 THEN $9 ELSE recording_ref END
-         WHERE id = $1 AND organisation_id = $2 RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(req.status)
-    .bind(req.scheduled_at.is_some())
-    .bind(req.scheduled_at.flatten())
-    .bind(req.expires_at.is_some())
-    .bind(req.expires_at.flatten())
-    .bind(req.recording_ref.is_some())
-    .bind(req.recording_ref.clone().flatten())
-    .fetch_one(&mut *tx)
-    .await?;
+    let changes = InterviewChanges {
+        status: req.status,
+        scheduled_at: req.scheduled_at,
+        expires_at: req.expires_at,
+        recording_ref: req.recording_ref.as_ref().map(|r| r.as_deref()),
+    };
+    let (current, row) = interviews::update(&mut tx, ctx.org_id, id, &changes).await?;
     let details = json!({ "from": current, "to": row.status });
     audit::org(&mut tx, &ctx, "interview.updated", "interview", id, details).await?;
     tx.commit().await?;
     Ok(axum::Json(row))
-}
-
-/// A stored transcript segment.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct Segment {
-    /// Position in the transcript (assigned on append).
-    pub seq: i32,
-    /// e.g. `interviewer`, `candidate`.
-    pub speaker: String,
-    pub content: String,
-    pub start_ms: i32,
-    pub end_ms: i32,
-    /// 0–1, from the speech recogniser.
-    pub confidence: Option<f32>,
-}
-
-/// A segment to append; its position is assigned by the server.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewSegment {
-    /// e.g. `interviewer`, `candidate`.
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
-    pub speaker: String,
-    #[schema(min_length = 1, max_length = 20000, pattern = r"\S")]
-    pub content: String,
-    #[schema(minimum = 0)]
-    pub start_ms: i32,
-    /// Not before `start_ms`.
-    #[schema(minimum = 0)]
-    pub end_ms: i32,
-    /// 0–1, from the speech recogniser.
-    #[schema(minimum = 0, maximum = 1)]
-    pub confidence: Option<f32>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -352,62 +239,11 @@ async fn append_transcript(
     }
     validate::finish(p)?;
     let mut tx = state.pool.begin().await?;
-    let status: InterviewStatus = sqlx::query_scalar(
-        "SELECT status FROM interviews WHERE id = $1 AND organisation_id = $2 FOR UPDATE",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("interview"))?;
-    if !status.accepts_transcript() {
-        return Err(ApiError::Conflict(format!(
-            "the interview is {}",
-            status.as_str()
-        )));
-    }
-    let last: Option<(i32, i32)> = sqlx::query_as(
-        "SELECT seq, start_ms FROM transcript_segments WHERE interview_id = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if let Some((_, last_start)) = last {
-        if req.segments[0].start_ms < last_start {
-            return Err(ApiError::field(
-                "segments[0].start_ms",
-                "starts before the transcript's last segment",
-            ));
-        }
-    }
-    let first_seq = last.map(|(s, _)| s + 1).unwrap_or(0);
-    let n = req.segments.len();
-    let seqs: Vec<i32> = (0..n as i32).map(|i| first_seq + i).collect();
-    let speakers: Vec<&str> = req.segments.iter().map(|s| s.speaker.as_str()).collect();
-    let contents: Vec<&str> = req.segments.iter().map(|s| s.content.as_str()).collect();
-    let starts: Vec<i32> = req.segments.iter().map(|s| s.start_ms).collect();
-    let ends: Vec<i32> = req.segments.iter().map(|s| s.end_ms).collect();
-    let confidences: Vec<Option<f32>> = req.segments.iter().map(|s| s.confidence).collect();
-    sqlx::query(
-        "INSERT INTO transcript_segments (organisation_id, interview_id, seq, speaker, content, start_ms, end_ms, confidence)
-         SELECT $1, $2, u.seq, u.speaker, u.content, u.start_ms, u.end_ms, u.confidence
-         FROM UNNEST($3::int[], $4::text[], $5::text[], $6::int[], $7::int[], $8::real[])
-              AS u(seq, speaker, content, start_ms, end_ms, confidence)",
-    )
-    .bind(ctx.org_id)
-    .bind(id)
-    .bind(&seqs)
-    .bind(&speakers)
-    .bind(&contents)
-    .bind(&starts)
-    .bind(&ends)
-    .bind(&confidences)
-    .execute(&mut *tx)
-    .await?;
+    let total = interviews::append_segments(&mut tx, ctx.org_id, id, &req.segments).await?;
     tx.commit().await?;
     Ok(axum::Json(Appended {
-        appended: n,
-        total: (first_seq as i64) + n as i64,
+        appended: req.segments.len(),
+        total,
     }))
 }
 
@@ -421,14 +257,7 @@ async fn transcript(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<Vec<Segment>>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::ensure_in_org(&state.pool, "interviews", id, ctx.org_id, "interview").await?;
-    let rows: Vec<Segment> = sqlx::query_as(
-        "SELECT seq, speaker, content, start_ms, end_ms, confidence FROM transcript_segments
-         WHERE interview_id = $1 AND organisation_id = $2 ORDER BY seq",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_all(&state.pool)
-    .await?;
+    let mut conn = state.pool.acquire().await?;
+    let rows = interviews::transcript(&mut conn, ctx.org_id, id).await?;
     Ok(axum::Json(rows))
 }

@@ -1,10 +1,12 @@
 //! Job roles: CRUD, status, requirements, scoring rubric, search.
 
 use axum::{extract::State, http::StatusCode};
-use chrono::{DateTime, Utc};
-use jobs::domain::rubric::{self, RubricDimension};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use jobs::{
+    domain::rubric::{self, RubricDimension},
+    store::job_roles::{self, JobRoleChanges, NewJobRole},
+};
+use serde::Deserialize;
+use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -24,41 +26,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(extract_requirements))
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
-)]
-#[sqlx(type_name = "job_role_status", rename_all = "lowercase")]
-#[serde(rename_all = "lowercase")]
-pub enum JobRoleStatus {
-    Draft,
-    Open,
-    Closed,
-}
-
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct JobRoleView {
-    pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub location: Option<String>,
-    pub department: Option<String>,
-    pub status: JobRoleStatus,
-    pub requirements: String,
-    /// Structured requirements extracted from the text by the
-    /// `extract_requirements` job.
-    pub extracted_requirements: Option<Value>,
-    /// The engine that extracted them, and when.
-    pub requirements_version: Option<String>,
-    pub requirements_extracted_at: Option<DateTime<Utc>>,
-    #[sqlx(json)]
-    pub rubric: Vec<RubricDimension>,
-    pub created_by: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-const COLUMNS: &str = "id, title, description, location, department, status, requirements, \
-    extracted_requirements, requirements_version, requirements_extracted_at, rubric, created_by, created_at, updated_at";
+pub use jobs::store::job_roles::JobRoleStatus;
+pub type JobRoleView = job_roles::JobRole;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -147,25 +116,23 @@ async fn create(
         Some(&req.rubric),
     );
     validate::finish(problems)?;
-    let id = Uuid::now_v7();
     let mut tx = state.pool.begin().await?;
-    let row: JobRoleView = sqlx::query_as(&format!(
-        "INSERT INTO job_roles (id, organisation_id, title, description, location, department, status,
-                                requirements, rubric, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(req.title.trim())
-    .bind(&req.description)
-    .bind(&req.location)
-    .bind(&req.department)
-    .bind(req.status.unwrap_or(JobRoleStatus::Draft))
-    .bind(&req.requirements)
-    .bind(sqlx::types::Json(&req.rubric))
-    .bind(ctx.user_id())
-    .fetch_one(&mut *tx)
+    let row = job_roles::create(
+        &mut tx,
+        ctx.org_id,
+        &NewJobRole {
+            title: req.title.trim(),
+            description: &req.description,
+            location: req.location.as_deref(),
+            department: req.department.as_deref(),
+            status: req.status.unwrap_or(JobRoleStatus::Draft),
+            requirements: &req.requirements,
+            rubric: &req.rubric,
+            created_by: ctx.user_id(),
+        },
+    )
     .await?;
+    let id = row.id;
     audit::org(&mut tx, &ctx, "job_role.created", "job_role", id, json!({})).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, axum::Json(row)))
@@ -199,23 +166,13 @@ async fn list(
     }
     validate::finish(problems)?;
     let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    let rows: Vec<JobRoleView> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM job_roles
-         WHERE organisation_id = $1
-           AND ($2::text IS NULL
-                OR to_tsvector('simple', title || ' ' || description) @@ plainto_tsquery('simple', $2)
-                OR title ILIKE '%' || $2 || '%')
-           AND ($3::job_role_status IS NULL OR status = $3)
-           AND ($4::uuid IS NULL OR id < $4)
-         ORDER BY id DESC LIMIT $5"
-    ))
-    .bind(ctx.org_id)
-    .bind(search)
-    .bind(q.status)
-    .bind(page.before)
-    .bind(page.fetch())
-    .fetch_all(&state.pool)
-    .await?;
+    let filter = job_roles::Filter {
+        search,
+        status: q.status,
+        before: page.before,
+        limit: page.fetch(),
+    };
+    let rows = job_roles::list(&state.pool, ctx.org_id, &filter).await?;
     Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
 }
 
@@ -228,16 +185,9 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<JobRoleView>, ApiError> {
     ctx.require(Perm::Read)?;
-    crate::routes::find_in_org::<JobRoleView>(
-        &state.pool,
-        "job_roles",
-        COLUMNS,
-        id,
-        ctx.org_id,
-        "job role",
-    )
-    .await
-    .map(axum::Json)
+    Ok(axum::Json(
+        job_roles::get(&state.pool, ctx.org_id, id).await?,
+    ))
 }
 
 /// Changes a job role; absent fields stay as they are, `null` clears.
@@ -264,32 +214,16 @@ async fn update(
     );
     validate::finish(problems)?;
     let mut tx = state.pool.begin().await?;
-    let row: Option<JobRoleView> = sqlx::query_as(&format!(
-        "UPDATE job_roles SET
-             title = COALESCE($3, title),
-             description = COALESCE($4, description),
-             location = CASE WHEN $5 THEN $6 ELSE location END,
-             department = CASE WHEN $7 THEN $8 ELSE department END,
-             status = COALESCE($9, status),
-             requirements = COALESCE($10, requirements),
-             rubric = COALESCE($11, rubric)
-         WHERE id = $1 AND organisation_id = $2
-         RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(ctx.org_id)
-    .bind(req.title.as_deref().map(str::trim))
-    .bind(&req.description)
-    .bind(req.location.is_some())
-    .bind(req.location.clone().flatten())
-    .bind(req.department.is_some())
-    .bind(req.department.clone().flatten())
-    .bind(req.status)
-    .bind(&req.requirements)
-    .bind(req.rubric.as_ref().map(sqlx::types::Json))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let row = row.ok_or(ApiError::NotFound("job role"))?;
+    let changes = JobRoleChanges {
+        title: req.title.as_deref().map(str::trim),
+        description: req.description.as_deref(),
+        location: req.location.as_ref().map(|l| l.as_deref()),
+        department: req.department.as_ref().map(|d| d.as_deref()),
+        status: req.status,
+        requirements: req.requirements.as_deref(),
+        rubric: req.rubric.as_deref(),
+    };
+    let row = job_roles::update(&mut tx, ctx.org_id, id, &changes).await?;
     audit::org(&mut tx, &ctx, "job_role.updated", "job_role", id, json!({})).await?;
     tx.commit().await?;
     Ok(axum::Json(row))
@@ -306,14 +240,7 @@ async fn delete(
 ) -> Result<StatusCode, ApiError> {
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
-    let done = sqlx::query("DELETE FROM job_roles WHERE id = $1 AND organisation_id = $2")
-        .bind(id)
-        .bind(ctx.org_id)
-        .execute(&mut *tx)
-        .await?;
-    if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound("job role"));
-    }
+    job_roles::delete(&mut tx, ctx.org_id, id).await?;
     audit::org(&mut tx, &ctx, "job_role.deleted", "job_role", id, json!({})).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -336,14 +263,8 @@ async fn extract_requirements(
     let mut tx = state.pool.begin().await?;
     // Keyed by the text read, so asking again for an unchanged role (even
     // after the extraction itself updated the row) returns the same job.
-    let text: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT title, description, requirements FROM job_roles WHERE id = $1 AND organisation_id = $2",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (title, description, requirements) = text.ok_or(ApiError::NotFound("job role"))?;
+    let role = job_roles::text(&mut *tx, Some(ctx.org_id), id).await?;
+    let (title, description, requirements) = (role.title, role.description, role.requirements);
     use sha2::Digest;
     let digest =
         sha2::Sha256::digest(format!("{title}\u{0}{description}\u{0}{requirements}").as_bytes());

@@ -7,10 +7,17 @@ use axum::{
     extract::{DefaultBodyLimit, Multipart, State},
     http::StatusCode,
 };
-use chrono::{DateTime, Utc};
-use jobs::{docs, kinds::ParseResume, Enqueue, Job};
+use jobs::{
+    docs,
+    kinds::ParseResume,
+    store::{
+        applications, job_roles,
+        resumes::{self, NewResume, Target},
+    },
+    Enqueue, Job,
+};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -61,27 +68,7 @@ pub struct UploadAccepted {
     pub status_url: String,
 }
 
-#[derive(Debug, Serialize, sqlx::FromRow, utoipa::ToSchema)]
-pub struct ResumeView {
-    pub id: Uuid,
-    pub job_role_id: Option<Uuid>,
-    pub application_id: Option<Uuid>,
-    pub candidate_id: Option<Uuid>,
-    pub filename: Option<String>,
-    /// `pdf` or `docx`, from the content.
-    pub kind: String,
-    pub size_bytes: i64,
-    /// `uploaded`, `parsed` or `failed`.
-    pub status: String,
-    /// Why parsing failed, in words for a recruiter.
-    pub error: Option<String>,
-    pub pages: Option<i32>,
-    pub parser_version: Option<String>,
-    pub parsed: Option<Value>,
-    pub job_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub type ResumeView = resumes::Resume;
 
 fn unsupported(message: String) -> ApiError {
     ApiError::Status {
@@ -156,11 +143,6 @@ async fn read_file(
     }
 }
 
-enum Target {
-    Application(Uuid),
-    JobRole(Uuid),
-}
-
 async fn accept(
     state: &AppState,
     ctx: &OrgCtx,
@@ -168,16 +150,14 @@ async fn accept(
     form: Multipart,
 ) -> Result<(StatusCode, axum::Json<UploadAccepted>), ApiError> {
     ctx.require(Perm::Write)?;
-    let (table, id) = match target {
-        Target::Application(id) => ("applications", id),
-        Target::JobRole(id) => ("job_roles", id),
-    };
-    let what = if table == "applications" {
-        "application"
-    } else {
-        "job role"
-    };
-    crate::routes::ensure_in_org(&state.pool, table, id, ctx.org_id, what).await?;
+    match target {
+        Target::Application(id) => {
+            applications::get(&state.pool, ctx.org_id, id).await?;
+        }
+        Target::JobRole(id) => {
+            job_roles::get(&state.pool, ctx.org_id, id).await?;
+        }
+    }
     let max = state.upload_max_bytes;
     let (bytes, filename, kind) = read_file(form, max).await?;
 
@@ -199,30 +179,31 @@ async fn accept(
         }
         .enqueue(&mut tx, Enqueue::for_org(ctx.org_id))
         .await?;
-        let (app, role) = match table {
-            "applications" => (Some(id), None),
-            _ => (None, Some(id)),
-        };
-        sqlx::query(
-            "INSERT INTO resumes (id, organisation_id, job_role_id, application_id, storage_key, filename, kind,
-                                  size_bytes, sha256, job_id, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        resumes::create(
+            &mut tx,
+            ctx.org_id,
+            &NewResume {
+                id: resume_id,
+                target,
+                storage_key: key.as_ref(),
+                filename: filename.as_deref(),
+                kind: kind.extension(),
+                size_bytes: size,
+                sha256: &sha,
+                job_id: job.job.id,
+                created_by: ctx.user_id(),
+            },
         )
-        .bind(resume_id)
-        .bind(ctx.org_id)
-        .bind(role)
-        .bind(app)
-        .bind(key.as_ref())
-        .bind(&filename)
-        .bind(kind.extension())
-        .bind(size)
-        .bind(&sha)
-        .bind(job.job.id)
-        .bind(ctx.user_id())
-        .execute(&mut *tx)
         .await?;
-        audit::org(&mut tx, ctx, "resume.uploaded", "resume", resume_id, json!({ "kind": kind.extension(), "size": size }))
-            .await?;
+        audit::org(
+            &mut tx,
+            ctx,
+            "resume.uploaded",
+            "resume",
+            resume_id,
+            json!({ "kind": kind.extension(), "size": size }),
+        )
+        .await?;
         tx.commit().await?;
         Ok::<_, ApiError>(job.job.id)
     }
@@ -283,14 +264,5 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<ResumeView>, ApiError> {
     ctx.require(Perm::Read)?;
-    let row: Option<ResumeView> = sqlx::query_as(
-        "SELECT id, job_role_id, application_id, candidate_id, filename, kind, size_bytes, status::text AS status,
-                error, pages, parser_version, parsed, job_id, created_at, updated_at
-         FROM resumes WHERE id = $1 AND organisation_id = $2",
-    )
-    .bind(id)
-    .bind(ctx.org_id)
-    .fetch_optional(&state.pool)
-    .await?;
-    row.map(axum::Json).ok_or(ApiError::NotFound("resume"))
+    Ok(axum::Json(resumes::get(&state.pool, ctx.org_id, id).await?))
 }

@@ -30,24 +30,37 @@ pub struct ResumeProfile {
     pub total_years_experience: Option<f64>,
 }
 
+/// A position held: what the parser reads, what is stored on the candidate
+/// and what the API shows and accepts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ExperienceItem {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub job_title: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub company_name: String,
     /// `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub start_date: Option<String>,
-    /// `YYYY-MM`; None while current.
+    /// `YYYY-MM`, not before `start_date`; None while current.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub end_date: Option<String>,
+    #[serde(default)]
     pub is_current: bool,
 }
 
+/// A qualification: what the parser reads, what is stored on the candidate
+/// and what the API shows and accepts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EducationItem {
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub institution: String,
     pub degree: Option<String>,
     /// bachelor | master | phd | bootcamp | other
     pub degree_level: Option<String>,
     pub field_of_study: Option<String>,
+    #[schema(minimum = 1900, maximum = 2100)]
     pub end_year: Option<i32>,
 }
 

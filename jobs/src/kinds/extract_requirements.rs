@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::{Job, JobContext, JobError, KindPolicy};
+use crate::{
+    store::{job_roles, StoreError},
+    Job, JobContext, JobError, KindPolicy,
+};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,18 +34,15 @@ impl Job for ExtractRequirements {
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
         let db = |e: sqlx::Error| JobError::retryable(format!("database: {e}"));
-        let row: Option<(String, String, String)> = sqlx::query_as(
-            "SELECT title, description, requirements FROM job_roles
-             WHERE id = $1 AND organisation_id IS NOT DISTINCT FROM COALESCE($2, organisation_id)",
-        )
-        .bind(self.job_role_id)
-        .bind(ctx.organisation_id)
-        .fetch_optional(&ctx.pool)
-        .await
-        .map_err(db)?;
-        let Some((title, description, requirements)) = row else {
-            return Err(JobError::permanent("the job role no longer exists"));
+        let role = match job_roles::text(&ctx.pool, ctx.organisation_id, self.job_role_id).await {
+            Ok(role) => role,
+            Err(StoreError::NotFound(_)) => {
+                return Err(JobError::permanent("the job role no longer exists"))
+            }
+            Err(e) => return Err(JobError::retryable(format!("database: {e}"))),
         };
+        let (title, description, requirements) =
+            (&role.title, &role.description, &role.requirements);
         let text = format!("{title}\n\n{description}\n\n{requirements}");
         if text.trim().len() < 20 {
             return Err(JobError::permanent(
@@ -51,15 +51,13 @@ impl Job for ExtractRequirements {
         }
         let found = ctx.services.ai.extract_requirements(&text).await?;
         let version = ctx.services.ai.version();
-        sqlx::query(
-            "UPDATE job_roles SET extracted_requirements = $2, requirements_version = $3,
-                    requirements_extracted_at = now()
-             WHERE id = $1",
+        job_roles::save_requirements(
+            &ctx.pool,
+            role.organisation_id,
+            self.job_role_id,
+            &found,
+            &version,
         )
-        .bind(self.job_role_id)
-        .bind(sqlx::types::Json(&found))
-        .bind(&version)
-        .execute(&ctx.pool)
         .await
         .map_err(db)?;
         Ok(json!({

@@ -1,0 +1,33 @@
+//! One owner per table: every statement on the recruiting tables (job
+//! roles, candidates, applications and their stage history, resumes,
+//! interviews and transcripts) lives in the store of its aggregate. The
+//! API's handlers and the job kinds call these; neither holds SQL for them.
+//! Fixed statements are sqlx macros, checked at compile time against the
+//! query data in `.sqlx/` (`scripts/sqlx-prepare`).
+//!
+//! Every function is scoped to an organisation: another organisation's ids
+//! look exactly like unknown ones.
+
+pub mod applications;
+pub mod candidates;
+pub mod interviews;
+pub mod job_roles;
+pub mod resumes;
+
+/// Why a store refused: what the caller did wrong, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No such row in the organisation (names the kind of thing).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The request's fields at fault: (field, problem).
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<(String, String)>),
+    /// The row's state does not allow it.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
