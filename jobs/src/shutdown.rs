@@ -1,50 +1,38 @@
-//! A cloneable shutdown signal shared by a process's long-running tasks.
+//! A cloneable shutdown signal shared by a process's long-running tasks: a
+//! thin wrapper over [`CancellationToken`] with the few helpers every loop
+//! here uses.
 
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Shutdown {
-    tx: std::sync::Arc<watch::Sender<bool>>,
-    rx: watch::Receiver<bool>,
-}
-
-impl Default for Shutdown {
-    fn default() -> Self {
-        Self::new()
-    }
+    token: CancellationToken,
 }
 
 impl Shutdown {
     pub fn new() -> Self {
-        let (tx, rx) = watch::channel(false);
-        Self {
-            tx: std::sync::Arc::new(tx),
-            rx,
-        }
+        Self::default()
     }
 
     pub fn trigger(&self) {
-        self.tx.send_replace(true);
+        self.token.cancel();
     }
 
     pub fn is_stopping(&self) -> bool {
-        *self.rx.borrow()
+        self.token.is_cancelled()
     }
 
     /// Resolves once shutdown has been triggered.
     pub async fn stopped(&self) {
-        let mut rx = self.rx.clone();
-        let _ = rx.wait_for(|stop| *stop).await;
+        self.token.cancelled().await
     }
 
     /// Sleeps for `d` unless shutdown comes first; true if shutting down.
     pub async fn sleep_or_stop(&self, d: Duration) -> bool {
-        tokio::select! {
-            _ = tokio::time::sleep(d) => self.is_stopping(),
-            _ = self.stopped() => true,
-        }
+        let _ = self.token.run_until_cancelled(tokio::time::sleep(d)).await;
+        self.is_stopping()
     }
 
     /// Triggers this shutdown on SIGTERM or SIGINT (Ctrl-C).
