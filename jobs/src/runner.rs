@@ -15,6 +15,7 @@ use apalis_core::error::AbortError;
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -117,7 +118,9 @@ struct Inner {
     claims: Batcher<Uuid, Option<Claimed>>,
     outcomes: Batcher<Outcome, bool>,
     /// Attempts running in this process, with their stop signal.
-    running: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    running: Mutex<HashMap<Uuid, CancellationToken>>,
+    /// The attempts' tasks, so a draining worker can wait for them.
+    attempts: TaskTracker,
     /// Rung when this process recorded a job `dead`: its hook is due now.
     died: Notify,
 }
@@ -164,6 +167,7 @@ impl Runner {
                 claims,
                 outcomes,
                 running: Mutex::new(HashMap::new()),
+                attempts: TaskTracker::new(),
                 died: Notify::new(),
             }),
         };
@@ -209,7 +213,7 @@ impl Runner {
         // its outcome instead of staying `running` under a lease this
         // process keeps renewing.
         let this = self.clone();
-        let attempt = tokio::spawn(async move {
+        let attempt = self.inner.attempts.spawn(async move {
             let outcome = this.run_claimed(claimed).await;
             let failed = outcome
                 .as_ref()
@@ -238,10 +242,17 @@ impl Runner {
         }
     }
 
+    /// Resolves once every attempt of this process has ended. For a draining
+    /// worker: call it once nothing delivers jobs any more.
+    pub async fn settled(&self) {
+        self.inner.attempts.close();
+        self.inner.attempts.wait().await
+    }
+
     /// Runs one claimed attempt. None if it was stopped (cancelled, or the
     /// lease was lost): then there is nothing of ours to record.
     async fn run_claimed(&self, job: Claimed) -> Option<Outcome> {
-        let stop = Arc::new(Notify::new());
+        let stop = CancellationToken::new();
         self.inner
             .running
             .lock()
@@ -283,7 +294,7 @@ impl Runner {
                     Err(JobError::retryable(format!("timed out after {}s", timeout.as_secs_f64())))
                 }
             },
-            _ = stop.notified() => {
+            _ = stop.cancelled() => {
                 handle.abort();
                 tracing::info!(parent: &span, "attempt stopped: job cancelled or lease lost");
                 return None;
@@ -425,7 +436,7 @@ impl Runner {
                         let running = this.inner.running.lock().expect("running map");
                         for id in ids.iter().filter(|id| !held.contains(id)) {
                             if let Some(stop) = running.get(id) {
-                                stop.notify_one();
+                                stop.cancel();
                             }
                         }
                     }
@@ -532,7 +543,7 @@ impl Runner {
     /// After the shutdown deadline: gives the still-running attempts back to
     /// the queue (not counted as attempts) and stops them.
     pub async fn hand_back_all(&self) -> sqlx::Result<u64> {
-        let running: Vec<(Uuid, Arc<Notify>)> = self
+        let running: Vec<(Uuid, CancellationToken)> = self
             .inner
             .running
             .lock()
@@ -546,7 +557,7 @@ impl Runner {
         let ids: Vec<Uuid> = running.iter().map(|(id, _)| *id).collect();
         let n = db::hand_back(&self.inner.pool, &ids, &self.inner.config.worker_id).await?;
         for (_, stop) in running {
-            stop.notify_one();
+            stop.cancel();
         }
         Ok(n)
     }

@@ -17,6 +17,7 @@ use jobs::{
     shutdown::Shutdown,
     KindSpec,
 };
+use tokio_util::task::TaskTracker;
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -148,9 +149,9 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     )
     .spawn(shutdown.clone());
 
-    let mut supervisors = Vec::new();
+    let supervisors = TaskTracker::new();
     for spec in registry.specs() {
-        supervisors.push(tokio::spawn(supervise(
+        supervisors.spawn(supervise(
             spec.clone(),
             worker_id.clone(),
             queues.clone(),
@@ -158,13 +159,20 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
             runner.clone(),
             Duration::from_millis(config.poll_fallback_ms.max(10)),
             shutdown.clone(),
-        )));
+        ));
     }
+    supervisors.close();
 
     shutdown.stopped().await;
     tracing::info!(running = runner.running(), "draining in-flight jobs");
     let deadline = Duration::from_secs(config.shutdown_timeout_secs);
-    let drained = tokio::time::timeout(deadline, futures::future::join_all(supervisors)).await;
+    // The apalis workers end once their deliveries are answered; an attempt
+    // whose delivery apalis dropped still runs on its own task.
+    let drained = tokio::time::timeout(deadline, async {
+        supervisors.wait().await;
+        runner.settled().await;
+    })
+    .await;
     if drained.is_err() {
         match runner.hand_back_all().await {
             Ok(n) => tracing::warn!(
