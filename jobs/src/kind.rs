@@ -3,13 +3,12 @@
 use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::db;
+use crate::{backoff::Backoff, db};
 
 /// A job kind: a serde payload plus its handler. Declared once, registered in
 /// [`crate::kinds::registry`], and used from there by the API (enqueue), the
@@ -156,14 +155,9 @@ impl KindPolicy {
     /// capped, with "equal jitter" (uniform in [d/2, d]) so that a burst of
     /// failures does not come back as a burst.
     pub fn backoff(&self, attempt: i32) -> Duration {
-        let exp = attempt.saturating_sub(1).clamp(0, 30) as u32;
-        let full = self
-            .base_backoff
-            .saturating_mul(2u32.saturating_pow(exp))
-            .min(self.max_backoff);
-        let half = full / 2;
-        let jitter = rand::thread_rng().gen_range(0..=half.as_millis() as u64);
-        half + Duration::from_millis(jitter)
+        Backoff::new(self.base_backoff, self.max_backoff)
+            .jitter()
+            .delay(attempt.max(0) as u32)
     }
 }
 

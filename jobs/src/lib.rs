@@ -7,6 +7,7 @@
 //! kind is declared once ([`kind::Job`]) and listed once ([`kinds::registry`]).
 
 pub mod ai;
+pub mod backoff;
 pub mod config;
 pub mod db;
 pub mod dispatcher;

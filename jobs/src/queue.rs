@@ -23,7 +23,10 @@ use tokio::sync::watch;
 use tokio_stream::wrappers::WatchStream;
 use uuid::Uuid;
 
-use crate::db::Dispatched;
+use crate::{backoff::Backoff, db::Dispatched};
+
+/// Redis reconnects: 200 ms, doubling, at most 5 s apart.
+const RECONNECT: Backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
 
 /// What Redis carries for a job: its id. Everything else is read from
 /// Postgres when the job is claimed.
@@ -76,16 +79,15 @@ impl Queues {
         prefix: &str,
         shutdown: &crate::shutdown::Shutdown,
     ) -> Option<Self> {
-        let mut delay = Duration::from_millis(200);
+        let mut backoff = RECONNECT;
         loop {
             match Self::connect(url, prefix).await {
                 Ok(q) => return Some(q),
                 Err(e) => {
                     tracing::warn!(error = %e, "redis unavailable; retrying");
-                    if shutdown.sleep_or_stop(delay).await {
+                    if shutdown.sleep_or_stop(backoff.next_delay()).await {
                         return None;
                     }
-                    delay = (delay * 2).min(Duration::from_secs(5));
                 }
             }
         }
@@ -297,7 +299,7 @@ impl Queues {
             .map(|k| (self.wake_channel(k), k.to_owned()))
             .collect();
         tokio::spawn(async move {
-            let mut delay = Duration::from_millis(200);
+            let mut backoff = RECONNECT;
             while !shutdown.is_stopping() {
                 match client.get_async_pubsub().await {
                     Ok(mut pubsub) => {
@@ -310,7 +312,7 @@ impl Queues {
                             }
                         }
                         if ok {
-                            delay = Duration::from_millis(200);
+                            backoff.reset();
                             wakes.wake_all();
                             let mut messages = pubsub.on_message();
                             loop {
@@ -331,10 +333,9 @@ impl Queues {
                     }
                     Err(e) => tracing::warn!(error = %e, "wake subscription: redis unavailable"),
                 }
-                if shutdown.sleep_or_stop(delay).await {
+                if shutdown.sleep_or_stop(backoff.next_delay()).await {
                     return;
                 }
-                delay = (delay * 2).min(Duration::from_secs(5));
             }
         });
     }

@@ -20,6 +20,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
+    backoff::Backoff,
     db::{self, Claimed, JobStatus, Outcome},
     kind::DEAD_HOOK_RETRY,
     queue::Envelope,
@@ -376,7 +377,7 @@ impl Runner {
     /// if this process dies before the write lands, the lease expires and
     /// the job runs again (at least once). True if the outcome was written.
     async fn record(&self, outcome: Outcome) -> bool {
-        let mut delay = Duration::from_millis(100);
+        let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2));
         let mut tries = 0u32;
         loop {
             match self.inner.outcomes.call(outcome.clone()).await {
@@ -395,8 +396,7 @@ impl Runner {
                     if tries == 1 || tries.is_multiple_of(30) {
                         tracing::warn!(job.id = %outcome.id, tries, error = %e, "recording outcome failed; retrying");
                     }
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(2));
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             }
         }

@@ -10,6 +10,7 @@ use apalis::prelude::WorkerBuilder;
 use apalis_core::backend::ext::poll_strategy::PollWith;
 use apalis_redis::RedisStorage;
 use jobs::{
+    backoff::Backoff,
     config::CommonConfig,
     dispatcher::{Dispatcher, DispatcherConfig},
     queue::{Envelope, Queues, Wakes},
@@ -203,7 +204,7 @@ async fn supervise(
     shutdown: Shutdown,
 ) {
     let mut generation = 0u32;
-    let mut delay = Duration::from_millis(200);
+    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
     loop {
         let name = format!("{worker_id}:{}:{generation}", spec.name);
         let batch = spec.policy.concurrency.min(100);
@@ -233,13 +234,13 @@ async fn supervise(
                     return;
                 }
                 if started.elapsed() > Duration::from_secs(30) {
-                    delay = Duration::from_millis(200);
+                    backoff.reset();
                 }
+                let delay = backoff.next_delay();
                 tracing::warn!(kind = spec.name, error = %e, retry_in_ms = delay.as_millis() as u64, "apalis worker stopped; restarting");
                 if shutdown.sleep_or_stop(delay).await {
                     return;
                 }
-                delay = (delay * 2).min(Duration::from_secs(5));
                 generation += 1;
             }
         }
