@@ -117,8 +117,10 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let wakes = Wakes::new(kinds.iter().map(String::as_str));
     queues.spawn_wake_listener(wakes.clone(), shutdown.clone());
 
-    // Workers stop taking jobs at `shutdown`; background loops (dispatch,
-    // lease renewal) keep going until every in-flight job is settled.
+    // Workers and the dispatcher stop at `shutdown` (a job queued during the
+    // drain stays queued for the next worker); the runner's loops (lease
+    // renewal, dead-letter hooks) keep going on `background` until every
+    // in-flight job is settled.
     let background = Shutdown::new();
     let services = std::sync::Arc::new(jobs::Services {
         storage: jobs::storage::open(&config.common.storage_url)?,
