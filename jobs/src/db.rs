@@ -80,10 +80,6 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
 }
 
-const JOB_COLUMNS: &str = "id, kind, organisation_id, status, attempt, max_attempts, run_at, \
-     progress_percent, progress_message, payload, result, last_error, idempotency_key, \
-     worker_id, created_at, started_at, finished_at, updated_at";
-
 /// Whose jobs a query may see. Every read and change of a job goes through a
 /// scope, so organisation isolation is decided in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,20 +126,23 @@ pub struct Enqueued {
 /// transaction with the business rows it belongs to: the job exists if and
 /// only if that transaction commits. Dispatchers are notified on commit.
 pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Result<Enqueued> {
-    let inserted: Option<JobRow> = sqlx::query_as(&format!(
-        "INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key)
-         VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7)
-         ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
-         DO NOTHING
-         RETURNING {JOB_COLUMNS}"
-    ))
-    .bind(Uuid::now_v7())
-    .bind(&job.kind)
-    .bind(job.organisation_id)
-    .bind(job.max_attempts)
-    .bind(job.run_at)
-    .bind(&job.payload)
-    .bind(&job.idempotency_key)
+    let inserted = sqlx::query_as!(
+        JobRow,
+        r#"INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key)
+           VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7)
+           ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
+           DO NOTHING
+           RETURNING id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at"#,
+        Uuid::now_v7(),
+        job.kind,
+        job.organisation_id,
+        job.max_attempts,
+        job.run_at,
+        job.payload,
+        job.idempotency_key,
+    )
     .fetch_optional(&mut *conn)
     .await?;
 
@@ -155,13 +154,17 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Resul
         });
     }
     // The key is taken: hand back the job that holds it.
-    let existing: JobRow = sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM jobs
-         WHERE organisation_id IS NOT DISTINCT FROM $1 AND kind = $2 AND idempotency_key = $3"
-    ))
-    .bind(job.organisation_id)
-    .bind(&job.kind)
-    .bind(&job.idempotency_key)
+    let existing = sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at
+           FROM jobs
+           WHERE organisation_id IS NOT DISTINCT FROM $1 AND kind = $2 AND idempotency_key = $3"#,
+        job.organisation_id,
+        job.kind,
+        job.idempotency_key,
+    )
     .fetch_one(&mut *conn)
     .await?;
     Ok(Enqueued {
@@ -180,15 +183,15 @@ pub async fn enqueue_many(
     payloads: &[Value],
 ) -> sqlx::Result<Vec<Uuid>> {
     let ids: Vec<Uuid> = payloads.iter().map(|_| Uuid::now_v7()).collect();
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO jobs (id, kind, organisation_id, max_attempts, payload)
          SELECT u.id, $2, $3, $4, u.payload FROM UNNEST($1::uuid[], $5::jsonb[]) AS u(id, payload)",
+        &ids,
+        kind,
+        organisation_id,
+        max_attempts,
+        payloads,
     )
-    .bind(&ids)
-    .bind(kind)
-    .bind(organisation_id)
-    .bind(max_attempts)
-    .bind(payloads)
     .execute(&mut *conn)
     .await?;
     notify(&mut *conn).await?;
@@ -197,8 +200,7 @@ pub async fn enqueue_many(
 
 /// Wakes dispatchers (delivered when the surrounding transaction commits).
 pub async fn notify<'e>(conn: impl PgExecutor<'e>) -> sqlx::Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')")
-        .bind(JOBS_CHANNEL)
+    sqlx::query!("SELECT pg_notify($1, '')", JOBS_CHANNEL)
         .execute(conn)
         .await?;
     Ok(())
@@ -210,12 +212,16 @@ pub async fn get<'e>(
     id: Uuid,
 ) -> sqlx::Result<Option<JobRow>> {
     let (all, org) = scope.binds();
-    sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND ($2 OR organisation_id = $3)"
-    ))
-    .bind(id)
-    .bind(all)
-    .bind(org)
+    sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at
+           FROM jobs WHERE id = $1 AND ($2 OR organisation_id = $3)"#,
+        id,
+        all,
+        org,
+    )
     .fetch_optional(db)
     .await
 }
@@ -235,21 +241,25 @@ pub async fn list<'e>(
     filter: &ListFilter,
 ) -> sqlx::Result<Vec<JobRow>> {
     let (all, org) = scope.binds();
-    sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM jobs
-         WHERE ($1 OR organisation_id = $2)
-           AND ($3::text IS NULL OR kind = $3)
-           AND ($4::job_status IS NULL OR status = $4)
-           AND ($5::uuid IS NULL OR id < $5)
-         ORDER BY id DESC
-         LIMIT $6"
-    ))
-    .bind(all)
-    .bind(org)
-    .bind(&filter.kind)
-    .bind(filter.status)
-    .bind(filter.before)
-    .bind(filter.limit)
+    sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at
+           FROM jobs
+           WHERE ($1 OR organisation_id = $2)
+             AND ($3::text IS NULL OR kind = $3)
+             AND ($4::job_status IS NULL OR status = $4)
+             AND ($5::uuid IS NULL OR id < $5)
+           ORDER BY id DESC
+           LIMIT $6"#,
+        all,
+        org,
+        filter.kind,
+        filter.status as Option<JobStatus>,
+        filter.before,
+        filter.limit,
+    )
     .fetch_all(db)
     .await
 }
@@ -271,17 +281,20 @@ pub async fn retry(
     extra_attempts: i32,
 ) -> sqlx::Result<Result<JobRow, TransitionError>> {
     let (all, org) = scope.binds();
-    let row: Option<JobRow> = sqlx::query_as(&format!(
-        "UPDATE jobs SET status = 'queued', run_at = clock_timestamp(), dispatched_at = NULL,
-                redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL, dead_hook_at = NULL,
-                max_attempts = GREATEST(max_attempts, attempt + $4), updated_at = clock_timestamp()
-         WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('dead', 'failed')
-         RETURNING {JOB_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(all)
-    .bind(org)
-    .bind(extra_attempts)
+    let row = sqlx::query_as!(
+        JobRow,
+        r#"UPDATE jobs SET status = 'queued', run_at = clock_timestamp(), dispatched_at = NULL,
+                  redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL, dead_hook_at = NULL,
+                  max_attempts = GREATEST(max_attempts, attempt + $4), updated_at = clock_timestamp()
+           WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('dead', 'failed')
+           RETURNING id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at"#,
+        id,
+        all,
+        org,
+        extra_attempts,
+    )
     .fetch_optional(&mut *conn)
     .await?;
     match row {
@@ -301,15 +314,18 @@ pub async fn cancel(
     id: Uuid,
 ) -> sqlx::Result<Result<JobRow, TransitionError>> {
     let (all, org) = scope.binds();
-    let row: Option<JobRow> = sqlx::query_as(&format!(
-        "UPDATE jobs SET status = 'cancelled', finished_at = clock_timestamp(), dispatched_at = NULL,
-                lease_expires_at = NULL, updated_at = clock_timestamp()
-         WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('queued', 'failed', 'running')
-         RETURNING {JOB_COLUMNS}"
-    ))
-    .bind(id)
-    .bind(all)
-    .bind(org)
+    let row = sqlx::query_as!(
+        JobRow,
+        r#"UPDATE jobs SET status = 'cancelled', finished_at = clock_timestamp(), dispatched_at = NULL,
+                  lease_expires_at = NULL, updated_at = clock_timestamp()
+           WHERE id = $1 AND ($2 OR organisation_id = $3) AND status IN ('queued', 'failed', 'running')
+           RETURNING id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at"#,
+        id,
+        all,
+        org,
+    )
     .fetch_optional(&mut *conn)
     .await?;
     match row {
@@ -350,7 +366,8 @@ pub async fn claim<'e>(
     worker_id: &str,
     lease: Duration,
 ) -> sqlx::Result<Vec<Claimed>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Claimed,
         "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = $2,
                 lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond',
                 started_at = clock_timestamp(), dispatched_at = NULL,
@@ -359,10 +376,10 @@ pub async fn claim<'e>(
            AND ((status IN ('queued', 'failed') AND run_at <= clock_timestamp())
                 OR (status = 'running' AND lease_expires_at < clock_timestamp()))
          RETURNING id, kind, organisation_id, payload, attempt, max_attempts",
+        ids,
+        worker_id,
+        lease.as_millis() as f64,
     )
-    .bind(ids)
-    .bind(worker_id)
-    .bind(lease.as_millis() as f64)
     .fetch_all(db)
     .await
 }
@@ -393,7 +410,7 @@ pub async fn record_outcomes<'e>(
     let results: Vec<Option<Value>> = outcomes.iter().map(|o| o.result.clone()).collect();
     let errors: Vec<Option<String>> = outcomes.iter().map(|o| o.error.clone()).collect();
     let retry_ats: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE jobs SET status = u.status::job_status,
                 result = COALESCE(u.result, jobs.result),
                 last_error = COALESCE(u.error, jobs.last_error),
@@ -408,13 +425,13 @@ pub async fn record_outcomes<'e>(
               AS u(id, attempt, status, result, error, retry_at)
          WHERE jobs.id = u.id AND jobs.status = 'running' AND jobs.attempt = u.attempt
          RETURNING jobs.id",
+        &ids,
+        &attempts,
+        &statuses as &[&str],
+        &results as &[Option<Value>],
+        &errors as &[Option<String>],
+        &retry_ats as &[Option<DateTime<Utc>>],
     )
-    .bind(&ids)
-    .bind(&attempts)
-    .bind(&statuses)
-    .bind(&results)
-    .bind(&errors)
-    .bind(&retry_ats)
     .fetch_all(db)
     .await
 }
@@ -427,14 +444,14 @@ pub async fn renew_leases<'e>(
     worker_id: &str,
     lease: Duration,
 ) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "UPDATE jobs SET lease_expires_at = clock_timestamp() + $3 * interval '1 millisecond'
          WHERE id = ANY($1) AND status = 'running' AND worker_id = $2
          RETURNING id",
+        ids,
+        worker_id,
+        lease.as_millis() as f64,
     )
-    .bind(ids)
-    .bind(worker_id)
-    .bind(lease.as_millis() as f64)
     .fetch_all(db)
     .await
 }
@@ -442,14 +459,14 @@ pub async fn renew_leases<'e>(
 /// Gives back attempts a shutting-down worker could not finish: they are
 /// queued again at once and the interrupted attempt is not counted.
 pub async fn hand_back(pool: &PgPool, ids: &[Uuid], worker_id: &str) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE jobs SET status = 'queued', attempt = attempt - 1, run_at = clock_timestamp(),
                 lease_expires_at = NULL, dispatched_at = NULL,
                 last_error = 'interrupted by worker shutdown; handed back', updated_at = clock_timestamp()
          WHERE id = ANY($1) AND status = 'running' AND worker_id = $2",
+        ids,
+        worker_id,
     )
-    .bind(ids)
-    .bind(worker_id)
     .execute(pool)
     .await?;
     if done.rows_affected() > 0 {
@@ -463,7 +480,7 @@ pub async fn hand_back(pool: &PgPool, ids: &[Uuid], worker_id: &str) -> sqlx::Re
 /// job that kills its worker every time stops. Dispatchers are woken.
 /// Returns how many.
 pub async fn reap_expired_leases(pool: &PgPool) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE jobs SET
                 status = CASE WHEN attempt >= max_attempts THEN 'dead'::job_status ELSE 'failed'::job_status END,
                 last_error = 'worker lost during attempt ' || attempt || ' (lease expired)',
@@ -473,6 +490,7 @@ pub async fn reap_expired_leases(pool: &PgPool) -> sqlx::Result<u64> {
                 updated_at = clock_timestamp()
          WHERE status = 'running' AND lease_expires_at < clock_timestamp()",
     )
+
     .execute(pool)
     .await?;
     if done.rows_affected() > 0 {
@@ -502,16 +520,17 @@ pub async fn claim_dead_hooks(
     limit: i64,
     hold: Duration,
 ) -> sqlx::Result<Vec<DeadHook>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        DeadHook,
         "UPDATE jobs SET dead_hook_at = clock_timestamp() + $3 * interval '1 millisecond'
          WHERE id IN (SELECT id FROM jobs
                       WHERE dead_hook_at <= clock_timestamp() AND status = 'dead' AND kind = ANY($1)
                       ORDER BY dead_hook_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING id, kind, organisation_id, payload, last_error, dead_hook_at AS held_until",
+         RETURNING id, kind, organisation_id, payload, last_error, dead_hook_at AS \"held_until!\"",
+        kinds,
+        limit,
+        hold.as_millis() as f64,
     )
-    .bind(kinds)
-    .bind(limit)
-    .bind(hold.as_millis() as f64)
     .fetch_all(pool)
     .await
 }
@@ -530,14 +549,14 @@ pub async fn settle_dead_hooks(
         .iter()
         .map(|(_, r)| r.map(|d| d.as_millis() as f64))
         .collect();
-    sqlx::query(
+    sqlx::query!(
         "UPDATE jobs SET dead_hook_at = clock_timestamp() + u.retry_ms * interval '1 millisecond'
          FROM UNNEST($1::uuid[], $2::timestamptz[], $3::float8[]) AS u(id, held, retry_ms)
          WHERE jobs.id = u.id AND jobs.dead_hook_at = u.held AND jobs.status = 'dead'",
+        &ids,
+        &held,
+        &retry_ms as &[Option<f64>],
     )
-    .bind(&ids)
-    .bind(&held)
-    .bind(&retry_ms)
     .execute(pool)
     .await?;
     Ok(())
@@ -554,18 +573,18 @@ pub async fn prune_finished(
     dead_before: DateTime<Utc>,
     limit: i64,
 ) -> sqlx::Result<u64> {
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "DELETE FROM jobs WHERE id IN (
             SELECT id FROM jobs
             WHERE id < $1
               AND ((status IN ('succeeded', 'cancelled') AND COALESCE(finished_at, updated_at) < $2)
                 OR (status = 'dead' AND COALESCE(finished_at, updated_at) < $3 AND dead_hook_at IS NULL))
             ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)",
+        uuid_v7_floor(finished_before.max(dead_before)),
+        finished_before,
+        dead_before,
+        limit,
     )
-    .bind(uuid_v7_floor(finished_before.max(dead_before)))
-    .bind(finished_before)
-    .bind(dead_before)
-    .bind(limit)
     .execute(pool)
     .await?;
     Ok(done.rows_affected())
@@ -589,14 +608,14 @@ pub async fn set_progress(
     percent: u8,
     message: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE jobs SET progress_percent = $3, progress_message = $4, updated_at = clock_timestamp()
          WHERE id = $1 AND attempt = $2 AND status = 'running'",
+        id,
+        attempt,
+        percent as i16,
+        message,
     )
-    .bind(id)
-    .bind(attempt)
-    .bind(percent as i16)
-    .bind(message)
     .execute(pool)
     .await?;
     Ok(())
@@ -617,7 +636,8 @@ pub async fn mark_dispatched(
     kind: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<Dispatched>> {
-    sqlx::query_as(
+    sqlx::query_as!(
+        Dispatched,
         "UPDATE jobs SET dispatched_at = clock_timestamp(), redis_task_id = gen_random_uuid()
          WHERE id IN (
              SELECT id FROM jobs
@@ -626,10 +646,10 @@ pub async fn mark_dispatched(
              ORDER BY run_at
              LIMIT $2
              FOR UPDATE SKIP LOCKED)
-         RETURNING id, redis_task_id",
+         RETURNING id, redis_task_id AS \"redis_task_id!\"",
+        kind,
+        limit,
     )
-    .bind(kind)
-    .bind(limit)
     .fetch_all(conn)
     .await
 }
@@ -639,11 +659,11 @@ pub async fn next_due<'e>(
     db: impl PgExecutor<'e>,
     kind: &str,
 ) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT min(run_at) FROM jobs
          WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL",
+        kind,
     )
-    .bind(kind)
     .fetch_one(db)
     .await
 }
@@ -655,16 +675,17 @@ pub async fn stale_dispatched<'e>(
     older_than: Duration,
     limit: i64,
 ) -> sqlx::Result<Vec<Dispatched>> {
-    sqlx::query_as(
-        "SELECT id, redis_task_id FROM jobs
+    sqlx::query_as!(
+        Dispatched,
+        "SELECT id, redis_task_id AS \"redis_task_id!\" FROM jobs
          WHERE status IN ('queued', 'failed') AND dispatched_at IS NOT NULL
            AND dispatched_at < clock_timestamp() - $2 * interval '1 millisecond' AND kind = $1
          ORDER BY dispatched_at
          LIMIT $3",
+        kind,
+        older_than.as_millis() as f64,
+        limit,
     )
-    .bind(kind)
-    .bind(older_than.as_millis() as f64)
-    .bind(limit)
     .fetch_all(db)
     .await
 }
@@ -675,13 +696,13 @@ pub async fn stale_dispatched<'e>(
 pub async fn undispatch(pool: &PgPool, lost: &[Dispatched]) -> sqlx::Result<u64> {
     let ids: Vec<Uuid> = lost.iter().map(|d| d.id).collect();
     let tasks: Vec<Uuid> = lost.iter().map(|d| d.redis_task_id).collect();
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE jobs SET dispatched_at = NULL, redis_task_id = NULL
          FROM UNNEST($1::uuid[], $2::uuid[]) AS u(id, task)
          WHERE jobs.id = u.id AND jobs.redis_task_id = u.task AND jobs.status IN ('queued', 'failed')",
+        &ids,
+        &tasks,
     )
-    .bind(&ids)
-    .bind(&tasks)
     .execute(pool)
     .await?;
     if done.rows_affected() > 0 {

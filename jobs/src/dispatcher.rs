@@ -205,10 +205,12 @@ impl Dispatcher {
         // One dispatcher per kind at a time, so the window holds however
         // many processes run. Waiting (not try-lock) means a commit that
         // lands during another dispatcher's pass is never missed.
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
-            .bind(format!("talenti.dispatch.{kind}"))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query!(
+            "SELECT pg_advisory_xact_lock(hashtext($1))",
+            format!("talenti.dispatch.{kind}")
+        )
+        .execute(&mut *tx)
+        .await?;
         let backlog = self.queues.backlog(kind).await?;
         let room = self
             .config

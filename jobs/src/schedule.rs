@@ -147,13 +147,13 @@ pub async fn enqueue_tick(
             ),
     )
     .await?;
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO schedule_ticks (schedule_name, tick_at, job_id) VALUES ($1, $2, $3)
          ON CONFLICT DO NOTHING",
+        schedule.name,
+        tick,
+        enqueued.job.id,
     )
-    .bind(&schedule.name)
-    .bind(tick)
-    .bind(enqueued.job.id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -162,10 +162,12 @@ pub async fn enqueue_tick(
 
 /// The latest tick recorded for a schedule.
 pub async fn last_tick(pool: &PgPool, name: &str) -> sqlx::Result<Option<DateTime<Utc>>> {
-    sqlx::query_scalar("SELECT max(tick_at) FROM schedule_ticks WHERE schedule_name = $1")
-        .bind(name)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar!(
+        "SELECT max(tick_at) FROM schedule_ticks WHERE schedule_name = $1",
+        name
+    )
+    .fetch_one(pool)
+    .await
 }
 
 /// At start-up: if the schedule has fired before and its latest due tick is
