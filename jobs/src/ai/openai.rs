@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use futures::StreamExt;
+use schemars::{generate::SchemaSettings, transform::RecursiveTransform, JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
@@ -24,6 +25,9 @@ pub struct OpenAi {
     stream: bool,
     max_input_chars: usize,
     invalid_retries: u32,
+    /// The tools' argument schemas, derived once.
+    resume_schema: Value,
+    requirements_schema: Value,
 }
 
 /// A setting's value, with an empty one (`VAR=` in an env file) unset.
@@ -60,6 +64,8 @@ impl OpenAi {
             stream: c.ai_stream,
             max_input_chars: c.ai_max_input_chars,
             invalid_retries: c.ai_invalid_output_retries,
+            resume_schema: tool_schema::<ResumeProfile>(),
+            requirements_schema: tool_schema::<JobRequirements>(),
         })
     }
 
@@ -244,42 +250,26 @@ const REQUIREMENTS_PROMPT: &str = "Extract what the job description asks of cand
     skills (canonical names), minimum years of experience, education, certifications, responsibilities and \
     competencies. Use null or empty lists for anything not stated.";
 
-fn resume_schema() -> Value {
-    let s = json!({ "type": ["string", "null"] });
-    json!({
-        "type": "object",
-        "properties": {
-            "first_name": s, "last_name": s, "email": s, "phone": s, "phone_e164": s,
-            "linkedin_url": s, "github_url": s, "portfolio_url": s, "location": s, "headline": s, "summary": s,
-            "skills": { "type": "array", "items": { "type": "string" } },
-            "experience": { "type": "array", "items": { "type": "object", "properties": {
-                "job_title": { "type": "string" }, "company_name": { "type": "string" },
-                "start_date": s, "end_date": s, "is_current": { "type": "boolean" } },
-                "required": ["job_title", "company_name", "start_date", "end_date", "is_current"] } },
-            "education": { "type": "array", "items": { "type": "object", "properties": {
-                "institution": { "type": "string" }, "degree": s,
-                "degree_level": { "type": ["string", "null"], "enum": ["bachelor", "master", "phd", "bootcamp", "other", null] },
-                "field_of_study": s, "end_year": { "type": ["integer", "null"] } },
-                "required": ["institution"] } },
-            "certifications": { "type": "array", "items": { "type": "string" } },
-            "total_years_experience": { "type": ["number", "null"] }
-        },
-        "required": ["first_name", "last_name", "email", "skills", "experience", "education"]
-    })
-}
-
-fn requirements_schema() -> Value {
-    let list = json!({ "type": "array", "items": { "type": "string" } });
-    json!({
-        "type": "object",
-        "properties": {
-            "required_skills": list, "preferred_skills": list,
-            "min_years_experience": { "type": ["number", "null"] },
-            "education": { "type": ["string", "null"] }, "certifications": list,
-            "responsibilities": list, "competencies": list, "seniority": { "type": ["string", "null"] }
-        },
-        "required": ["required_skills", "preferred_skills"]
-    })
+/// The JSON schema of a tool's arguments, derived from the type they are
+/// parsed into, so the two cannot drift: a field is required exactly when
+/// serde needs it (or the type marks it `#[schemars(required)]`), and the
+/// doc comments are the descriptions. Subschemas are inlined, since not
+/// every OpenAI-compatible server follows `$ref`; keywords that describe
+/// Rust rather than the answer (`$schema`, `title`, `format: double`) are
+/// left out, as the hand-written schemas had them.
+fn tool_schema<T: JsonSchema>() -> Value {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .with_transform(RecursiveTransform(|s: &mut Schema| {
+            s.remove("title");
+            s.remove("format");
+        }))
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
 }
 
 /// serde's messages quote the offending value (`invalid type: string
@@ -351,7 +341,7 @@ impl AiProvider for OpenAi {
             &system,
             text,
             "record_resume",
-            &resume_schema(),
+            &self.resume_schema,
             validate_profile,
         )
         .await
@@ -362,7 +352,7 @@ impl AiProvider for OpenAi {
             REQUIREMENTS_PROMPT,
             text,
             "record_requirements",
-            &requirements_schema(),
+            &self.requirements_schema,
             validate_requirements,
         )
         .await
@@ -372,6 +362,137 @@ impl AiProvider for OpenAi {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ai::{EducationItem, ExperienceItem};
+
+    /// The field names of a type, as serde writes them.
+    fn fields<T: Default + serde::Serialize>() -> Vec<String> {
+        match serde_json::to_value(T::default()).unwrap() {
+            Value::Object(m) => m.keys().cloned().collect(),
+            v => panic!("not an object: {v}"),
+        }
+    }
+
+    /// The fields of a type that may be null (`Option`s: null by default)
+    /// are nullable in the schema.
+    fn assert_nullable<T: Default + serde::Serialize>(schema: &Value) {
+        let Value::Object(m) = serde_json::to_value(T::default()).unwrap() else {
+            unreachable!()
+        };
+        for (k, v) in m.iter().filter(|(_, v)| v.is_null()) {
+            let ty = &schema["properties"][k]["type"];
+            assert!(
+                ty.as_array().is_some_and(|t| t.contains(&json!("null"))),
+                "{k}: {v} by default but not nullable in the schema: {ty}"
+            );
+        }
+    }
+
+    fn properties(schema: &Value) -> Vec<String> {
+        let mut p: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no properties in {schema}"))
+            .keys()
+            .cloned()
+            .collect();
+        p.sort();
+        p
+    }
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn every_field_of_the_output_types_is_in_the_schema_sent() {
+        let resume = tool_schema::<ResumeProfile>();
+        assert_eq!(properties(&resume), sorted(fields::<ResumeProfile>()));
+        assert_eq!(
+            properties(&resume["properties"]["experience"]["items"]),
+            sorted(fields::<ExperienceItem>())
+        );
+        assert_eq!(
+            properties(&resume["properties"]["education"]["items"]),
+            sorted(fields::<EducationItem>())
+        );
+        let requirements = tool_schema::<JobRequirements>();
+        assert_eq!(
+            properties(&requirements),
+            sorted(fields::<JobRequirements>())
+        );
+        assert_nullable::<ResumeProfile>(&resume);
+        assert_nullable::<ExperienceItem>(&resume["properties"]["experience"]["items"]);
+        assert_nullable::<EducationItem>(&resume["properties"]["education"]["items"]);
+        assert_nullable::<JobRequirements>(&requirements);
+    }
+
+    #[test]
+    fn the_schema_requires_what_the_parser_needs_and_allows_nulls() {
+        let resume = tool_schema::<ResumeProfile>();
+        let required = |v: &Value| -> Vec<String> {
+            sorted(
+                v["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            required(&resume),
+            [
+                "certifications",
+                "education",
+                "email",
+                "experience",
+                "first_name",
+                "last_name",
+                "skills"
+            ]
+        );
+        let experience = &resume["properties"]["experience"]["items"];
+        assert_eq!(
+            required(experience),
+            [
+                "company_name",
+                "end_date",
+                "is_current",
+                "job_title",
+                "start_date"
+            ]
+        );
+        assert_eq!(
+            experience["properties"]["end_date"]["type"],
+            json!(["string", "null"])
+        );
+        let education = &resume["properties"]["education"]["items"];
+        assert_eq!(required(education), ["institution"]);
+        assert_eq!(
+            education["properties"]["degree_level"]["enum"],
+            json!(["bachelor", "master", "phd", "bootcamp", "other", null])
+        );
+        assert_eq!(
+            resume["properties"]["total_years_experience"]["type"],
+            json!(["number", "null"])
+        );
+        // Self-contained, and nothing that describes Rust rather than JSON.
+        let text = resume.to_string();
+        for kw in ["$ref", "$defs", "$schema", "\"format\"", "\"title\""] {
+            assert!(!text.contains(kw), "{kw} in {text}");
+        }
+        let requirements = tool_schema::<JobRequirements>();
+        assert_eq!(
+            required(&requirements),
+            [
+                "certifications",
+                "competencies",
+                "preferred_skills",
+                "required_skills",
+                "responsibilities"
+            ]
+        );
+    }
 
     #[test]
     fn schema_errors_keep_their_shape_but_not_the_resume_text() {

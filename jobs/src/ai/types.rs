@@ -1,12 +1,24 @@
 //! Structured results of the AI jobs. Every engine produces these shapes.
+//!
+//! An OpenAI-compatible provider is sent the JSON schema of these types
+//! (derived by `schemars`, doc comments as descriptions), so what a model is
+//! asked for is what is parsed.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// A resume, parsed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 pub struct ResumeProfile {
+    // Required though nullable (a model says null rather than leaves a key
+    // out): `required` alone would drop the null.
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub first_name: Option<String>,
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub last_name: Option<String>,
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub email: Option<String>,
     /// As printed.
     pub phone: Option<String>,
@@ -32,7 +44,9 @@ pub struct ResumeProfile {
 
 /// A position held: what the parser reads, what is stored on the candidate
 /// and what the API shows and accepts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ExperienceItem {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
@@ -41,9 +55,11 @@ pub struct ExperienceItem {
     pub company_name: String,
     /// `YYYY-MM`.
     #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub start_date: Option<String>,
-    /// `YYYY-MM`, not before `start_date`; None while current.
+    /// `YYYY-MM`, not before `start_date`; null while current.
     #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schemars(required, extend("type" = ["string", "null"]))]
     pub end_date: Option<String>,
     #[serde(default)]
     pub is_current: bool,
@@ -51,13 +67,16 @@ pub struct ExperienceItem {
 
 /// A qualification: what the parser reads, what is stored on the candidate
 /// and what the API shows and accepts.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct EducationItem {
     #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub institution: String,
     pub degree: Option<String>,
     /// bachelor | master | phd | bootcamp | other
+    #[schemars(extend("enum" = ["bachelor", "master", "phd", "bootcamp", "other", null]))]
     pub degree_level: Option<String>,
     pub field_of_study: Option<String>,
     #[schema(minimum = 1900, maximum = 2100)]
@@ -65,7 +84,9 @@ pub struct EducationItem {
 }
 
 /// A job description, read for what it asks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
+)]
 pub struct JobRequirements {
     /// Canonical skill names.
     pub required_skills: Vec<String>,
