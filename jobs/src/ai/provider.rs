@@ -45,7 +45,7 @@ impl From<AiError> for JobError {
 
 #[async_trait]
 pub trait AiProvider: Send + Sync {
-    /// Recorded with every result (e.g. `builtin-2`, `openai:gpt-4o-mini`).
+    /// Recorded with every result (e.g. `builtin-3`, `openai:gpt-4o-mini`).
     fn version(&self) -> String;
 
     /// `as_of` (YYYY-MM) closes current positions for total experience.
@@ -133,7 +133,10 @@ pub struct AiConfig {
 impl AiConfig {
     pub fn build(&self) -> anyhow::Result<Arc<dyn AiProvider>> {
         match self.ai_provider.as_str() {
-            "builtin" => Ok(Arc::new(Builtin)),
+            "builtin" => {
+                engine::warm();
+                Ok(Arc::new(Builtin))
+            }
             "openai" => Ok(Arc::new(super::openai::OpenAi::new(self)?)),
             other => anyhow::bail!("TALENTI_AI_PROVIDER `{other}`: expected builtin or openai"),
         }

@@ -1,6 +1,8 @@
 //! Contact details: e-mail, phone (as printed and E.164), profile URLs,
 //! name, location and headline.
 
+use phonenumber::{country::Id, Mode};
+
 use super::dates;
 use super::taxonomy::TAXONOMY;
 use super::text::{fold, heading, is_cjk, Line, Section};
@@ -307,11 +309,11 @@ pub fn find_phone(lines: &[Line], location: Option<&str>) -> Option<(String, Opt
     Some((printed, e164))
 }
 
-/// Calling codes of countries, by the names a location may use; whether a
-/// domestic number starts with a trunk 0 that E.164 drops.
-const COUNTRIES: &[(&[&str], &str, bool)] = &[
-    (&["usa", "united states", "u.s.", "us"], "1", false),
-    (&["canada"], "1", false),
+/// Countries, by the names a location may use. The country's calling code
+/// and trunk prefix come from libphonenumber's metadata (`phonenumber`).
+const COUNTRIES: &[(&[&str], Id)] = &[
+    (&["usa", "united states", "u.s.", "us"], Id::US),
+    (&["canada"], Id::CA),
     (
         &[
             "uk",
@@ -322,39 +324,38 @@ const COUNTRIES: &[(&[&str], &str, bool)] = &[
             "great britain",
             "london",
         ],
-        "44",
-        true,
+        Id::GB,
     ),
-    (&["germany", "deutschland"], "49", true),
-    (&["france"], "33", true),
-    (&["spain", "espana"], "34", false),
-    (&["italy", "italia"], "39", false),
-    (&["netherlands", "nederland", "the netherlands"], "31", true),
-    (&["belgium", "belgique", "belgie"], "32", true),
-    (&["switzerland", "schweiz", "suisse"], "41", true),
-    (&["austria", "osterreich"], "43", true),
-    (&["ireland"], "353", true),
-    (&["portugal"], "351", false),
-    (&["poland", "polska"], "48", false),
-    (&["sweden", "sverige"], "46", true),
-    (&["norway", "norge"], "47", false),
-    (&["denmark", "danmark"], "45", false),
-    (&["finland", "suomi"], "358", true),
-    (&["india"], "91", true),
-    (&["china"], "86", true),
-    (&["japan"], "81", true),
-    (&["australia"], "61", true),
-    (&["new zealand"], "64", true),
-    (&["brazil", "brasil"], "55", true),
-    (&["mexico"], "52", false),
-    (&["argentina"], "54", true),
-    (&["nigeria"], "234", true),
-    (&["south africa"], "27", true),
-    (&["kenya"], "254", true),
-    (&["united arab emirates", "uae"], "971", true),
-    (&["singapore"], "65", false),
-    (&["israel"], "972", true),
-    (&["turkey", "turkiye"], "90", true),
+    (&["germany", "deutschland"], Id::DE),
+    (&["france"], Id::FR),
+    (&["spain", "espana"], Id::ES),
+    (&["italy", "italia"], Id::IT),
+    (&["netherlands", "nederland", "the netherlands"], Id::NL),
+    (&["belgium", "belgique", "belgie"], Id::BE),
+    (&["switzerland", "schweiz", "suisse"], Id::CH),
+    (&["austria", "osterreich"], Id::AT),
+    (&["ireland"], Id::IE),
+    (&["portugal"], Id::PT),
+    (&["poland", "polska"], Id::PL),
+    (&["sweden", "sverige"], Id::SE),
+    (&["norway", "norge"], Id::NO),
+    (&["denmark", "danmark"], Id::DK),
+    (&["finland", "suomi"], Id::FI),
+    (&["india"], Id::IN),
+    (&["china"], Id::CN),
+    (&["japan"], Id::JP),
+    (&["australia"], Id::AU),
+    (&["new zealand"], Id::NZ),
+    (&["brazil", "brasil"], Id::BR),
+    (&["mexico"], Id::MX),
+    (&["argentina"], Id::AR),
+    (&["nigeria"], Id::NG),
+    (&["south africa"], Id::ZA),
+    (&["kenya"], Id::KE),
+    (&["united arab emirates", "uae"], Id::AE),
+    (&["singapore"], Id::SG),
+    (&["israel"], Id::IL),
+    (&["turkey", "turkiye"], Id::TR),
 ];
 
 const US_STATES: &[&str] = &[
@@ -364,59 +365,55 @@ const US_STATES: &[&str] = &[
     "WI", "WY", "DC",
 ];
 
-fn country_code(location: &str) -> Option<(&'static str, bool)> {
+fn country(location: &str) -> Option<Id> {
     let f = fold(location);
     let parts: Vec<&str> = f.split(',').map(str::trim).collect();
     // "San Francisco, CA"
     if let Some(last) = location.split(',').map(str::trim).next_back() {
         if US_STATES.contains(&last) {
-            return Some(("1", false));
+            return Some(Id::US);
         }
     }
-    for (names, code, trunk) in COUNTRIES {
+    for (names, id) in COUNTRIES {
         if parts.iter().any(|p| names.contains(p))
             || names.iter().any(|n| n.len() > 4 && f.contains(n))
         {
-            return Some((code, *trunk));
+            return Some(*id);
         }
     }
     None
 }
 
 /// E.164 form of a printed number: the printed country code when there is
-/// one, otherwise the country of the location.
+/// one, otherwise the country of the location. Parsed by `phonenumber`
+/// (libphonenumber's rules and metadata, compiled in: offline and
+/// deterministic), which also drops a trunk prefix, "+44 (0) 20 …" included.
 pub fn to_e164(printed: &str, location: Option<&str>) -> Option<String> {
     let t = printed.trim();
     let intl = t.starts_with('+') || t.starts_with("(+");
-    // "+44 (0) 20 ..." — the trunk 0 in parentheses is not dialled.
-    let cleaned = if intl {
-        t.replace("(0)", "")
+    // "+44 (0) 7700 …": the trunk 0 in parentheses is not dialled.
+    // libphonenumber drops it only where the rest is a number its metadata
+    // knows, so not in reserved ranges (Ofcom's 07700 900…) that resumes
+    // and fixtures print.
+    let t = if intl {
+        t.replacen("(0)", "", 1)
     } else {
-        t.to_string()
+        t.to_owned()
     };
-    let digits: String = cleaned.chars().filter(|c| c.is_ascii_digit()).collect();
-    if intl {
-        return (8..=15)
-            .contains(&digits.len())
-            .then(|| format!("+{digits}"));
-    }
-    if let Some(rest) = digits.strip_prefix("00") {
-        return (8..=15).contains(&rest.len()).then(|| format!("+{rest}"));
-    }
-    let country = location.and_then(country_code);
-    match country {
-        Some(("1", _)) => match digits.len() {
-            10 => Some(format!("+1{digits}")),
-            11 if digits.starts_with('1') => Some(format!("+{digits}")),
-            _ => None,
-        },
-        Some((code, true)) if digits.starts_with('0') && digits.len() >= 8 => {
-            Some(format!("+{code}{}", &digits[1..]))
-        }
-        Some((code, _)) if digits.len() >= 7 => Some(format!("+{code}{digits}")),
-        None if t.starts_with('(') && digits.len() == 10 => Some(format!("+1{digits}")),
-        _ => None,
-    }
+    let t = t.as_str();
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    let region = location.and_then(country).or_else(|| {
+        // "(415) 555-0132": the North American way of printing a number.
+        (t.starts_with('(') && !t.starts_with("(+") && digits == 10).then_some(Id::US)
+    });
+    // "0049 30 …" with no country to say which international prefix is
+    // dialled: 00, the one most of the world dials.
+    let t = match (region, t.strip_prefix("00")) {
+        (None, Some(rest)) => format!("+{rest}"),
+        _ => t.to_owned(),
+    };
+    let n = phonenumber::parse(region, &t).ok()?;
+    Some(n.format().mode(Mode::E164).to_string())
 }
 
 // ---------------------------------------------------------------- name
