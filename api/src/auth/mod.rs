@@ -16,6 +16,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use crate::{error::ApiError, AppState};
@@ -225,7 +226,7 @@ async fn authenticate_key(pool: &PgPool, prefix: &str, key: &str) -> Result<Prin
     let Some((id, organisation_id, scopes, stored, revoked)) = row else {
         return Err(unauthorized("invalid API key"));
     };
-    if !constant_time_eq(&stored, &tokens::hash_secret(key)) || revoked {
+    if !bool::from(stored.ct_eq(&tokens::hash_secret(key))) || revoked {
         return Err(unauthorized("invalid API key"));
     }
     // Last use, recorded at most once a minute per key.
@@ -241,10 +242,6 @@ async fn authenticate_key(pool: &PgPool, prefix: &str, key: &str) -> Result<Prin
         organisation_id,
         scopes,
     }))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Maps an external identity to a user: by its subject, else by its email
