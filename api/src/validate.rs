@@ -3,21 +3,9 @@
 
 pub type Problems = Vec<(String, String)>;
 
+/// The platform's one email check ([`jobs::domain::email`]).
 pub fn email(s: &str) -> Result<(), String> {
-    let s = s.trim();
-    let ok = s.len() <= 254
-        && s.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && local.len() <= 64
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && domain
-                    .chars()
-                    .all(|c| c.is_alphanumeric() || c == '.' || c == '-')
-                && !local.chars().any(|c| c.is_whitespace() || c == '@')
-        });
-    if ok {
+    if jobs::domain::email::is_valid(s) {
         Ok(())
     } else {
         Err("not a valid email address".into())

@@ -259,7 +259,9 @@ async fn external_user(
     let verified = claims.email_verified();
     let email = claims
         .email
-        .filter(|e| crate::validate::email(e).is_ok())
+        .as_deref()
+        .and_then(jobs::domain::email::normalise)
+        .map(str::to_owned)
         .ok_or_else(|| unauthorized("external token has no usable email claim"))?;
     let mut tx = state.pool.begin().await?;
     let by_subject = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.external_subject = $1");

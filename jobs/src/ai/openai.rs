@@ -294,7 +294,7 @@ fn redact_quoted(message: &str) -> String {
 /// What a model's profile must satisfy before it is stored.
 pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
     if let Some(e) = &p.email {
-        if !e.contains('@') || e.contains(char::is_whitespace) {
+        if !crate::domain::email::is_valid(e) {
             // The value itself stays out: errors are logged and shown.
             return Err("the email is not an address".to_owned());
         }

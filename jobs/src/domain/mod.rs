@@ -1,6 +1,7 @@
-//! Recruiting rules with no I/O: pipeline and interview transitions, rubric
-//! validation.
+//! Rules with no I/O: pipeline and interview transitions, rubric
+//! validation, the email check.
 
+pub mod email;
 pub mod interview;
 pub mod pipeline;
 pub mod rubric;

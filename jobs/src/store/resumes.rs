@@ -162,10 +162,10 @@ pub async fn mark_failed<'e>(
     Ok(())
 }
 
-/// The parsed email a new candidate is found or created by, if it looks
-/// like one.
+/// The parsed email a new candidate is found or created by, as stored, if
+/// it is one by the platform's check.
 pub fn parsed_email(p: &ResumeProfile) -> Option<&str> {
-    p.email.as_deref().filter(|e| e.contains('@'))
+    p.email.as_deref().and_then(crate::domain::email::normalise)
 }
 
 /// Where a parse landed.
