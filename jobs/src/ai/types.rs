@@ -48,6 +48,7 @@ pub struct ResumeProfile {
     Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
 )]
 #[serde(deny_unknown_fields)]
+#[schemars(transform = model_states_is_current)]
 pub struct ExperienceItem {
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub job_title: String,
@@ -61,6 +62,8 @@ pub struct ExperienceItem {
     #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     #[schemars(required, extend("type" = ["string", "null"]))]
     pub end_date: Option<String>,
+    /// Absent in an API request: false. A model is asked to say
+    /// ([`model_states_is_current`]).
     #[serde(default)]
     pub is_current: bool,
 }
@@ -98,6 +101,19 @@ pub struct JobRequirements {
     pub responsibilities: Vec<String>,
     pub competencies: Vec<String>,
     pub seniority: Option<String>,
+}
+
+/// The schema a model is sent requires `is_current`, which the API lets a
+/// client leave out (its serde default makes schemars leave it optional).
+fn model_states_is_current(schema: &mut schemars::Schema) {
+    if let Some(required) = schema
+        .get_mut("required")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        if !required.iter().any(|r| r == "is_current") {
+            required.push("is_current".into());
+        }
+    }
 }
 
 /// A `YYYY-MM` date, as experience entries carry them.
