@@ -384,6 +384,27 @@ pub async fn claim<'e>(
     .await
 }
 
+/// Ids of up to `limit` jobs of `kinds` a claim would take now: waiting
+/// and due, with attempts left; the longest due first. For running due jobs
+/// without Redis ([`crate::runner::Runner::run_due_once`]).
+pub async fn due_ids<'e>(
+    db: impl PgExecutor<'e>,
+    kinds: &[String],
+    limit: i64,
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar(
+        "SELECT id FROM jobs
+         WHERE kind = ANY($1) AND status IN ('queued', 'failed') AND attempt < max_attempts
+           AND run_at <= clock_timestamp()
+         ORDER BY run_at, id
+         LIMIT $2",
+    )
+    .bind(kinds)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
 /// The recorded end of one attempt.
 #[derive(Debug, Clone)]
 pub struct Outcome {

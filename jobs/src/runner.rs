@@ -103,6 +103,41 @@ pub struct RunnerConfig {
     /// A claimed job is this worker's until the lease expires; renewed every
     /// third of it while the job runs.
     pub lease: Duration,
+    /// When a failed attempt's retry is due.
+    pub retry_delay: RetryDelay,
+}
+
+/// When the retry of a failed attempt is due.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RetryDelay {
+    /// After the kind's backoff ([`crate::KindPolicy::backoff`]).
+    #[default]
+    Policy,
+    /// After this long, whatever the kind (in-process tests: zero, so that
+    /// a retry is due at once instead of seconds later). A handler's own
+    /// delay ([`JobError::retry_after`], a provider's Retry-After) is still
+    /// honoured: that is the job's word, not a policy.
+    Fixed(Duration),
+}
+
+/// What one run of a job id came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempted {
+    /// The claim refused it: finished, running elsewhere, not due, or
+    /// cancelled. Nothing ran.
+    Refused,
+    Succeeded,
+    /// The attempt failed (see the job's `last_error`), or was stopped.
+    Failed,
+}
+
+/// What one [`Runner::run_due_once`] pass ran.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DuePass {
+    /// Attempts run (claims that were refused are not counted).
+    pub attempts: usize,
+    /// Dead-letter hooks run.
+    pub dead_hooks: usize,
 }
 
 /// Executes jobs for one worker process. Cheap to clone.
@@ -127,12 +162,31 @@ struct Inner {
 }
 
 impl Runner {
+    /// A runner with its background loops (lease renewal, dead-letter
+    /// hooks), which stop at `shutdown`: what a worker process runs.
     pub fn start(
         pool: PgPool,
         services: Arc<crate::Services>,
         registry: Registry,
         config: RunnerConfig,
         shutdown: Shutdown,
+    ) -> Self {
+        let runner = Self::new(pool, services, registry, config);
+        runner.spawn_lease_keeper(shutdown.clone());
+        runner.spawn_dead_letters(shutdown);
+        runner
+    }
+
+    /// A runner without background loops: jobs run when it is handed their
+    /// ids ([`Runner::execute`]) or told to look for due ones
+    /// ([`Runner::run_due_once`]), and dead-letter hooks when told
+    /// ([`Runner::run_dead_letters_once`]). Leases are not renewed, so an
+    /// attempt longer than the lease may be taken over by another worker.
+    pub fn new(
+        pool: PgPool,
+        services: Arc<crate::Services>,
+        registry: Registry,
+        config: RunnerConfig,
     ) -> Self {
         let claims = {
             let pool = pool.clone();
@@ -159,7 +213,7 @@ impl Runner {
                 }
             })
         };
-        let runner = Self {
+        Self {
             inner: Arc::new(Inner {
                 pool,
                 services,
@@ -171,10 +225,7 @@ impl Runner {
                 attempts: TaskTracker::new(),
                 died: Notify::new(),
             }),
-        };
-        runner.spawn_lease_keeper(shutdown.clone());
-        runner.spawn_dead_letters(shutdown);
-        runner
+        }
     }
 
     pub fn worker_id(&self) -> &str {
@@ -194,19 +245,30 @@ impl Runner {
     /// `Ok`; any failure answers an [`AbortError`] so apalis never retries on
     /// its own — retries are scheduled in Postgres.
     pub async fn execute(&self, envelope: Envelope) -> Result<(), AbortError> {
-        let job_id = envelope.job_id;
+        match self.attempt(envelope.job_id).await {
+            Ok(Attempted::Refused | Attempted::Succeeded) => Ok(()),
+            Ok(Attempted::Failed) => Err(AbortError::new(
+                "job attempt failed (see the job's last_error)",
+            )),
+            // The job stays queued in Postgres; the dispatcher re-sends it.
+            Err(e) => Err(AbortError::new(format!("claim failed: {e}"))),
+        }
+    }
+
+    /// Claims the job `job_id` names and, if the claim takes it, runs one
+    /// attempt and records its outcome: the path of every delivery.
+    pub async fn attempt(&self, job_id: Uuid) -> Result<Attempted, Arc<sqlx::Error>> {
         let claimed = match self.inner.claims.call(job_id).await {
             Ok(Some(claimed)) => claimed,
             // Finished, running elsewhere, not due, or cancelled: a stale or
             // duplicate delivery. Nothing to do.
             Ok(None) => {
                 tracing::debug!(job.id = %job_id, "delivery refused by claim");
-                return Ok(());
+                return Ok(Attempted::Refused);
             }
             Err(e) => {
-                // The job stays queued in Postgres; the dispatcher re-sends it.
                 tracing::warn!(job.id = %job_id, error = %e, "claim failed");
-                return Err(AbortError::new(format!("claim failed: {e}")));
+                return Err(e);
             }
         };
         // The attempt lives on its own task: if apalis drops this delivery
@@ -234,13 +296,35 @@ impl Runner {
             failed
         });
         let failed = attempt.await.unwrap_or(true);
-        if failed {
-            Err(AbortError::new(
-                "job attempt failed (see the job's last_error)",
-            ))
+        Ok(if failed {
+            Attempted::Failed
         } else {
-            Ok(())
+            Attempted::Succeeded
+        })
+    }
+
+    /// One pass without Redis: claims every job of this runner's kinds that
+    /// is due now (up to `limit`) by id from Postgres and runs each through
+    /// [`Runner::attempt`], concurrently, as deliveries would; then the
+    /// dead-letter hooks that are due. A retry that comes due during the
+    /// pass waits for the next one.
+    pub async fn run_due_once(&self, limit: i64) -> anyhow::Result<DuePass> {
+        let ids = db::due_ids(&self.inner.pool, &self.kinds(), limit).await?;
+        let mut attempts = 0;
+        for attempted in futures::future::join_all(ids.iter().map(|id| self.attempt(*id))).await {
+            if attempted? != Attempted::Refused {
+                attempts += 1;
+            }
         }
+        let dead_hooks = self.run_dead_letters_once().await?;
+        Ok(DuePass {
+            attempts,
+            dead_hooks,
+        })
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.inner.registry.names().map(str::to_owned).collect()
     }
 
     /// Resolves once every attempt of this process has ended. For a draining
@@ -301,7 +385,11 @@ impl Runner {
                 return None;
             }
         };
-        let outcome = self.outcome(&job, result, Some(spec.policy.backoff(job.attempt)));
+        let backoff = match self.inner.config.retry_delay {
+            RetryDelay::Policy => spec.policy.backoff(job.attempt),
+            RetryDelay::Fixed(delay) => delay,
+        };
+        let outcome = self.outcome(&job, result, Some(backoff));
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome.status {
             JobStatus::Succeeded => {
@@ -456,39 +544,43 @@ impl Runner {
     fn spawn_dead_letters(&self, shutdown: Shutdown) {
         let this = self.clone();
         tokio::spawn(async move {
-            let kinds: Vec<String> = this.inner.registry.names().map(str::to_owned).collect();
-            let longest = this
-                .inner
-                .registry
-                .specs()
-                .map(|s| s.policy.timeout)
-                .max()
-                .unwrap_or_default();
-            let hold = longest + DEAD_HOOK_RETRY;
             loop {
                 tokio::select! {
                     _ = this.inner.died.notified() => {}
                     _ = tokio::time::sleep(DEAD_LETTER_POLL) => {}
                     _ = shutdown.stopped() => return,
                 }
-                loop {
-                    match db::claim_dead_hooks(&this.inner.pool, &kinds, 32, hold).await {
-                        Ok(hooks) if hooks.is_empty() => break,
-                        Ok(hooks) => {
-                            let full = hooks.len() == 32;
-                            this.run_dead_hooks(hooks).await;
-                            if !full {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "taking dead-letter hooks failed");
-                            break;
-                        }
-                    }
+                if let Err(e) = this.run_dead_letters_once().await {
+                    tracing::warn!(error = %e, "taking dead-letter hooks failed");
                 }
             }
         });
+    }
+
+    /// Runs the dead-letter hooks of this runner's kinds that are due now,
+    /// a batch at a time; returns how many ran.
+    pub async fn run_dead_letters_once(&self) -> sqlx::Result<usize> {
+        let kinds = self.kinds();
+        let longest = self
+            .inner
+            .registry
+            .specs()
+            .map(|s| s.policy.timeout)
+            .max()
+            .unwrap_or_default();
+        let hold = longest + DEAD_HOOK_RETRY;
+        let mut ran = 0;
+        loop {
+            let hooks = db::claim_dead_hooks(&self.inner.pool, &kinds, 32, hold).await?;
+            let full = hooks.len() == 32;
+            ran += hooks.len();
+            if !hooks.is_empty() {
+                self.run_dead_hooks(hooks).await;
+            }
+            if !full {
+                return Ok(ran);
+            }
+        }
     }
 
     async fn run_dead_hooks(&self, hooks: Vec<db::DeadHook>) {

@@ -14,7 +14,7 @@ use jobs::{
     config::CommonConfig,
     dispatcher::{Dispatcher, DispatcherConfig},
     queue::{Envelope, Queues, Wakes},
-    runner::{Runner, RunnerConfig},
+    runner::{RetryDelay, Runner, RunnerConfig},
     shutdown::Shutdown,
     KindSpec,
 };
@@ -136,6 +136,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         RunnerConfig {
             worker_id: worker_id.clone(),
             lease,
+            retry_delay: RetryDelay::Policy,
         },
         background.clone(),
     );
