@@ -2,6 +2,10 @@
 //! runs the real `api`, `worker` and `scheduler` binaries as processes.
 //! Everything waits on conditions with deadlines, never bare sleeps.
 
+pub mod app;
+
+pub use app::{AppRequest, AppResponse, TestApp};
+
 use std::{
     collections::HashMap,
     net::TcpListener,
