@@ -3,12 +3,12 @@
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use tests::{error_fields as fields, TestEnv};
+use tests::{error_fields as fields, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn job_roles_crud_with_validated_rubric_search_and_pagination() {
-    let env = TestEnv::new("job-roles").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("job-roles").await;
+    let env = &api.env;
     let org = api.organisation("jr").await;
     let r = &org.recruiter;
 
@@ -136,8 +136,8 @@ async fn job_roles_crud_with_validated_rubric_search_and_pagination() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn candidates_applications_and_the_pipeline() {
-    let env = TestEnv::new("pipeline").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("pipeline").await;
+    let env = &api.env;
     let org = api.organisation("pl").await;
     let r = &org.recruiter;
 
@@ -333,8 +333,7 @@ async fn candidates_applications_and_the_pipeline() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interviews_and_transcripts_append_in_order() {
-    let env = TestEnv::new("interviews").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("interviews").await;
     let org = api.organisation("iv").await;
     let r = &org.recruiter;
     let (_, cand) = api

@@ -3,12 +3,11 @@
 
 use reqwest::Method;
 use serde_json::json;
-use tests::TestEnv;
+use tests::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_is_allowed_and_denied_on_each_endpoint_class() {
-    let env = TestEnv::new("roles").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("roles").await;
     let org = api.organisation("acme").await;
 
     // (role, may read, may write, may manage)
@@ -85,9 +84,7 @@ async fn each_role_is_allowed_and_denied_on_each_endpoint_class() {
 
     // Candidate accounts see no organisation data.
     let candidate = {
-        let res = api
-            .http
-            .post(api.url("/api/v1/auth/signup"))
+        let res = api.anon(Method::POST, "/api/v1/auth/signup")
             .json(&json!({ "email": "applicant@example.com", "password": tests::PASSWORD, "kind": "candidate" }))
             .send()
             .await
@@ -114,8 +111,8 @@ async fn each_role_is_allowed_and_denied_on_each_endpoint_class() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn owners_are_protected_and_the_last_owner_cannot_leave() {
-    let env = TestEnv::new("owners").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("owners").await;
+    let env = &api.env;
     let org = api.organisation("own").await;
     let owner_path = format!("/api/v1/members/{}", org.owner.user_id);
 
@@ -228,8 +225,8 @@ async fn owners_are_protected_and_the_last_owner_cannot_leave() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitations_expire_can_be_revoked_and_are_for_their_addressee() {
-    let env = TestEnv::new("invitations").await;
-    let api = env.api(&[]).await;
+    let api = TestApp::new("invitations").await;
+    let env = &api.env;
     let org = api.organisation("inv").await;
     let invite = |email: &str, role: &str| {
         api.call(

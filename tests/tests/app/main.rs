@@ -1,0 +1,11 @@
+//! In-process tests: the API router called in process and jobs run by the
+//! test (`tests::TestApp`), against real Postgres. No processes, no ports,
+//! no Redis; each test has its own database. Tests that need processes
+//! (signals, kills, Redis or Postgres going away, replicas) are in `e2e`.
+
+mod api;
+mod identity;
+mod lifecycle;
+mod recruiting;
+mod resumes;
+mod roles;

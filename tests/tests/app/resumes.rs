@@ -1,0 +1,243 @@
+//! Resume uploads through the whole job path, run in process: storage,
+//! parse job (pdfium, DOCX), the built-in AI engine, candidate profile.
+
+use jobs::db::JobStatus;
+use reqwest::Method;
+use serde_json::{json, Value};
+use tests::{OrgFixture, TestApp, TestEnv};
+use uuid::Uuid;
+
+async fn role(api: &TestApp, org: &OrgFixture) -> String {
+    let (st, role) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Backend Engineer", "status": "open" })),
+        )
+        .await;
+    assert_eq!(st, 201);
+    role["id"].as_str().unwrap().to_owned()
+}
+
+fn storage_dir(env: &TestEnv) -> std::path::PathBuf {
+    env.log_dir.join("storage")
+}
+
+fn stored_files(env: &TestEnv) -> usize {
+    fn walk(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&storage_dir(env))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_are_typed_by_content_and_bad_ones_store_nothing() {
+    let api = TestApp::with_args("upload-limits", &[("--upload-max-bytes", "1000000")]).await;
+    let env = &api.env;
+    let org = api.organisation("up").await;
+    let role = role(&api, &org).await;
+    let path = format!("/api/v1/job-roles/{role}/resumes");
+
+    let (st, body) = api.upload(&org.recruiter, &path, "bad/empty.pdf").await;
+    assert_eq!(
+        (st, body["error"]["fields"][0]["field"].as_str()),
+        (422, Some("file")),
+        "{body}"
+    );
+    let (st, body) = api
+        .upload(&org.recruiter, &path, "bad/resume_screenshot.pdf")
+        .await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type")),
+        "{body}"
+    );
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PNG image"));
+    let (st, body) = api
+        .upload(&org.recruiter, &path, "bad/huge_text_5mb.pdf")
+        .await;
+    assert_eq!(
+        (st, body["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{body}"
+    );
+    // A JSON body instead of a form.
+    let (st, _) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &path,
+            Some(json!({ "file": "x" })),
+        )
+        .await;
+    assert!((400..500).contains(&st), "{st}");
+    // Reviewers may not upload; unknown roles are 404.
+    let (st, _) = api.upload(&org.reviewer, &path, "resume_01.pdf").await;
+    assert_eq!(st, 403);
+    let (st, _) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/job-roles/{}/resumes", Uuid::now_v7()),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 404);
+
+    assert_eq!(env.count("SELECT count(*) FROM resumes").await, 0);
+    assert_eq!(env.count("SELECT count(*) FROM jobs").await, 0);
+    assert_eq!(stored_files(env), 0);
+
+    // A good one is stored once, with a job, in one go.
+    let (st, ok) = api.upload(&org.recruiter, &path, "resume_01.pdf").await;
+    assert_eq!(st, 202, "{ok}");
+    assert_eq!(stored_files(env), 1);
+    let (st, resume) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/resumes/{}", ok["resume_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, resume["kind"].as_str(), resume["status"].as_str()),
+        (200, Some("pdf"), Some("uploaded"))
+    );
+    let (st, docx) = api.upload(&org.recruiter, &path, "bad/resume.docx").await;
+    assert_eq!(st, 202, "{docx}");
+}
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
+    let api = TestApp::new("builtin-parse").await;
+    let org = api.organisation("bi").await;
+    let role = role(&api, &org).await;
+    for (file, truth) in [
+        ("resume_01.pdf", "resume_01.json"),
+        ("bad/resume.docx", "bad/resume.docx.json"),
+    ] {
+        let truth: Value = serde_json::from_slice(&tests::fixture(truth)).unwrap();
+        let (st, up) = api
+            .upload(
+                &org.recruiter,
+                &format!("/api/v1/job-roles/{role}/resumes"),
+                file,
+            )
+            .await;
+        assert_eq!(st, 202, "{up}");
+        let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+        let done = api.settled(job, JobStatus::Succeeded).await;
+        let result = done.result.unwrap();
+        assert_eq!(result["parser_version"], jobs::ai::engine::ENGINE_VERSION);
+        let (_, cand) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!(
+                    "/api/v1/candidates/{}",
+                    result["candidate_id"].as_str().unwrap()
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(cand["email"], truth["email"], "{file}");
+        assert_eq!(cand["last_name"], truth["last_name"], "{file}");
+        let skills: Vec<&str> = cand["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let expected: Vec<&str> = truth["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let found = expected.iter().filter(|s| skills.contains(s)).count();
+        assert!(
+            found * 10 >= expected.len() * 8,
+            "{file}: {skills:?} vs {expected:?}"
+        );
+        assert_eq!(
+            cand["experience"].as_array().unwrap().len(),
+            truth["experience"].as_array().unwrap().len(),
+            "{file}"
+        );
+        let (_, resume) = api
+            .call(
+                &org.reviewer,
+                Method::GET,
+                &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
+                None,
+            )
+            .await;
+        assert_eq!(resume["status"], "parsed");
+        assert_eq!(resume["candidate_id"], cand["id"]);
+    }
+    // Both became applicants of the role.
+    let (_, apps) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/applications?job_role_id={role}"),
+            None,
+        )
+        .await;
+    assert_eq!(apps["items"].as_array().unwrap().len(), 2);
+
+    // The role's requirements, by the built-in engine.
+    let jd = String::from_utf8(tests::fixture("jobs/jd_01.txt")).unwrap();
+    let (_, jr) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "Senior Backend Engineer (Go)", "description": jd })),
+        )
+        .await;
+    let id = jr["id"].as_str().unwrap();
+    let (_, job) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!("/api/v1/job-roles/{id}/extract-requirements"),
+            None,
+        )
+        .await;
+    api.settled(
+        job["job_id"].as_str().unwrap().parse().unwrap(),
+        JobStatus::Succeeded,
+    )
+    .await;
+    let (_, jr) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/job-roles/{id}"),
+            None,
+        )
+        .await;
+    let truth: Value = serde_json::from_slice(&tests::fixture("jobs/jd_01.json")).unwrap();
+    let mut got: Vec<String> =
+        serde_json::from_value(jr["extracted_requirements"]["required_skills"].clone()).unwrap();
+    let mut want: Vec<String> = serde_json::from_value(truth["required_skills"].clone()).unwrap();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
