@@ -1,7 +1,11 @@
-//! End-to-end tests: the real binaries against real Postgres and Redis.
-//! Each test has its own database and Redis key prefix.
+//! End-to-end tests against real Postgres and Redis, each with its own
+//! database and Redis key prefix: the real binaries as processes, and
+//! (`app::`) the API and job runner in this process (`tests::TestApp`).
+//! One test binary, so that short in-process tests fill the threads the
+//! long process tests leave idle.
 
 mod api;
+mod app;
 mod hardening;
 mod identity;
 mod lifecycle;

@@ -1,7 +1,8 @@
 //! In-process tests: the API router called in process and jobs run by the
 //! test (`tests::TestApp`), against real Postgres. No processes, no ports,
 //! no Redis; each test has its own database. Tests that need processes
-//! (signals, kills, Redis or Postgres going away, replicas) are in `e2e`.
+//! (signals, kills, Redis or Postgres going away, replicas) are beside
+//! this module.
 
 mod api;
 mod identity;
