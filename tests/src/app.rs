@@ -8,12 +8,7 @@
 //! scheduler, signals. Tests of those stay process tests ([`TestEnv::api`],
 //! [`TestEnv::worker`]).
 
-use std::{
-    convert::Infallible,
-    net::SocketAddr,
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::{convert::Infallible, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     body::{Body, Bytes},
@@ -192,16 +187,9 @@ impl TestApp {
         job
     }
 
-    /// The router's answer to `req`, as the server would give it (with a
-    /// loopback peer address).
-    pub async fn request(&self, mut req: Request<Body>) -> axum::response::Response {
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        self.router
-            .clone()
-            .oneshot(req)
-            .await
-            .unwrap_or_else(|e: Infallible| match e {})
+    /// The router's answer to `req`, as the server would give it.
+    pub async fn request(&self, req: Request<Body>) -> axum::response::Response {
+        oneshot_as_server(self.router.clone(), req).await
     }
 
     /// A request without credentials.
@@ -409,27 +397,17 @@ impl TestApp {
         assert_eq!(st, 201, "{iv}");
         iv
     }
+}
 
-    /// Waits (for at most `deadline`) until `f` returns Some, running due
-    /// jobs between looks: for conditions that jobs bring about.
-    pub async fn jobs_until<T, F, Fut>(&self, what: &str, deadline: Duration, mut f: F) -> T
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Option<T>>,
-    {
-        let start = Instant::now();
-        loop {
-            self.run_pending_jobs().await;
-            if let Some(v) = f().await {
-                return v;
-            }
-            assert!(
-                start.elapsed() < deadline,
-                "timed out after {deadline:?} waiting for {what}"
-            );
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
+/// Calls the router as the server would, with a loopback peer address (the
+/// rate limiter and audit log read it).
+async fn oneshot_as_server(router: Router, mut req: Request<Body>) -> axum::response::Response {
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    router
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e: Infallible| match e {})
 }
 
 /// A request to a [`TestApp`], built like a `reqwest::RequestBuilder`.
@@ -499,13 +477,7 @@ impl AppRequest {
             .body(Body::from(self.body))
             .expect("request");
         *req.headers_mut() = self.headers;
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        let res = self
-            .router
-            .oneshot(req)
-            .await
-            .unwrap_or_else(|e: Infallible| match e {});
+        let res = oneshot_as_server(self.router, req).await;
         let (parts, body) = res.into_parts();
         let body = axum::body::to_bytes(body, usize::MAX)
             .await
