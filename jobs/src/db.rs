@@ -392,15 +392,15 @@ pub async fn due_ids<'e>(
     kinds: &[String],
     limit: i64,
 ) -> sqlx::Result<Vec<Uuid>> {
-    sqlx::query_scalar(
+    sqlx::query_scalar!(
         "SELECT id FROM jobs
          WHERE kind = ANY($1) AND status IN ('queued', 'failed') AND attempt < max_attempts
            AND run_at <= clock_timestamp()
          ORDER BY run_at, id
          LIMIT $2",
+        kinds,
+        limit,
     )
-    .bind(kinds)
-    .bind(limit)
     .fetch_all(db)
     .await
 }
