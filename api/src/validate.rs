@@ -60,20 +60,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn emails() {
-        assert!(email("amara.okonkwo@example.com").is_ok());
-        assert!(email("a@b.co").is_ok());
-        for bad in [
-            "",
-            "no-at",
-            "@example.com",
-            "a@",
-            "a@nodot",
-            "a b@example.com",
-            "a@.example.com",
-        ] {
-            assert!(email(bad).is_err(), "{bad}");
-        }
+    fn emails_are_the_platforms_one_check() {
+        // The rule itself is tested with it (jobs::domain::email); here, that
+        // the API's check is that one and says so as a problem.
+        assert!(email(" a@b.co ").is_ok());
+        assert!(email("a@nodot").is_err());
     }
 
     #[test]
