@@ -25,7 +25,7 @@ use serde_json::Value;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use crate::{fixture, OrgFixture, Session, TestEnv, OPS_EMAIL, PASSWORD};
+use crate::{fixture, OrgFixture, Session, TestEnv, OPS_EMAIL};
 
 /// The worker-side settings the API's config does not carry.
 #[derive(Debug, Parser)]
@@ -215,25 +215,7 @@ impl TestApp {
 
     /// Signs up `email` (or logs in if it exists) with [`PASSWORD`].
     pub async fn session(&self, email: &str) -> Session {
-        let body = serde_json::json!({ "email": email, "password": PASSWORD });
-        let (mut status, mut v) = self
-            .anon(Method::POST, "/api/v1/auth/signup")
-            .json(&body)
-            .fetch()
-            .await;
-        if status == 409 {
-            (status, v) = self.login(email, PASSWORD).await;
-        }
-        assert!(
-            (200..300).contains(&status),
-            "signing in {email}: {status} {v}"
-        );
-        Session {
-            user_id: v["user"]["id"].as_str().unwrap().parse().unwrap(),
-            email: email.to_owned(),
-            access_token: v["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: v["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        crate::fixtures::session(self, email).await
     }
 
     /// `POST /auth/login`: (status, JSON body).
@@ -310,92 +292,32 @@ impl TestApp {
     /// Creates an organisation owned by `<tag>-owner@…` with an admin, a
     /// recruiter and a reviewer who joined through invitations.
     pub async fn organisation(&self, tag: &str) -> OrgFixture {
-        let owner = self.session(&format!("{tag}-owner@example.com")).await;
-        let (s, org) = self
-            .call(
-                &owner,
-                Method::POST,
-                "/api/v1/organisations",
-                Some(serde_json::json!({ "name": tag })),
-            )
-            .await;
-        assert_eq!(s, 201, "{org}");
-        let id: Uuid = org["id"].as_str().unwrap().parse().unwrap();
-        let mut members = Vec::new();
-        for role in ["admin", "recruiter", "reviewer"] {
-            let email = format!("{tag}-{role}@example.com");
-            let (s, inv) = self
-                .call(
-                    &owner,
-                    Method::POST,
-                    "/api/v1/invitations",
-                    Some(serde_json::json!({ "email": email, "role": role })),
-                )
-                .await;
-            assert_eq!(s, 201, "{inv}");
-            let member = self.session(&email).await;
-            let (s, body) = self
-                .call(
-                    &member,
-                    Method::POST,
-                    "/api/v1/invitations/accept",
-                    Some(serde_json::json!({ "token": inv["token"] })),
-                )
-                .await;
-            assert_eq!(s, 200, "{body}");
-            members.push(member);
-        }
-        let reviewer = members.pop().unwrap();
-        let recruiter = members.pop().unwrap();
-        let admin = members.pop().unwrap();
-        OrgFixture {
-            id,
-            owner,
-            admin,
-            recruiter,
-            reviewer,
-        }
+        crate::fixtures::organisation(self, tag).await
     }
 
     /// `who` creates a candidate (`email`), an open job role, the
     /// application and a scheduled interview; returns the interview.
     pub async fn scheduled_interview(&self, who: &Session, email: &str) -> Value {
-        let post = |path: &'static str, body: Value| async move {
-            let (st, v) = self.call(who, Method::POST, path, Some(body)).await;
-            assert!((200..300).contains(&st), "POST {path}: {st} {v}");
-            v
+        crate::fixtures::scheduled_interview(self, who, email).await
+    }
+}
+
+impl crate::fixtures::Client for TestApp {
+    async fn send(
+        &self,
+        credential: Option<&str>,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = match credential {
+            Some(c) => self.as_(c, method, path),
+            None => self.anon(method, path),
         };
-        let cand = post(
-            "/api/v1/candidates",
-            serde_json::json!({ "first_name": "Ada", "last_name": "Quinn", "email": email }),
-        )
-        .await;
-        let role = post(
-            "/api/v1/job-roles",
-            serde_json::json!({ "title": "QA Engineer", "status": "open" }),
-        )
-        .await;
-        let app = post(
-            "/api/v1/applications",
-            serde_json::json!({ "candidate_id": cand["id"], "job_role_id": role["id"] }),
-        )
-        .await;
-        let path = format!(
-            "/api/v1/applications/{}/interviews",
-            app["id"].as_str().unwrap()
-        );
-        let (st, iv) = self
-            .call(
-                who,
-                Method::POST,
-                &path,
-                Some(serde_json::json!({
-                    "scheduled_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-08T10:00:00Z"
-                })),
-            )
-            .await;
-        assert_eq!(st, 201, "{iv}");
-        iv
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.fetch().await
     }
 }
 

@@ -3,6 +3,7 @@
 //! Everything waits on conditions with deadlines, never bare sleeps.
 
 pub mod app;
+pub mod fixtures;
 
 pub use app::{AppRequest, AppResponse, TestApp};
 
@@ -566,32 +567,7 @@ impl Api {
 
     /// Signs up `email` (or logs in if it exists) with [`PASSWORD`].
     pub async fn session(&self, email: &str) -> Session {
-        let body = serde_json::json!({ "email": email, "password": PASSWORD });
-        let mut res = self
-            .http
-            .post(self.url("/api/v1/auth/signup"))
-            .json(&body)
-            .send()
-            .await
-            .expect("signup");
-        if res.status() == 409 {
-            res = self
-                .http
-                .post(self.url("/api/v1/auth/login"))
-                .json(&body)
-                .send()
-                .await
-                .expect("login");
-        }
-        let status = res.status();
-        let v: Value = res.json().await.expect("session body");
-        assert!(status.is_success(), "signing in {email}: {status} {v}");
-        Session {
-            user_id: v["user"]["id"].as_str().unwrap().parse().unwrap(),
-            email: email.to_owned(),
-            access_token: v["access_token"].as_str().unwrap().to_owned(),
-            refresh_token: v["refresh_token"].as_str().unwrap().to_owned(),
-        }
+        fixtures::session(self, email).await
     }
 
     /// Enqueues through the admin endpoint; returns the job id.
@@ -683,44 +659,7 @@ impl Api {
     /// `who` creates a candidate (`email`), an open job role, the
     /// application and a scheduled interview; returns the interview.
     pub async fn scheduled_interview(&self, who: &Session, email: &str) -> Value {
-        let post = |path: &'static str, body: Value| async move {
-            let (st, v) = self
-                .call(who, reqwest::Method::POST, path, Some(body))
-                .await;
-            assert!((200..300).contains(&st), "POST {path}: {st} {v}");
-            v
-        };
-        let cand = post(
-            "/api/v1/candidates",
-            serde_json::json!({ "first_name": "Ada", "last_name": "Quinn", "email": email }),
-        )
-        .await;
-        let role = post(
-            "/api/v1/job-roles",
-            serde_json::json!({ "title": "QA Engineer", "status": "open" }),
-        )
-        .await;
-        let app = post(
-            "/api/v1/applications",
-            serde_json::json!({ "candidate_id": cand["id"], "job_role_id": role["id"] }),
-        )
-        .await;
-        let path = format!(
-            "/api/v1/applications/{}/interviews",
-            app["id"].as_str().unwrap()
-        );
-        let (st, iv) = self
-            .call(
-                who,
-                reqwest::Method::POST,
-                &path,
-                Some(serde_json::json!({
-                    "scheduled_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-08T10:00:00Z"
-                })),
-            )
-            .await;
-        assert_eq!(st, 201, "{iv}");
-        iv
+        fixtures::scheduled_interview(self, who, email).await
     }
 
     /// Sends a request as `who` and returns (status, JSON body or Null).
@@ -755,51 +694,28 @@ impl Api {
     /// Creates an organisation owned by `<tag>-owner@…` with an admin, a
     /// recruiter and a reviewer who joined through invitations.
     pub async fn organisation(&self, tag: &str) -> OrgFixture {
-        let owner = self.session(&format!("{tag}-owner@example.com")).await;
-        let (s, org) = self
-            .call(
-                &owner,
-                reqwest::Method::POST,
-                "/api/v1/organisations",
-                Some(serde_json::json!({ "name": tag })),
-            )
-            .await;
-        assert_eq!(s, 201, "{org}");
-        let id: Uuid = org["id"].as_str().unwrap().parse().unwrap();
-        let mut members = Vec::new();
-        for role in ["admin", "recruiter", "reviewer"] {
-            let email = format!("{tag}-{role}@example.com");
-            let (s, inv) = self
-                .call(
-                    &owner,
-                    reqwest::Method::POST,
-                    "/api/v1/invitations",
-                    Some(serde_json::json!({ "email": email, "role": role })),
-                )
-                .await;
-            assert_eq!(s, 201, "{inv}");
-            let member = self.session(&email).await;
-            let (s, body) = self
-                .call(
-                    &member,
-                    reqwest::Method::POST,
-                    "/api/v1/invitations/accept",
-                    Some(serde_json::json!({ "token": inv["token"] })),
-                )
-                .await;
-            assert_eq!(s, 200, "{body}");
-            members.push(member);
+        fixtures::organisation(self, tag).await
+    }
+}
+
+impl fixtures::Client for Api {
+    async fn send(
+        &self,
+        credential: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = match credential {
+            Some(c) => self.as_(c, method, path),
+            None => self.http.request(method, self.url(path)),
+        };
+        if let Some(b) = body {
+            req = req.json(&b);
         }
-        let reviewer = members.pop().unwrap();
-        let recruiter = members.pop().unwrap();
-        let admin = members.pop().unwrap();
-        OrgFixture {
-            id,
-            owner,
-            admin,
-            recruiter,
-            reviewer,
-        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
     }
 }
 
