@@ -274,11 +274,7 @@ impl TestApp {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self.as_(credential, method, path);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.fetch().await
+        crate::fixtures::Client::send(self, Some(credential), method, path, body).await
     }
 
     /// Uploads a fixture as `who` to `path` (multipart `file`).

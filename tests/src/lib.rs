@@ -645,15 +645,15 @@ impl OrgFixture {
 impl Api {
     /// `POST /auth/login`: (status, JSON body).
     pub async fn login(&self, email: &str, password: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({ "email": email, "password": password }))
-            .send()
-            .await
-            .expect("login");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let body = serde_json::json!({ "email": email, "password": password });
+        fixtures::Client::send(
+            self,
+            None,
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some(body),
+        )
+        .await
     }
 
     /// `who` creates a candidate (`email`), an open job role, the
@@ -682,13 +682,7 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let mut req = self.as_(credential, method, path);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let res = req.send().await.expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        fixtures::Client::send(self, Some(credential), method, path, body).await
     }
 
     /// Creates an organisation owned by `<tag>-owner@…` with an admin, a
