@@ -96,9 +96,9 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-impl From<jobs::store::StoreError> for ApiError {
-    fn from(e: jobs::store::StoreError) -> Self {
-        use jobs::store::StoreError;
+impl From<recruiting::store::StoreError> for ApiError {
+    fn from(e: recruiting::store::StoreError) -> Self {
+        use recruiting::store::StoreError;
         match e {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Invalid(fields) => Self::Validation(fields),

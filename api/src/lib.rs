@@ -19,7 +19,8 @@ use axum::{
     routing::get,
     Router,
 };
-use jobs::{config::CommonConfig, shutdown::Shutdown, Registry};
+use job_engine::{config::CommonConfig, shutdown::Shutdown};
+use job_kinds::{FilesConfig, Registry};
 use sqlx::PgPool;
 use tower_http::{
     cors::{AllowOrigin, CorsLayer},
@@ -42,6 +43,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub common: CommonConfig,
+
+    #[command(flatten)]
+    pub files: FilesConfig,
 
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
@@ -155,7 +159,7 @@ impl AppState {
         );
         Ok(Self {
             pool,
-            registry: Arc::new(jobs::kinds::registry(config.common.diagnostics)),
+            registry: Arc::new(job_kinds::registry(config.common.diagnostics)),
             redis: Arc::new(routes::health::RedisProbe::new(&config.common.redis_url)?),
             auth: Arc::new(auth::AuthSettings {
                 keys,
@@ -171,8 +175,8 @@ impl AppState {
                 config.rate_limit_burst,
                 config.auth_rate_limit_per_minute,
             ),
-            storage: jobs::storage::open(&config.common.storage_url)?,
-            upload_max_bytes: config.common.upload_max_bytes,
+            storage: config.files.storage()?,
+            upload_max_bytes: config.files.upload_max_bytes,
         })
     }
 }
@@ -244,7 +248,7 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    let (routes, openapi) = api_routes(config.common.upload_max_bytes);
+    let (routes, openapi) = api_routes(config.files.upload_max_bytes);
     let openapi = Arc::new(openapi);
     let doc = openapi.clone();
     let docs: Router<AppState> = Router::from(
@@ -344,7 +348,7 @@ fn cors(origins: &[String]) -> CorsLayer {
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    jobs::MIGRATOR.run(pool).await?;
+    job_kinds::MIGRATOR.run(pool).await?;
     Ok(())
 }
 

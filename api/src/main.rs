@@ -23,7 +23,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         None => {
-            let shutdown = jobs::shutdown::Shutdown::new();
+            let shutdown = job_engine::shutdown::Shutdown::new();
             shutdown.on_signals();
             api::serve(config, shutdown).await
         }

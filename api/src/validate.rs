@@ -3,9 +3,9 @@
 
 pub type Problems = Vec<(String, String)>;
 
-/// The platform's one email check ([`jobs::domain::email`]).
+/// The platform's one email check ([`recruiting::domain::email`]).
 pub fn email(s: &str) -> Result<(), String> {
-    if jobs::domain::email::is_valid(s) {
+    if recruiting::domain::email::is_valid(s) {
         Ok(())
     } else {
         Err("not a valid email address".into())
@@ -61,7 +61,7 @@ mod tests {
 
     #[test]
     fn emails_are_the_platforms_one_check() {
-        // The rule itself is tested with it (jobs::domain::email); here, that
+        // The rule itself is tested with it (recruiting::domain::email); here, that
         // the API's check is that one and says so as a problem.
         assert!(email(" a@b.co ").is_ok());
         assert!(email("a@nodot").is_err());

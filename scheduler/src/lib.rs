@@ -1,7 +1,7 @@
 //! Scheduler process wiring: reads the schedules and runs them. The logic
-//! (exactly-once ticks, catch-up) lives in `jobs::schedule`.
+//! (exactly-once ticks, catch-up) lives in `job_engine::schedule`.
 
-use jobs::{config::CommonConfig, shutdown::Shutdown};
+use job_engine::{config::CommonConfig, shutdown::Shutdown};
 
 #[derive(Debug, Clone, clap::Parser)]
 #[command(
@@ -12,7 +12,7 @@ pub struct Config {
     #[command(flatten)]
     pub common: CommonConfig,
 
-    /// Changes to the schedules declared in code (`jobs::kinds::registry`),
+    /// Changes to the schedules declared in code (`job_kinds::registry`),
     /// as `;`-separated entries: `name=cron expression` changes a
     /// schedule's expression (5 fields, or 6 with leading seconds; UTC),
     /// `name=off` turns it off, and `kind=cron expression` schedules a kind
@@ -22,14 +22,14 @@ pub struct Config {
 }
 
 pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
-    let registry = jobs::kinds::registry(config.common.diagnostics);
+    let registry = job_kinds::registry(config.common.diagnostics);
     let schedules =
-        jobs::schedule::resolve(&registry, &config.schedule).map_err(anyhow::Error::msg)?;
+        job_engine::schedule::resolve(&registry, &config.schedule).map_err(anyhow::Error::msg)?;
     for s in &schedules {
         tracing::info!(schedule = %s.name, cron = %s.expression, "schedule loaded");
     }
     let pool = config.common.pool()?;
-    jobs::schedule::run(pool.clone(), schedules, shutdown).await;
+    job_engine::schedule::run(pool.clone(), schedules, shutdown).await;
     pool.close().await;
     Ok(())
 }

@@ -4,7 +4,7 @@ use clap::Parser;
 async fn main() -> anyhow::Result<()> {
     let config = scheduler::Config::parse();
     config.common.init_tracing();
-    let shutdown = jobs::shutdown::Shutdown::new();
+    let shutdown = job_engine::shutdown::Shutdown::new();
     shutdown.on_signals();
     scheduler::run(config, shutdown).await
 }

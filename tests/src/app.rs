@@ -17,7 +17,7 @@ use axum::{
     Router,
 };
 use clap::Parser;
-use jobs::{
+use job_engine::{
     db::{JobRow, JobStatus},
     runner::{RetryDelay, Runner, RunnerConfig},
 };
@@ -31,14 +31,14 @@ use crate::{fixture, OrgFixture, Session, TestEnv, OPS_EMAIL};
 #[derive(Debug, Parser)]
 struct WorkerArgs {
     #[command(flatten)]
-    ai: jobs::ai::AiConfig,
+    ai: job_kinds::ai::AiConfig,
 }
 
 /// The API and a job runner in this process, over this test's database.
 pub struct TestApp {
     pub env: TestEnv,
     router: Router,
-    runner: Runner,
+    runner: Runner<job_kinds::Services>,
     runner_parts: RunnerParts,
     /// Access token of the platform operator (`OPS_EMAIL`).
     pub token: String,
@@ -46,12 +46,12 @@ pub struct TestApp {
 
 struct RunnerParts {
     pool: sqlx::PgPool,
-    services: Arc<jobs::Services>,
-    registry: jobs::Registry,
+    services: Arc<job_kinds::Services>,
+    registry: job_kinds::Registry,
 }
 
 impl RunnerParts {
-    fn runner(&self, retry_delay: RetryDelay) -> Runner {
+    fn runner(&self, retry_delay: RetryDelay) -> Runner<job_kinds::Services> {
         Runner::new(
             self.pool.clone(),
             self.services.clone(),
@@ -95,7 +95,7 @@ impl TestApp {
         let mut diagnostics = true;
         for (k, v) in base.iter().chain(args) {
             if *k == "--diagnostics" {
-                diagnostics = jobs::config::parse_flag(v).expect("--diagnostics value");
+                diagnostics = job_engine::config::parse_flag(v).expect("--diagnostics value");
             } else {
                 argv.push(format!("{k}={v}"));
             }
@@ -114,12 +114,13 @@ impl TestApp {
             .ai;
         let runner_parts = RunnerParts {
             pool: config.common.pool().expect("runner pool"),
-            services: Arc::new(jobs::Services {
-                storage: jobs::storage::open(&config.common.storage_url).expect("storage"),
+            services: Arc::new(job_kinds::Services {
+                storage: config.files.storage().expect("storage"),
                 ai: ai.build().expect("ai provider"),
-                limits: config.common.doc_limits(),
+                documents: Arc::new(pdf_text::PdfiumReader),
+                limits: config.files.doc_limits(),
             }),
-            registry: jobs::kinds::registry(config.common.diagnostics),
+            registry: job_kinds::registry(config.common.diagnostics),
         };
         let mut app = Self {
             env,
@@ -168,7 +169,7 @@ impl TestApp {
         for _ in 0..1000 {
             let pass = self.runner.run_due_once(1000).await.expect("run due jobs");
             attempts += pass.attempts;
-            if pass == jobs::runner::DuePass::default() {
+            if pass == job_engine::runner::DuePass::default() {
                 return attempts;
             }
         }

@@ -16,7 +16,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use jobs::db::{JobRow, JobStatus, Scope};
+use job_engine::db::{JobRow, JobStatus, Scope};
 use serde_json::Value;
 use sqlx::{postgres::PgPoolOptions, PgPool};
 use uuid::Uuid;
@@ -273,7 +273,7 @@ impl TestEnv {
             .connect(&database_url)
             .await
             .expect("connect test database");
-        jobs::MIGRATOR
+        job_kinds::MIGRATOR
             .run(&pool)
             .await
             .expect("migrate test database");
@@ -428,7 +428,7 @@ impl TestEnv {
     }
 
     pub async fn job(&self, id: Uuid) -> JobRow {
-        jobs::db::get(&self.pool, Scope::Platform, id)
+        job_engine::db::get(&self.pool, Scope::Platform, id)
             .await
             .expect("read job")
             .expect("job exists")
@@ -498,7 +498,7 @@ impl Drop for TestEnv {
                         .execute(&admin)
                         .await;
                 }
-                let connect = jobs::queue::Queues::connect(&redis_url, &prefix);
+                let connect = job_engine::queue::Queues::connect(&redis_url, &prefix);
                 if let Ok(Ok(q)) = tokio::time::timeout(Duration::from_secs(2), connect).await {
                     let _ = q.purge().await;
                 }
@@ -812,8 +812,8 @@ impl TcpProxy {
 
 impl TestEnv {
     /// This test's Redis queues, through the same code the workers use.
-    pub async fn queues(&self) -> jobs::queue::Queues {
-        jobs::queue::Queues::connect(&self.redis_url, &self.prefix)
+    pub async fn queues(&self) -> job_engine::queue::Queues {
+        job_engine::queue::Queues::connect(&self.redis_url, &self.prefix)
             .await
             .expect("connect to this test's Redis queues")
     }
@@ -821,13 +821,13 @@ impl TestEnv {
     /// Enqueues a job in its own committed transaction, as a business write
     /// would, with its kind's attempts; returns its id.
     pub async fn enqueue_committed(&self, kind: &str, payload: Value) -> Uuid {
-        let registry = jobs::kinds::registry(true);
+        let registry = job_kinds::registry(true);
         let spec = registry
             .get(kind)
             .unwrap_or_else(|| panic!("no job kind {kind}"));
         let mut tx = self.pool.begin().await.expect("begin");
         let enqueued = spec
-            .enqueue_json(&mut tx, payload, jobs::Enqueue::system())
+            .enqueue_json(&mut tx, payload, job_engine::Enqueue::system())
             .await
             .expect("enqueue");
         tx.commit().await.expect("commit");

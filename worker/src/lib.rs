@@ -1,23 +1,20 @@
-//! Worker process wiring: one apalis worker per job kind (each on its own
+//! Worker process wiring: one queue consumer per job kind (each on its own
 //! queue with its own concurrency), a dispatcher, the runner, and graceful
-//! shutdown. No domain logic here: kinds come from `jobs::kinds`.
+//! shutdown. No domain logic here: kinds come from `job-kinds`, the
+//! machinery from `job-engine`; this is the process that reads documents,
+//! so it links `pdf-text` (pdfium).
 
 use std::time::Duration;
 
 use anyhow::Context as _;
-use apalis::layers::WorkerBuilderExt;
-use apalis::prelude::WorkerBuilder;
-use apalis_core::backend::ext::poll_strategy::PollWith;
-use apalis_redis::RedisStorage;
-use jobs::{
-    backoff::Backoff,
+use job_engine::{
     config::CommonConfig,
     dispatcher::{Dispatcher, DispatcherConfig},
-    queue::{Envelope, Queues, Wakes},
+    queue::{self, Queues, Wakes},
     runner::{RetryDelay, Runner, RunnerConfig},
     shutdown::Shutdown,
-    KindSpec,
 };
+use job_kinds::FilesConfig;
 use tokio_util::task::TaskTracker;
 
 #[derive(Debug, Clone, clap::Parser)]
@@ -30,7 +27,10 @@ pub struct Config {
     pub common: CommonConfig,
 
     #[command(flatten)]
-    pub ai: jobs::ai::AiConfig,
+    pub files: FilesConfig,
+
+    #[command(flatten)]
+    pub ai: job_kinds::ai::AiConfig,
 
     /// Comma-separated job kinds this process runs (default: every kind).
     #[arg(long, env = "TALENTI_WORKER_KINDS", value_delimiter = ',')]
@@ -73,7 +73,7 @@ pub fn worker_id() -> String {
 }
 
 pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
-    let mut registry = jobs::kinds::registry(config.common.diagnostics);
+    let mut registry = job_kinds::registry(config.common.diagnostics);
     if !config.kinds.is_empty() {
         for k in &config.kinds {
             anyhow::ensure!(
@@ -122,10 +122,11 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     // renewal, dead-letter hooks) keep going on `background` until every
     // in-flight job is settled.
     let background = Shutdown::new();
-    let services = std::sync::Arc::new(jobs::Services {
-        storage: jobs::storage::open(&config.common.storage_url)?,
+    let services = std::sync::Arc::new(job_kinds::Services {
+        storage: config.files.storage()?,
         ai: config.ai.build()?,
-        limits: config.common.doc_limits(),
+        documents: std::sync::Arc::new(pdf_text::PdfiumReader),
+        limits: config.files.doc_limits(),
     });
     tracing::info!(ai.provider = %services.ai.version(), "services ready");
     let lease = Duration::from_secs(config.lease_secs.max(3));
@@ -155,7 +156,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
 
     let supervisors = TaskTracker::new();
     for spec in registry.specs() {
-        supervisors.spawn(supervise(
+        supervisors.spawn(queue::consume(
             spec.clone(),
             worker_id.clone(),
             queues.clone(),
@@ -193,59 +194,4 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     pool.close().await;
     tracing::info!("worker stopped");
     Ok(())
-}
-
-/// Runs one kind's apalis worker, restarting it (under a new name) if it
-/// dies, e.g. while Redis is unreachable.
-async fn supervise(
-    spec: KindSpec,
-    worker_id: String,
-    queues: Queues,
-    wakes: Wakes,
-    runner: Runner,
-    poll_fallback: Duration,
-    shutdown: Shutdown,
-) {
-    let mut generation = 0u32;
-    let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(5));
-    loop {
-        let name = format!("{worker_id}:{}:{generation}", spec.name);
-        let batch = spec.policy.concurrency.min(100);
-        let storage = RedisStorage::<Envelope>::new(queues.connection())
-            .with_config(queues.apalis_config(spec.name, batch));
-        let backend = PollWith::new(storage, wakes.strategy(spec.name, poll_fallback));
-        let runner = runner.clone();
-        let worker = WorkerBuilder::new(name.as_str())
-            .backend(backend)
-            .concurrency(spec.policy.concurrency)
-            .build(move |envelope: Envelope| {
-                let runner = runner.clone();
-                async move { runner.execute(envelope).await }
-            });
-        let stop = shutdown.clone();
-        let started = std::time::Instant::now();
-        let result = worker
-            .run_until(async move {
-                stop.stopped().await;
-                Ok::<(), std::io::Error>(())
-            })
-            .await;
-        match result {
-            Ok(()) => return,
-            Err(e) => {
-                if shutdown.is_stopping() {
-                    return;
-                }
-                if started.elapsed() > Duration::from_secs(30) {
-                    backoff.reset();
-                }
-                let delay = backoff.next_delay();
-                tracing::warn!(kind = spec.name, error = %e, retry_in_ms = delay.as_millis() as u64, "apalis worker stopped; restarting");
-                if shutdown.sleep_or_stop(delay).await {
-                    return;
-                }
-                generation += 1;
-            }
-        }
-    }
 }

@@ -260,7 +260,7 @@ async fn external_user(
     let email = claims
         .email
         .as_deref()
-        .and_then(jobs::domain::email::normalise)
+        .and_then(recruiting::domain::email::normalise)
         .map(str::to_owned)
         .ok_or_else(|| unauthorized("external token has no usable email claim"))?;
     let mut tx = state.pool.begin().await?;

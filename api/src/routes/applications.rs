@@ -2,7 +2,7 @@
 //! pipeline with a history of every move.
 
 use axum::{extract::State, http::StatusCode};
-use jobs::{
+use recruiting::{
     domain::pipeline::Stage,
     store::applications::{self, Application, StageMove as StageMoveRecord},
 };

@@ -6,7 +6,7 @@ use serde_json::json;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use jobs::store::candidates::{self, CandidateChanges, NewCandidate};
+use recruiting::store::candidates::{self, CandidateChanges, NewCandidate};
 
 use crate::{
     audit,
@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, delete))
 }
 
-pub use jobs::ai::{EducationItem as EducationEntry, ExperienceItem as ExperienceEntry};
+pub use extraction::{EducationItem as EducationEntry, ExperienceItem as ExperienceEntry};
 pub type CandidateView = candidates::Candidate;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -172,12 +172,12 @@ fn check(f: Fields<'_>) -> Result<(), ApiError> {
                 validate::text(&e.company_name, 200),
             );
             for (field, d) in [("start_date", &e.start_date), ("end_date", &e.end_date)] {
-                if d.as_deref().is_some_and(|d| !jobs::ai::is_year_month(d)) {
+                if d.as_deref().is_some_and(|d| !extraction::is_year_month(d)) {
                     p.push((format!("experience[{i}].{field}"), "YYYY-MM".into()));
                 }
             }
             if let (Some(s), Some(e2)) = (&e.start_date, &e.end_date) {
-                if jobs::ai::is_year_month(s) && jobs::ai::is_year_month(e2) && e2 < s {
+                if extraction::is_year_month(s) && extraction::is_year_month(e2) && e2 < s {
                     p.push((
                         format!("experience[{i}].end_date"),
                         "before start_date".into(),

@@ -3,7 +3,7 @@
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
-use jobs::{
+use recruiting::{
     domain::interview::InterviewStatus,
     store::interviews::{self, InterviewChanges, NewSegment, Segment},
 };

@@ -1,7 +1,7 @@
 //! Job roles: CRUD, status, requirements, scoring rubric, search.
 
 use axum::{extract::State, http::StatusCode};
-use jobs::{
+use recruiting::{
     domain::rubric::{self, RubricDimension},
     store::job_roles::{self, JobRoleChanges, NewJobRole},
 };
@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(extract_requirements))
 }
 
-pub use jobs::store::job_roles::JobRoleStatus;
+pub use recruiting::store::job_roles::JobRoleStatus;
 pub type JobRoleView = job_roles::JobRole;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -258,7 +258,7 @@ async fn extract_requirements(
     ctx: OrgCtx,
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
-    use jobs::{kinds::ExtractRequirements, Enqueue, Job};
+    use job_kinds::{Enqueue, ExtractRequirements, Job};
     ctx.require(Perm::Write)?;
     let mut tx = state.pool.begin().await?;
     // Keyed by the text read, so asking again for an unchanged role (even

@@ -5,7 +5,7 @@ use axum::{
     http::request::Parts,
 };
 use chrono::{DateTime, Utc};
-use jobs::db::{self, JobRow, JobStatus, ListFilter, Scope, TransitionError};
+use job_engine::db::{self, JobRow, JobStatus, ListFilter, Scope, TransitionError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use utoipa_axum::{router::OpenApiRouter, routes};

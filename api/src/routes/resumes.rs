@@ -7,14 +7,10 @@ use axum::{
     extract::{DefaultBodyLimit, Multipart, State},
     http::StatusCode,
 };
-use jobs::{
-    docs,
-    kinds::ParseResume,
-    store::{
-        applications, job_roles,
-        resumes::{self, NewResume, Target},
-    },
-    Enqueue, Job,
+use job_kinds::{Enqueue, Job, ParseResume};
+use recruiting::store::{
+    applications, job_roles,
+    resumes::{self, NewResume, Target},
 };
 use serde::Serialize;
 use serde_json::json;
@@ -95,7 +91,7 @@ fn too_large(max: usize) -> ApiError {
 async fn read_file(
     mut form: Multipart,
     max: usize,
-) -> Result<(Vec<u8>, Option<String>, docs::DocKind), ApiError> {
+) -> Result<(Vec<u8>, Option<String>, documents::DocKind), ApiError> {
     loop {
         let field = form.next_field().await.map_err(|e| match e.status() {
             StatusCode::PAYLOAD_TOO_LARGE => too_large(max),
@@ -132,9 +128,9 @@ async fn read_file(
             }
             bytes.extend_from_slice(&chunk);
         }
-        let kind = match docs::sniff(&bytes) {
+        let kind = match documents::sniff(&bytes) {
             Ok(k) => k,
-            Err(docs::ExtractError::Empty) => {
+            Err(documents::ExtractError::Empty) => {
                 return Err(ApiError::field("file", "the file is empty"))
             }
             Err(e) => return Err(unsupported(e.to_string())),
@@ -162,7 +158,7 @@ async fn accept(
     let (bytes, filename, kind) = read_file(form, max).await?;
 
     let resume_id = Uuid::now_v7();
-    let key = jobs::storage::resume_key(ctx.org_id, resume_id, kind.extension());
+    let key = recruiting::storage::resume_key(ctx.org_id, resume_id, kind.extension());
     let sha = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as i64;
     state

@@ -13,7 +13,7 @@
 //!     at a steady rate and report enqueue→start (created_at → started_at)
 //!     percentiles.
 
-use jobs::Job;
+use job_engine::Job;
 use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -134,14 +134,14 @@ struct RedisTasks {
 
 impl RedisTasks {
     async fn new(env: &TestEnv) -> anyhow::Result<Self> {
-        let q = jobs::queue::Queues::connect(&env.redis_url, &env.prefix).await?;
-        let cfg = q.apalis_config("noop", 1);
+        let q = job_engine::queue::Queues::connect(&env.redis_url, &env.prefix).await?;
+        let keys = q.task_keys("noop");
         Ok(Self {
             conn: q.connection(),
-            done: cfg.done_jobs_set(),
-            dead: cfg.dead_jobs_set(),
-            data: cfg.job_data_hash(),
-            meta: cfg.job_meta_hash(),
+            done: keys.done,
+            dead: keys.dead,
+            data: keys.data,
+            meta: keys.meta,
         })
     }
 
@@ -217,7 +217,7 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
     while sent < jobs {
         let n = (jobs - sent).min(payloads.len());
         let mut tx = env.pool.begin().await?;
-        jobs::db::enqueue_many(&mut tx, "noop", None, 5, &payloads[..n]).await?;
+        job_engine::db::enqueue_many(&mut tx, "noop", None, 5, &payloads[..n]).await?;
         tx.commit().await?;
         sent += n;
     }
@@ -296,7 +296,7 @@ async fn sustained(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
     for _ in 0..ticks {
         tick.tick().await;
         let mut tx = env.pool.begin().await?;
-        jobs::db::enqueue_many(&mut tx, "noop", None, 5, &payloads).await?;
+        job_engine::db::enqueue_many(&mut tx, "noop", None, 5, &payloads).await?;
         tx.commit().await?;
     }
     let enqueue_secs = t0.elapsed().as_secs_f64();
@@ -386,8 +386,8 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
         let pool = env.pool.clone();
         handles.push(tokio::spawn(async move {
             let mut tx = pool.begin().await?;
-            jobs::kinds::Noop::default()
-                .enqueue(&mut tx, jobs::Enqueue::system())
+            job_kinds::Noop::default()
+                .enqueue(&mut tx, job_engine::Enqueue::system())
                 .await?;
             tx.commit().await?;
             Ok::<(), sqlx::Error>(())
@@ -433,14 +433,14 @@ fn fixture_resumes() -> Vec<(String, Vec<u8>)> {
 /// built-in parse of each text), in a loop, in this process.
 fn raw_extract(for_: Duration, engine: bool) -> (usize, usize) {
     let files = fixture_resumes();
-    let limits = jobs::docs::Limits::default();
+    let limits = documents::Limits::default();
     let start = Instant::now();
     let (mut pages, mut resumes) = (0, 0);
     while start.elapsed() < for_ {
         for (_, bytes) in &files {
-            let x = jobs::docs::extract(bytes, &limits).expect("fixture extracts");
+            let x = pdf_text::extract(bytes, &limits).expect("fixture extracts");
             if engine {
-                std::hint::black_box(jobs::ai::engine::parse_resume(&x.text, "2026-11"));
+                std::hint::black_box(extraction::parse_resume(&x.text, "2026-11"));
             }
             pages += x.pages;
             resumes += 1;
@@ -587,13 +587,13 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
         targets.push((org, role));
     }
     // Uploads stored ahead (as the API would), then enqueued at once.
-    let store = jobs::storage::open(&storage_s)?;
+    let store = recruiting::storage::open(&storage_s)?;
     let files = fixture_resumes();
     let mut rows = Vec::new();
     for &(org, role) in &targets {
         for (_, bytes) in &files {
             let id = uuid::Uuid::now_v7();
-            let key = jobs::storage::resume_key(org, id, "pdf");
+            let key = recruiting::storage::resume_key(org, id, "pdf");
             store.put(&key, bytes.clone().into()).await?;
             rows.push((id, org, role, key.to_string(), bytes.len() as i64));
         }
@@ -602,11 +602,11 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     let t0 = Instant::now();
     let mut tx = env.pool.begin().await?;
     for (id, org, role, key, size) in &rows {
-        let job = jobs::kinds::ParseResume {
+        let job = job_kinds::ParseResume {
             resume_id: *id,
             storage_key: Some(key.clone()),
         }
-        .enqueue(&mut tx, jobs::Enqueue::for_org(*org))
+        .enqueue(&mut tx, job_engine::Enqueue::for_org(*org))
         .await?;
         sqlx::query(
             "INSERT INTO resumes (id, organisation_id, job_role_id, storage_key, kind, size_bytes, sha256, job_id)

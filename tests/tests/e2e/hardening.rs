@@ -8,7 +8,7 @@ use std::{
 };
 
 use chrono::Utc;
-use jobs::db::JobStatus;
+use job_engine::db::JobStatus;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tests::{error_fields as fields, wait_for, Session, TcpProxy, TestEnv, PASSWORD};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jobs::db::JobStatus;
+use job_engine::db::JobStatus;
 use serde_json::json;
 use tests::{wait_for, OwnRedis, TestEnv};
 use uuid::Uuid;

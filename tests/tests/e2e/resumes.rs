@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use jobs::db::JobStatus;
+use job_engine::db::JobStatus;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tests::{OrgFixture, TestEnv};
@@ -683,7 +683,7 @@ async fn a_resume_whose_worker_dies_on_every_attempt_ends_failed_with_the_reason
     assert_eq!(st, 202, "{up}");
     let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
     let resume = up["resume_id"].as_str().unwrap().to_owned();
-    let attempts = <jobs::kinds::ParseResume as jobs::Job>::policy().max_attempts;
+    let attempts = <job_kinds::ParseResume as job_engine::Job>::policy().max_attempts;
     for attempt in 1..=attempts {
         let mut w = env.worker(&format!("worker-{attempt}"), &hung);
         env.wait_job(job, &format!("running attempt {attempt}"), T, |j| {

@@ -1,6 +1,6 @@
 //! The scheduler: exactly one job per tick across replicas; catch-up.
 
-use jobs::Job;
+use job_engine::Job;
 use std::time::Duration;
 
 use chrono::{DateTime, Timelike, Utc};
@@ -101,10 +101,10 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
     // The schedule last fired three days ago; every scheduler was down since.
     let old_tick = due - chrono::Duration::days(3);
     let mut tx = env.pool.begin().await.unwrap();
-    let old = jobs::kinds::Noop::default()
+    let old = job_kinds::Noop::default()
         .enqueue(
             &mut tx,
-            jobs::Enqueue::system().key(format!("schedule:noop:{}", old_tick.to_rfc3339())),
+            job_engine::Enqueue::system().key(format!("schedule:noop:{}", old_tick.to_rfc3339())),
         )
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 //! attempt, Redis holds a bounded window, duplicate deliveries are refused,
 //! and a job enqueued in a rolled-back transaction never exists.
 
-use jobs::Job;
+use job_engine::Job;
 use std::{
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -12,10 +12,8 @@ use std::{
     time::Duration,
 };
 
-use jobs::{
-    db::{Dispatched, JobStatus},
-    kinds::NOOP_TIMEOUT,
-};
+use job_engine::db::{Dispatched, JobStatus};
+use job_kinds::NOOP_TIMEOUT;
 use serde_json::json;
 use tests::{log_lines, wait_for, Proc, TestEnv};
 use uuid::Uuid;
@@ -129,7 +127,7 @@ async fn redis_never_holds_more_than_the_window_of_waiting_tasks_per_queue() {
     // runs.
     let payloads = vec![json!({ "sleep_ms": 100 }); JOBS];
     let mut tx = env.pool.begin().await.unwrap();
-    jobs::db::enqueue_many(&mut tx, "noop", None, 5, &payloads)
+    job_engine::db::enqueue_many(&mut tx, "noop", None, 5, &payloads)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -138,8 +136,8 @@ async fn redis_never_holds_more_than_the_window_of_waiting_tasks_per_queue() {
     // scheduled set, read atomically: what a worker has not fetched yet)
     // until the drain ends. Tasks a worker fetched are bounded by its
     // concurrency instead.
-    let cfg = env.queues().await.apalis_config("noop", 1);
-    let (active, scheduled) = (cfg.active_jobs_list(), cfg.scheduled_jobs_set());
+    let keys = env.queues().await.task_keys("noop");
+    let (active, scheduled) = (keys.active, keys.scheduled);
     let client = redis::Client::open(env.redis_url.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let drained = Arc::new(AtomicBool::new(false));
@@ -210,7 +208,10 @@ async fn refusals(worker: &Proc, id: Uuid, times: usize) {
 async fn a_duplicate_delivery_of_a_running_or_finished_job_is_refused_and_it_runs_once() {
     let env = TestEnv::new("duplicate").await;
     let api = env.api(&[]).await;
-    let worker = env.worker("worker", &[("RUST_LOG", "info,jobs::runner=debug"), PLAIN]);
+    let worker = env.worker(
+        "worker",
+        &[("RUST_LOG", "info,job_engine::runner=debug"), PLAIN],
+    );
     let queues = env.queues().await;
     // A second task naming the job, pushed as the dispatcher pushes one.
     let duplicate = |id| Dispatched {
@@ -252,7 +253,10 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
     let worker = env.worker(
         "worker",
         &[
-            ("RUST_LOG", "info,jobs::dispatcher=debug,jobs::runner=debug"),
+            (
+                "RUST_LOG",
+                "info,job_engine::dispatcher=debug,job_engine::runner=debug",
+            ),
             PLAIN,
         ],
     );
@@ -261,8 +265,8 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
     env.wait_status(before, JobStatus::Succeeded, T).await;
 
     let mut tx = env.pool.begin().await.unwrap();
-    let doomed = jobs::kinds::Noop::default()
-        .enqueue(&mut tx, jobs::Enqueue::system())
+    let doomed = job_kinds::Noop::default()
+        .enqueue(&mut tx, job_engine::Enqueue::system())
         .await
         .unwrap();
     assert!(doomed.created);
@@ -299,7 +303,7 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
         "{}",
         worker.log_text()
     );
-    let data = env.queues().await.apalis_config("noop", 1).job_data_hash();
+    let data = env.queues().await.task_keys("noop").data;
     let client = redis::Client::open(env.redis_url.as_str()).unwrap();
     let mut conn = client.get_multiplexed_async_connection().await.unwrap();
     let tasks: Vec<Vec<u8>> = redis::cmd("HVALS")

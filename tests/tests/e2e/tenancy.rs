@@ -1,7 +1,7 @@
 //! Tenant isolation: another organisation's ids behave exactly like unknown
 //! ids on every route, and nothing of one organisation leaks to another.
 
-use jobs::Job;
+use job_engine::Job;
 use std::collections::BTreeSet;
 
 use reqwest::Method;
@@ -92,10 +92,10 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         .await;
     // A job of organisation A (as a later feature would enqueue it).
     let mut tx = env.pool.begin().await.unwrap();
-    let job = jobs::kinds::Noop::default()
+    let job = job_kinds::Noop::default()
         .enqueue(
             &mut tx,
-            jobs::Enqueue::for_org(a.id).at(chrono::Utc::now() + chrono::Duration::hours(1)),
+            job_engine::Enqueue::for_org(a.id).at(chrono::Utc::now() + chrono::Duration::hours(1)),
         )
         .await
         .unwrap();
@@ -399,5 +399,8 @@ async fn system_jobs_are_visible_only_to_platform_admins() {
         )
         .await;
     assert_eq!(st, 404);
-    assert_eq!(env.job(system).await.status, jobs::db::JobStatus::Queued);
+    assert_eq!(
+        env.job(system).await.status,
+        job_engine::db::JobStatus::Queued
+    );
 }

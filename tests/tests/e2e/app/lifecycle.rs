@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use jobs::{
+use job_engine::{
     db::{JobRow, JobStatus},
     runner::RetryDelay,
 };

@@ -1,7 +1,7 @@
 //! Resume uploads through the whole job path, run in process: storage,
 //! parse job (pdfium, DOCX), the built-in AI engine, candidate profile.
 
-use jobs::db::JobStatus;
+use job_engine::db::JobStatus;
 use reqwest::Method;
 use serde_json::{json, Value};
 use tests::{OrgFixture, TestApp, TestEnv};
@@ -143,7 +143,7 @@ async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
         let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
         let done = api.settled(job, JobStatus::Succeeded).await;
         let result = done.result.unwrap();
-        assert_eq!(result["parser_version"], jobs::ai::engine::ENGINE_VERSION);
+        assert_eq!(result["parser_version"], extraction::ENGINE_VERSION);
         let (_, cand) = api
             .call(
                 &org.reviewer,

@@ -1,0 +1,509 @@
+//! An OpenAI-compatible chat-completions provider (OpenAI, Azure OpenAI,
+//! Ollama, vLLM, gateways). Structured output through a forced tool call;
+//! the answer is validated and re-asked a bounded number of times.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use schemars::{generate::SchemaSettings, transform::RecursiveTransform, JsonSchema, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use extraction::{is_year_month, JobRequirements, ResumeProfile};
+
+use super::provider::{AiConfig, AiError, AiProvider};
+
+pub struct OpenAi {
+    http: reqwest::Client,
+    url: reqwest::Url,
+    model: String,
+    key: Option<String>,
+    azure: bool,
+    stream: bool,
+    max_input_chars: usize,
+    invalid_retries: u32,
+    /// The tools' argument schemas, derived once.
+    resume_schema: Value,
+    requirements_schema: Value,
+}
+
+/// A setting's value, with an empty one (`VAR=` in an env file) unset.
+fn set(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+impl OpenAi {
+    pub fn new(c: &AiConfig) -> anyhow::Result<Self> {
+        // An empty setting (`TALENTI_AI_API_VERSION=` in an env file) is
+        // unset: it must not switch an OpenAI endpoint to Azure's header.
+        let api_version = set(&c.ai_api_version);
+        let base = c.ai_base_url.trim().trim_end_matches('/');
+        // Checked here, once: a bad URL fails at start, not at every job as
+        // a transient error retried until its attempts run out.
+        let mut url = reqwest::Url::parse(&format!("{base}/chat/completions"))
+            .map_err(|e| anyhow::anyhow!("TALENTI_AI_BASE_URL `{base}`: {e}"))?;
+        anyhow::ensure!(
+            matches!(url.scheme(), "http" | "https"),
+            "TALENTI_AI_BASE_URL `{base}`: expected an http:// or https:// URL"
+        );
+        if let Some(v) = api_version {
+            url.query_pairs_mut().append_pair("api-version", v);
+        }
+        Ok(Self {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(c.ai_timeout_secs.max(1)))
+                .connect_timeout(Duration::from_secs(10))
+                .build()?,
+            url,
+            model: c.ai_model.clone(),
+            key: set(&c.ai_api_key).map(str::to_owned),
+            azure: api_version.is_some(),
+            stream: c.ai_stream,
+            max_input_chars: c.ai_max_input_chars,
+            invalid_retries: c.ai_invalid_output_retries,
+            resume_schema: tool_schema::<ResumeProfile>(),
+            requirements_schema: tool_schema::<JobRequirements>(),
+        })
+    }
+
+    /// One forced tool call; returns the tool's JSON arguments.
+    async fn call(
+        &self,
+        system: &str,
+        user: &str,
+        tool: &str,
+        schema: &Value,
+    ) -> Result<String, AiError> {
+        let body = json!({
+            "model": self.model,
+            "temperature": 0,
+            "stream": self.stream,
+            "messages": [
+                { "role": "system", "content": system },
+                { "role": "user", "content": user },
+            ],
+            "tools": [{ "type": "function", "function": {
+                "name": tool, "description": system, "parameters": schema } }],
+            "tool_choice": { "type": "function", "function": { "name": tool } },
+        });
+        let mut req = self.http.post(self.url.clone()).json(&body);
+        if let Some(key) = &self.key {
+            req = if self.azure {
+                req.header("api-key", key)
+            } else {
+                req.bearer_auth(key)
+            };
+        }
+        let res = req.send().await.map_err(|e| AiError::Unavailable {
+            message: if e.is_timeout() {
+                "request timed out".into()
+            } else {
+                format!("request failed: {e}")
+            },
+            retry_after: None,
+        })?;
+        let status = res.status();
+        let retry_after = retry_after(res.headers());
+        if status.as_u16() == 429 {
+            return Err(AiError::RateLimited {
+                retry_after: retry_after.unwrap_or(Duration::from_secs(30)),
+            });
+        }
+        if status.is_server_error() || status.as_u16() == 408 {
+            return Err(AiError::Unavailable {
+                message: format!("HTTP {status}"),
+                retry_after,
+            });
+        }
+        if !status.is_success() {
+            let detail: String = res
+                .text()
+                .await
+                .unwrap_or_default()
+                .chars()
+                .take(300)
+                .collect();
+            return Err(AiError::Rejected(format!("HTTP {status}: {detail}")));
+        }
+        let event_stream = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("text/event-stream"));
+        // A server that ignores `stream: true` answers with plain JSON.
+        if self.stream && event_stream {
+            return streamed_arguments(res).await;
+        }
+        let v: Value = res
+            .json()
+            .await
+            .map_err(|e| AiError::InvalidOutput(format!("response is not JSON: {e}")))?;
+        v["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| AiError::InvalidOutput("the answer has no tool call".into()))
+    }
+
+    /// Calls, parses and validates; re-asks on invalid output.
+    async fn structured<T: DeserializeOwned>(
+        &self,
+        system: &str,
+        text: &str,
+        tool: &str,
+        schema: &Value,
+        validate: impl Fn(&T) -> Result<(), String>,
+    ) -> Result<T, AiError> {
+        let input: String = text.chars().take(self.max_input_chars).collect();
+        let mut last = String::new();
+        for _ in 0..=self.invalid_retries {
+            let args = match self.call(system, &input, tool, schema).await {
+                Ok(args) => args,
+                Err(AiError::InvalidOutput(e)) => {
+                    last = e;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            match serde_json::from_str::<T>(&args) {
+                Ok(v) => match validate(&v) {
+                    Ok(()) => return Ok(v),
+                    Err(e) => last = e,
+                },
+                Err(e) => {
+                    last = format!(
+                        "does not match the schema: {}",
+                        redact_quoted(&e.to_string())
+                    )
+                }
+            }
+        }
+        Err(AiError::InvalidOutput(format!(
+            "{last} (after {} attempts)",
+            self.invalid_retries + 1
+        )))
+    }
+}
+
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let v = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return Some(Duration::from_secs_f64(secs.clamp(0.0, 86_400.0)));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
+    (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
+        .to_std()
+        .ok()
+}
+
+/// Reads a server-sent-events answer, joining the tool call's argument
+/// fragments until `[DONE]`.
+async fn streamed_arguments(res: reqwest::Response) -> Result<String, AiError> {
+    let mut stream = res.bytes_stream();
+    let mut pending = String::new();
+    let mut args = String::new();
+    let mut saw_tool = false;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| AiError::Unavailable {
+            message: format!("stream interrupted: {e}"),
+            retry_after: None,
+        })?;
+        pending.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(nl) = pending.find('\n') {
+            let line: String = pending.drain(..=nl).collect();
+            let Some(data) = line.trim().strip_prefix("data:") else {
+                continue;
+            };
+            let data = data.trim();
+            if data == "[DONE]" {
+                return if saw_tool {
+                    Ok(args)
+                } else {
+                    Err(AiError::InvalidOutput(
+                        "the streamed answer has no tool call".into(),
+                    ))
+                };
+            }
+            let event: Value = serde_json::from_str(data)
+                .map_err(|e| AiError::InvalidOutput(format!("bad stream event: {e}")))?;
+            if let Some(f) = event["choices"][0]["delta"]["tool_calls"][0]["function"].as_object() {
+                saw_tool = true;
+                if let Some(part) = f.get("arguments").and_then(Value::as_str) {
+                    args.push_str(part);
+                }
+            }
+        }
+    }
+    Err(AiError::Unavailable {
+        message: "stream ended before [DONE]".into(),
+        retry_after: None,
+    })
+}
+
+const RESUME_PROMPT: &str = "Extract the candidate's profile from the resume text. Use null for anything \
+    not in the text; never invent. Dates are YYYY-MM; a current position has end_date null and is_current true. \
+    Skills: every technology, tool or practice mentioned anywhere, with its usual canonical name.";
+
+const REQUIREMENTS_PROMPT: &str = "Extract what the job description asks of candidates: required and preferred \
+    skills (canonical names), minimum years of experience, education, certifications, responsibilities and \
+    competencies. Use null or empty lists for anything not stated.";
+
+/// The JSON schema of a tool's arguments, derived from the type they are
+/// parsed into, so the two cannot drift: a field is required exactly when
+/// serde needs it (or the type marks it `#[schemars(required)]`), and the
+/// doc comments are the descriptions. Subschemas are inlined, since not
+/// every OpenAI-compatible server follows `$ref`; keywords that describe
+/// Rust rather than the answer (`$schema`, `title`, `format: double`) are
+/// left out, as the hand-written schemas had them.
+fn tool_schema<T: JsonSchema>() -> Value {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.inline_subschemas = true;
+            s.meta_schema = None;
+        })
+        .with_transform(RecursiveTransform(|s: &mut Schema| {
+            s.remove("title");
+            s.remove("format");
+        }))
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value()
+}
+
+/// serde's messages quote the offending value (`invalid type: string
+/// "Jane Doe", expected …`), which is resume text: keep the message, drop
+/// what is quoted, since errors are logged and shown on the job.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        if c == '"' {
+            if !quoted {
+                out.push_str("\"…\"");
+            }
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// What a model's profile must satisfy before it is stored.
+pub fn validate_profile(p: &ResumeProfile) -> Result<(), String> {
+    if let Some(e) = &p.email {
+        if !recruiting::domain::email::is_valid(e) {
+            // The value itself stays out: errors are logged and shown.
+            return Err("the email is not an address".to_owned());
+        }
+    }
+    for (i, x) in p.experience.iter().enumerate() {
+        if x.job_title.trim().is_empty() && x.company_name.trim().is_empty() {
+            return Err(format!("experience[{i}] has neither title nor company"));
+        }
+        for d in [&x.start_date, &x.end_date].into_iter().flatten() {
+            if !is_year_month(d) {
+                return Err(format!("experience[{i}] date `{d}` is not YYYY-MM"));
+            }
+        }
+        if x.is_current && x.end_date.is_some() {
+            return Err(format!("experience[{i}] is current but has an end date"));
+        }
+    }
+    if let Some(y) = p.total_years_experience {
+        if !(0.0..=80.0).contains(&y) {
+            return Err(format!("total_years_experience {y} is out of range"));
+        }
+    }
+    Ok(())
+}
+
+fn validate_requirements(r: &JobRequirements) -> Result<(), String> {
+    if let Some(y) = r.min_years_experience {
+        if !(0.0..=50.0).contains(&y) {
+            return Err(format!("min_years_experience {y} is out of range"));
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl AiProvider for OpenAi {
+    fn version(&self) -> String {
+        format!("openai:{}", self.model)
+    }
+
+    async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError> {
+        let system = format!("{RESUME_PROMPT} Today is {as_of}.");
+        self.structured(
+            &system,
+            text,
+            "record_resume",
+            &self.resume_schema,
+            validate_profile,
+        )
+        .await
+    }
+
+    async fn extract_requirements(&self, text: &str) -> Result<JobRequirements, AiError> {
+        self.structured(
+            REQUIREMENTS_PROMPT,
+            text,
+            "record_requirements",
+            &self.requirements_schema,
+            validate_requirements,
+        )
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use extraction::{EducationItem, ExperienceItem};
+
+    /// The field names of a type, as serde writes them.
+    fn fields<T: Default + serde::Serialize>() -> Vec<String> {
+        match serde_json::to_value(T::default()).unwrap() {
+            Value::Object(m) => m.keys().cloned().collect(),
+            v => panic!("not an object: {v}"),
+        }
+    }
+
+    /// The fields of a type that may be null (`Option`s: null by default)
+    /// are nullable in the schema.
+    fn assert_nullable<T: Default + serde::Serialize>(schema: &Value) {
+        let Value::Object(m) = serde_json::to_value(T::default()).unwrap() else {
+            unreachable!()
+        };
+        for (k, v) in m.iter().filter(|(_, v)| v.is_null()) {
+            let ty = &schema["properties"][k]["type"];
+            assert!(
+                ty.as_array().is_some_and(|t| t.contains(&json!("null"))),
+                "{k}: {v} by default but not nullable in the schema: {ty}"
+            );
+        }
+    }
+
+    fn properties(schema: &Value) -> Vec<String> {
+        let mut p: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("no properties in {schema}"))
+            .keys()
+            .cloned()
+            .collect();
+        p.sort();
+        p
+    }
+
+    fn sorted(mut v: Vec<String>) -> Vec<String> {
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn every_field_of_the_output_types_is_in_the_schema_sent() {
+        let resume = tool_schema::<ResumeProfile>();
+        assert_eq!(properties(&resume), sorted(fields::<ResumeProfile>()));
+        assert_eq!(
+            properties(&resume["properties"]["experience"]["items"]),
+            sorted(fields::<ExperienceItem>())
+        );
+        assert_eq!(
+            properties(&resume["properties"]["education"]["items"]),
+            sorted(fields::<EducationItem>())
+        );
+        let requirements = tool_schema::<JobRequirements>();
+        assert_eq!(
+            properties(&requirements),
+            sorted(fields::<JobRequirements>())
+        );
+        assert_nullable::<ResumeProfile>(&resume);
+        assert_nullable::<ExperienceItem>(&resume["properties"]["experience"]["items"]);
+        assert_nullable::<EducationItem>(&resume["properties"]["education"]["items"]);
+        assert_nullable::<JobRequirements>(&requirements);
+    }
+
+    #[test]
+    fn the_schema_requires_what_the_parser_needs_and_allows_nulls() {
+        let resume = tool_schema::<ResumeProfile>();
+        let required = |v: &Value| -> Vec<String> {
+            sorted(
+                v["required"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.as_str().unwrap().to_owned())
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            required(&resume),
+            [
+                "certifications",
+                "education",
+                "email",
+                "experience",
+                "first_name",
+                "last_name",
+                "skills"
+            ]
+        );
+        let experience = &resume["properties"]["experience"]["items"];
+        assert_eq!(
+            required(experience),
+            [
+                "company_name",
+                "end_date",
+                "is_current",
+                "job_title",
+                "start_date"
+            ]
+        );
+        assert_eq!(
+            experience["properties"]["end_date"]["type"],
+            json!(["string", "null"])
+        );
+        let education = &resume["properties"]["education"]["items"];
+        assert_eq!(required(education), ["institution"]);
+        assert_eq!(
+            education["properties"]["degree_level"]["enum"],
+            json!(["bachelor", "master", "phd", "bootcamp", "other", null])
+        );
+        assert_eq!(
+            resume["properties"]["total_years_experience"]["type"],
+            json!(["number", "null"])
+        );
+        // Self-contained, and nothing that describes Rust rather than JSON.
+        let text = resume.to_string();
+        for kw in ["$ref", "$defs", "$schema", "\"format\"", "\"title\""] {
+            assert!(!text.contains(kw), "{kw} in {text}");
+        }
+        let requirements = tool_schema::<JobRequirements>();
+        assert_eq!(
+            required(&requirements),
+            [
+                "certifications",
+                "competencies",
+                "preferred_skills",
+                "required_skills",
+                "responsibilities"
+            ]
+        );
+    }
+
+    #[test]
+    fn schema_errors_keep_their_shape_but_not_the_resume_text() {
+        let err =
+            serde_json::from_str::<ResumeProfile>(r#"{"first_name": 7, "headline": "Jane Doe"}"#)
+                .unwrap_err()
+                .to_string();
+        let shown = redact_quoted(&format!("{err} and \"Jane Doe\""));
+        assert!(!shown.contains("Jane"), "{shown}");
+        assert!(shown.contains("\"…\""), "{shown}");
+        assert_eq!(
+            redact_quoted("missing field `skills`"),
+            "missing field `skills`"
+        );
+    }
+}

@@ -1,0 +1,144 @@
+//! The provider interface every AI job uses, chosen by configuration.
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+
+use crate::JobError;
+use extraction::{self as engine, JobRequirements, ResumeProfile};
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AiError {
+    /// The provider asked us to slow down; try again after this long.
+    #[error("AI provider rate limit; retry after {}s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+    /// Timeouts, connection failures, 5xx: transient.
+    #[error("AI provider unavailable: {message}")]
+    Unavailable {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// The provider refused the request (bad key, unknown model, input too
+    /// long): retrying the same request cannot help.
+    #[error("AI provider refused the request: {0}")]
+    Rejected(String),
+    /// The model's answer did not match the schema, even after re-asking.
+    #[error("AI model returned invalid output: {0}")]
+    InvalidOutput(String),
+}
+
+impl From<AiError> for JobError {
+    fn from(e: AiError) -> Self {
+        match &e {
+            AiError::RateLimited { retry_after } => {
+                JobError::retry_after(e.to_string(), *retry_after)
+            }
+            AiError::Unavailable {
+                retry_after: Some(after),
+                ..
+            } => JobError::retry_after(e.to_string(), *after),
+            AiError::Unavailable { .. } => JobError::retryable(e.to_string()),
+            AiError::Rejected(_) | AiError::InvalidOutput(_) => JobError::permanent(e.to_string()),
+        }
+    }
+}
+
+#[async_trait]
+pub trait AiProvider: Send + Sync {
+    /// Recorded with every result (e.g. `builtin-3`, `openai:gpt-4o-mini`).
+    fn version(&self) -> String;
+
+    /// `as_of` (YYYY-MM) closes current positions for total experience.
+    async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError>;
+
+    async fn extract_requirements(&self, text: &str) -> Result<JobRequirements, AiError>;
+}
+
+/// The built-in deterministic engine as a provider.
+pub struct Builtin;
+
+#[async_trait]
+impl AiProvider for Builtin {
+    fn version(&self) -> String {
+        engine::ENGINE_VERSION.to_owned()
+    }
+
+    async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError> {
+        let (text, as_of) = (text.to_owned(), as_of.to_owned());
+        tokio::task::spawn_blocking(move || engine::parse_resume(&text, &as_of))
+            .await
+            .map_err(|e| AiError::Unavailable {
+                message: format!("engine task failed: {e}"),
+                retry_after: None,
+            })
+    }
+
+    async fn extract_requirements(&self, text: &str) -> Result<JobRequirements, AiError> {
+        let text = text.to_owned();
+        tokio::task::spawn_blocking(move || engine::extract_requirements(&text))
+            .await
+            .map_err(|e| AiError::Unavailable {
+                message: format!("engine task failed: {e}"),
+                retry_after: None,
+            })
+    }
+}
+
+/// Provider settings (the worker's `TALENTI_AI_*`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct AiConfig {
+    /// `builtin` (offline, deterministic) or `openai` (any OpenAI-compatible
+    /// chat-completions endpoint with tool calling).
+    #[arg(long, env = "TALENTI_AI_PROVIDER", default_value = "builtin")]
+    pub ai_provider: String,
+
+    /// Base URL; `/chat/completions` is appended (e.g.
+    /// `https://api.openai.com/v1`, `http://localhost:11434/v1`, or an Azure
+    /// deployment URL `https://…/openai/deployments/<name>`).
+    #[arg(
+        long,
+        env = "TALENTI_AI_BASE_URL",
+        default_value = "https://api.openai.com/v1"
+    )]
+    pub ai_base_url: String,
+
+    #[arg(long, env = "TALENTI_AI_MODEL", default_value = "gpt-4o-mini")]
+    pub ai_model: String,
+
+    #[arg(long, env = "TALENTI_AI_API_KEY", hide_env_values = true)]
+    pub ai_api_key: Option<String>,
+
+    /// Azure OpenAI: the `api-version` query parameter (also switches the key
+    /// header to `api-key`).
+    #[arg(long, env = "TALENTI_AI_API_VERSION")]
+    pub ai_api_version: Option<String>,
+
+    /// Seconds before a model call is abandoned (retried later).
+    #[arg(long, env = "TALENTI_AI_TIMEOUT_SECS", default_value_t = 60)]
+    pub ai_timeout_secs: u64,
+
+    /// Ask for a streamed answer (server-sent events).
+    #[arg(long, env = "TALENTI_AI_STREAM", default_value = "0", value_parser = job_engine::config::parse_flag)]
+    pub ai_stream: bool,
+
+    /// Document text beyond this many characters is cut before it is sent.
+    #[arg(long, env = "TALENTI_AI_MAX_INPUT_CHARS", default_value_t = 60_000)]
+    pub ai_max_input_chars: usize,
+
+    /// How often an invalid model answer is re-asked before the job is dead.
+    #[arg(long, env = "TALENTI_AI_INVALID_OUTPUT_RETRIES", default_value_t = 2)]
+    pub ai_invalid_output_retries: u32,
+}
+
+impl AiConfig {
+    pub fn build(&self) -> anyhow::Result<Arc<dyn AiProvider>> {
+        match self.ai_provider.as_str() {
+            "builtin" => {
+                engine::warm();
+                Ok(Arc::new(Builtin))
+            }
+            "openai" => Ok(Arc::new(super::openai::OpenAi::new(self)?)),
+            other => anyhow::bail!("TALENTI_AI_PROVIDER `{other}`: expected builtin or openai"),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Talenti's background job kinds: each file declares one kind whole (its
+//! payload, policy, handler and dead-letter hook), and [`registry`] is the
+//! one list of kinds and of the periodic jobs that trigger them. The worker,
+//! the API and the scheduler all read it; a kind not listed here does not
+//! exist. The job engine (`job-engine`) runs them; what they reach outside
+//! the database is in [`Services`].
+
+pub mod ai;
+
+mod extract_requirements;
+mod noop;
+mod parse_resume;
+mod prune_jobs;
+
+pub use extract_requirements::ExtractRequirements;
+pub use noop::{Noop, NOOP_TIMEOUT};
+pub use parse_resume::ParseResume;
+pub use prune_jobs::PruneJobs;
+
+use std::sync::Arc;
+
+/// The engine's types for this application's kinds.
+pub type Registry = job_engine::Registry<Services>;
+pub type JobContext = job_engine::JobContext<Services>;
+pub type DeadJob = job_engine::DeadJob<Services>;
+pub use job_engine::{Enqueue, Job, JobError, KindPolicy};
+
+/// What job handlers reach outside the database through. The document
+/// reader is given by the worker (`pdf-text`), so the crates that only
+/// enqueue kinds do not link pdfium.
+pub struct Services {
+    pub storage: Arc<dyn object_store::ObjectStore>,
+    pub ai: Arc<dyn ai::AiProvider>,
+    pub documents: Arc<dyn documents::Reader>,
+    pub limits: documents::Limits,
+}
+
+/// Where uploads live and what they may cost to read: the settings of the
+/// processes that store (API) or read (worker) resumes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FilesConfig {
+    /// Where uploads are stored: a directory (`file://…` or a path), or
+    /// `s3://bucket/prefix`, `az://container/prefix`, `gs://bucket/prefix`.
+    #[arg(long, env = "TALENTI_STORAGE_URL", default_value = "var/uploads")]
+    pub storage_url: String,
+
+    /// Largest resume upload, in bytes.
+    #[arg(long, env = "TALENTI_UPLOAD_MAX_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub upload_max_bytes: usize,
+
+    /// Most pages a resume may have.
+    #[arg(long, env = "TALENTI_RESUME_MAX_PAGES", default_value_t = 50)]
+    pub resume_max_pages: usize,
+}
+
+impl FilesConfig {
+    /// The uploads store.
+    pub fn storage(&self) -> anyhow::Result<Arc<dyn object_store::ObjectStore>> {
+        recruiting::storage::open(&self.storage_url)
+    }
+
+    /// Document limits from these settings.
+    pub fn doc_limits(&self) -> documents::Limits {
+        documents::Limits {
+            max_pages: self.resume_max_pages.max(1),
+            ..documents::Limits::default()
+        }
+    }
+}
+
+/// The database's migrations: every table (the job engine's and the
+/// recruiting domain's), one history, embedded in the binaries.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// Builds the registry of every kind and its default schedule, if it has
+/// one (crontab syntax, UTC; `TALENTI_SCHEDULE` overrides). `diagnostics`
+/// adds the `noop` kind used by tests, benchmarks and operators' smoke
+/// checks.
+pub fn registry(diagnostics: bool) -> Registry {
+    let mut registry = Registry::default();
+    registry
+        .register::<ParseResume>()
+        .register::<ExtractRequirements>()
+        .register::<PruneJobs>()
+        .every("prune_jobs", "17 3 * * *", PruneJobs::default());
+    if diagnostics {
+        registry.register::<Noop>();
+    }
+    registry
+}

@@ -1,0 +1,95 @@
+//! `prune_jobs`: deletes finished jobs once they are past their retention,
+//! so the jobs table — and every scan of it — stays the size of recent work
+//! (Oban's pruner, River's job cleaner). Declared periodic in
+//! [`crate::registry`]: daily.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use job_engine::db;
+
+use crate::{Job, JobContext, JobError, KindPolicy};
+
+/// Rows deleted per statement: short transactions, no long locks.
+const BATCH: i64 = 5_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PruneJobs {
+    /// Succeeded and cancelled jobs that finished longer ago than this many
+    /// days are deleted.
+    #[serde(default = "PruneJobs::default_finished_days")]
+    pub keep_finished_days: u32,
+    /// Dead jobs are kept longer (operators retry them), and never before
+    /// their dead-letter hook has run.
+    #[serde(default = "PruneJobs::default_dead_days")]
+    pub keep_dead_days: u32,
+}
+
+impl PruneJobs {
+    fn default_finished_days() -> u32 {
+        14
+    }
+
+    fn default_dead_days() -> u32 {
+        30
+    }
+}
+
+impl Default for PruneJobs {
+    fn default() -> Self {
+        Self {
+            keep_finished_days: Self::default_finished_days(),
+            keep_dead_days: Self::default_dead_days(),
+        }
+    }
+}
+
+impl Job for PruneJobs {
+    const KIND: &'static str = "prune_jobs";
+    type Services = crate::Services;
+
+    fn policy() -> KindPolicy {
+        KindPolicy {
+            concurrency: 1,
+            max_attempts: 3,
+            base_backoff: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(600),
+            timeout: Duration::from_secs(900),
+        }
+    }
+
+    async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
+        if self.keep_finished_days == 0 || self.keep_dead_days == 0 {
+            return Err(JobError::permanent(
+                "keep_finished_days and keep_dead_days must be at least 1",
+            ));
+        }
+        let now = Utc::now();
+        let finished_before = now - chrono::Duration::days(self.keep_finished_days.into());
+        let dead_before = now - chrono::Duration::days(self.keep_dead_days.into());
+        let mut deleted = 0u64;
+        loop {
+            let n = db::prune_finished(&ctx.pool, finished_before, dead_before, BATCH)
+                .await
+                .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+            deleted += n;
+            if n < BATCH as u64 {
+                break;
+            }
+            ctx.progress(50, &format!("{deleted} jobs deleted so far"))
+                .await?;
+        }
+        if deleted > 0 {
+            tracing::info!(deleted, "pruned finished jobs");
+        }
+        Ok(json!({
+            "deleted": deleted,
+            "finished_before": finished_before,
+            "dead_before": dead_before,
+        }))
+    }
+}

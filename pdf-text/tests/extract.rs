@@ -1,0 +1,126 @@
+//! Document extraction over the fixture corpus: every resume reads, every
+//! hostile file is refused with its reason (tests/fixtures/resumes).
+
+use std::path::PathBuf;
+
+use documents::{DocKind, ExtractError, Limits};
+use pdf_text::extract;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/resumes")
+        .join(name);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn gt(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&fixture(name)).unwrap()
+}
+
+#[test]
+fn every_fixture_resume_yields_its_text() {
+    let limits = Limits::default();
+    for n in 1..=12 {
+        let name = format!("resume_{n:02}.pdf");
+        let truth = gt(&format!("resume_{n:02}.json"));
+        let got = extract(&fixture(&name), &limits).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got.kind, DocKind::Pdf);
+        assert_eq!(got.pages as u64, truth["pages"].as_u64().unwrap(), "{name}");
+        let last = truth["last_name"].as_str().unwrap();
+        assert!(
+            got.text.to_lowercase().contains(&last.to_lowercase()),
+            "{name}: `{last}` not in text"
+        );
+    }
+    let docx = extract(&fixture("bad/resume.docx"), &limits).expect("docx");
+    assert_eq!(docx.kind, DocKind::Docx);
+    let truth = gt("bad/resume.docx.json");
+    assert!(docx.text.contains(truth["email"].as_str().unwrap()));
+    for ok in [
+        "bad/owner_password_only.pdf",
+        "bad/resume_with_javascript.pdf",
+    ] {
+        extract(&fixture(ok), &limits).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn hostile_files_are_refused_with_their_reason() {
+    let limits = Limits::default();
+    type Check = fn(&ExtractError) -> bool;
+    let cases: &[(&str, Check)] = &[
+        ("bad/empty.pdf", |e| *e == ExtractError::Empty),
+        ("bad/resume_screenshot.pdf", |e| {
+            matches!(e, ExtractError::Unsupported("PNG image"))
+        }),
+        ("bad/scanned_resume.pdf", |e| *e == ExtractError::NoText),
+        ("bad/password_protected.pdf", |e| {
+            *e == ExtractError::PasswordProtected
+        }),
+        ("bad/truncated.pdf", |e| *e == ExtractError::CorruptPdf),
+        ("bad/header_then_garbage.pdf", |e| {
+            *e == ExtractError::CorruptPdf
+        }),
+        ("bad/300_pages.pdf", |e| {
+            matches!(e, ExtractError::TooManyPages { pages: 300, .. })
+        }),
+        ("bad/huge_text_5mb.pdf", |e| {
+            matches!(e, ExtractError::TextTooLarge { .. })
+        }),
+    ];
+    for (name, expected) in cases {
+        let err = extract(&fixture(name), &limits).expect_err(name);
+        assert!(expected(&err), "{name}: {err:?}");
+        assert!(err.is_permanent());
+        assert!(!err.to_string().is_empty());
+    }
+    // Every class in the corpus's expected.json is covered above or in the
+    // accepted set.
+    let expected = gt("bad/expected.json");
+    for (file, _) in expected["files"].as_object().unwrap() {
+        let name = format!("bad/{file}");
+        assert!(
+            cases.iter().any(|(n, _)| *n == name)
+                || [
+                    "bad/resume.docx",
+                    "bad/owner_password_only.pdf",
+                    "bad/resume_with_javascript.pdf"
+                ]
+                .contains(&name.as_str()),
+            "{name} not covered"
+        );
+    }
+}
+
+#[test]
+fn zip_bombs_and_non_word_zips_are_refused() {
+    use std::io::Write;
+    // A DOCX whose document.xml inflates far past the cap.
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        z.start_file("word/document.xml", opts).unwrap();
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..80 {
+            z.write_all(&chunk).unwrap();
+        }
+        z.finish().unwrap();
+    }
+    let bomb = buf.into_inner();
+    assert!(bomb.len() < 1 << 20, "compressed to {} bytes", bomb.len());
+    let err = extract(&bomb, &Limits::default()).unwrap_err();
+    assert!(matches!(err, ExtractError::DocxTooLarge { .. }), "{err:?}");
+
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut z = zip::ZipWriter::new(&mut buf);
+        z.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(b"hi").unwrap();
+        z.finish().unwrap();
+    }
+    let err = extract(&buf.into_inner(), &Limits::default()).unwrap_err();
+    assert!(matches!(err, ExtractError::Unsupported(_)), "{err:?}");
+}
