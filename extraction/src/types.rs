@@ -63,7 +63,7 @@ pub struct ExperienceItem {
     #[schemars(required, extend("type" = ["string", "null"]))]
     pub end_date: Option<String>,
     /// Absent in an API request: false. A model is asked to say
-    /// ([`model_states_is_current`]).
+    /// (`model_states_is_current`).
     #[serde(default)]
     pub is_current: bool,
 }

@@ -185,7 +185,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
     }
 
     /// A runner without background loops: jobs run when it is handed their
-    /// ids ([`Runner::execute`]) or told to look for due ones
+    /// ids ([`Runner::attempt`]) or told to look for due ones
     /// ([`Runner::run_due_once`]), and dead-letter hooks when told
     /// ([`Runner::run_dead_letters_once`]). Leases are not renewed, so an
     /// attempt longer than the lease may be taken over by another worker.

@@ -214,7 +214,7 @@ impl TestApp {
         self.anon(method, path).bearer_auth(credential)
     }
 
-    /// Signs up `email` (or logs in if it exists) with [`PASSWORD`].
+    /// Signs up `email` (or logs in if it exists) with [`crate::PASSWORD`].
     pub async fn session(&self, email: &str) -> Session {
         crate::fixtures::session(self, email).await
     }
