@@ -81,6 +81,7 @@ fn reachable(graph: &BTreeMap<String, BTreeSet<String>>, from: &str) -> BTreeSet
 
 const OURS: &[&str] = &[
     "extraction",
+    "assessment",
     "documents",
     "pdf-text",
     "job-engine",

@@ -4,4 +4,5 @@
 pub mod email;
 pub mod interview;
 pub mod pipeline;
-pub mod rubric;
+/// The rubric is an assessment concept; the domain re-exports it.
+pub use assessment::rubric;

@@ -1,4 +1,5 @@
-//! A job role's scoring rubric: weighted dimensions.
+//! A job role's scoring rubric: weighted dimensions, and the default one
+//! for a role that has none.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +17,40 @@ pub struct RubricDimension {
 }
 
 pub const MAX_DIMENSIONS: usize = 30;
+
+/// The rubric an interview is scored against when its job role has none.
+pub fn default_rubric() -> Vec<RubricDimension> {
+    [
+        (
+            "Technical Skills",
+            0.25,
+            "Depth and accuracy on the role's technologies.",
+        ),
+        ("Communication", 0.20, "Clear, complete, direct answers."),
+        (
+            "Problem Solving",
+            0.20,
+            "Reasoning through trade-offs and failure cases.",
+        ),
+        (
+            "Cultural Fit",
+            0.15,
+            "Ownership, collaboration and learning from incidents.",
+        ),
+        (
+            "Experience Relevance",
+            0.20,
+            "Concrete experience that matches the role.",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, weight, description)| RubricDimension {
+        name: name.to_owned(),
+        weight,
+        description: description.to_owned(),
+    })
+    .collect()
+}
 
 /// Weights are relative, so a bound costs nothing; without one a weight near
 /// `f64::MAX` sums to infinity and the rubric can no longer be read back.
