@@ -18,6 +18,28 @@ pub struct RubricDimension {
 
 pub const MAX_DIMENSIONS: usize = 30;
 
+/// A rubric's version: a digest of its dimensions (names, weights,
+/// descriptions, in order). Equal versions, equal rubrics.
+pub fn version(rubric: &[RubricDimension]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for d in rubric {
+        for part in [
+            d.name.as_bytes(),
+            &d.weight.to_be_bytes(),
+            d.description.as_bytes(),
+        ] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The rubric an interview is scored against when its job role has none.
 pub fn default_rubric() -> Vec<RubricDimension> {
     [
@@ -108,6 +130,31 @@ mod tests {
             name: name.into(),
             weight,
             description: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_rubric_version_changes_with_any_part_of_any_dimension() {
+        let base = default_rubric();
+        let v = version(&base);
+        assert_eq!(v.len(), 16);
+        assert_eq!(v, version(&default_rubric()));
+        let mut renamed = base.clone();
+        renamed[0].name.push('!');
+        let mut reweighted = base.clone();
+        reweighted[1].weight += 0.01;
+        let mut described = base.clone();
+        described[2].description.clear();
+        let mut reordered = base.clone();
+        reordered.swap(0, 1);
+        for other in [
+            renamed,
+            reweighted,
+            described,
+            reordered,
+            base[..4].to_vec(),
+        ] {
+            assert_ne!(version(&other), v);
         }
     }
 

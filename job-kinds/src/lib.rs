@@ -11,11 +11,13 @@ mod extract_requirements;
 mod noop;
 mod parse_resume;
 mod prune_jobs;
+mod score_interview;
 
 pub use extract_requirements::ExtractRequirements;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use prune_jobs::PruneJobs;
+pub use score_interview::ScoreInterview;
 
 use std::sync::Arc;
 
@@ -82,6 +84,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<ParseResume>()
         .register::<ExtractRequirements>()
         .register::<PruneJobs>()
+        .register::<ScoreInterview>()
         .every("prune_jobs", "17 3 * * *", PruneJobs::default());
     if diagnostics {
         registry.register::<Noop>();

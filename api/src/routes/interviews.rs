@@ -3,9 +3,10 @@
 
 use axum::{extract::State, http::StatusCode};
 use chrono::{DateTime, Utc};
+use job_kinds::{Enqueue, Job, ScoreInterview};
 use recruiting::{
     domain::interview::InterviewStatus,
-    store::interviews::{self, InterviewChanges, NewSegment, Segment},
+    store::interviews::{self, InterviewChanges, NewSegment, Segment, StoredScore},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -27,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list))
         .routes(routes!(show, update))
         .routes(routes!(append_transcript, transcript))
+        .routes(routes!(request_score, show_score))
 }
 
 pub type InterviewView = interviews::Interview;
@@ -166,10 +168,89 @@ async fn update(
         recording_ref: req.recording_ref.as_ref().map(|r| r.as_deref()),
     };
     let (current, row) = interviews::update(&mut tx, ctx.org_id, id, &changes).await?;
+    if row.status == InterviewStatus::Completed && current != InterviewStatus::Completed {
+        // Scored once it is complete, in the transaction that completes it.
+        ScoreInterview { interview_id: id }
+            .enqueue(
+                &mut tx,
+                Enqueue::for_org(ctx.org_id).key(format!("score:{id}:completed")),
+            )
+            .await?;
+    }
     let details = json!({ "from": current, "to": row.status });
     audit::org(&mut tx, &ctx, "interview.updated", "interview", id, details).await?;
     tx.commit().await?;
     Ok(axum::Json(row))
+}
+
+/// Scores the interview again (a job; the score replaces the current one
+/// when it lands), e.g. after its job role's rubric changed. Completing an
+/// interview scores it without asking.
+#[utoipa::path(post, path = "/interviews/{id}/score", tag = "interviews", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 202, body = crate::routes::admin::Enqueued), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn request_score(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
+    ctx.require(Perm::Write)?;
+    let mut tx = state.pool.begin().await?;
+    let interview = interviews::get(&mut *tx, ctx.org_id, id).await?;
+    if interview.status != InterviewStatus::Completed {
+        return Err(ApiError::Conflict(format!(
+            "the interview is {}; only completed interviews are scored",
+            interview.status.as_str()
+        )));
+    }
+    let job = ScoreInterview { interview_id: id }
+        .enqueue(&mut tx, Enqueue::for_org(ctx.org_id))
+        .await?;
+    audit::org(
+        &mut tx,
+        &ctx,
+        "interview.score_requested",
+        "interview",
+        id,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    let job_id = job.job.id;
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(crate::routes::admin::Enqueued {
+            job_id,
+            status_url: format!("/api/v1/jobs/{job_id}"),
+        }),
+    ))
+}
+
+/// The interview's score: per rubric dimension a score with evidence and
+/// verbatim quotes, the overall score (the weighted mean), a summary,
+/// feedback for the candidate and the integrity risk with its reasons.
+/// 404 `not_scored` until a score lands, saying why when scoring failed.
+#[utoipa::path(get, path = "/interviews/{id}/score", tag = "interviews", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = StoredScore), (status = 404, body = ErrorBody)))]
+async fn show_score(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+) -> Result<axum::Json<StoredScore>, ApiError> {
+    ctx.require(Perm::Read)?;
+    match interviews::score(&state.pool, ctx.org_id, id).await? {
+        Ok(score) => Ok(axum::Json(score)),
+        Err(failure) => Err(ApiError::Status {
+            status: StatusCode::NOT_FOUND,
+            code: "not_scored",
+            message: match failure {
+                Some(reason) => format!("the interview has no score: {reason}"),
+                None => "the interview has not been scored yet".to_owned(),
+            },
+        }),
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -1,13 +1,15 @@
-//! Interviews of an application, their status, and their transcripts
-//! (segments appended in order).
+//! Interviews of an application, their status, their transcripts
+//! (segments appended in order) and their scores.
 
+use assessment::InterviewScore;
 use chrono::{DateTime, Utc};
+use extraction::JobRequirements;
 use serde::{Deserialize, Serialize};
-use sqlx::{PgConnection, PgExecutor};
+use sqlx::{types::Json, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::{applications, StoreError, StoreResult};
-use crate::domain::{interview::InterviewStatus, pipeline::Stage};
+use crate::domain::{interview::InterviewStatus, pipeline::Stage, rubric::RubricDimension};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = InterviewView)]
@@ -280,4 +282,199 @@ pub async fn transcript(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRe
     )
     .fetch_all(&mut *conn)
     .await?)
+}
+
+/// What scoring an interview reads: its status and transcript, and its job
+/// role's rubric and skills (required and preferred, once extracted).
+#[derive(Debug, Clone)]
+pub struct ScoringInput {
+    pub status: InterviewStatus,
+    pub rubric: Vec<RubricDimension>,
+    pub role_skills: Vec<String>,
+    pub transcript: Vec<Segment>,
+}
+
+pub async fn scoring_input(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> StoreResult<ScoringInput> {
+    let row = sqlx::query!(
+        r#"SELECT i.status AS "status: InterviewStatus",
+                  r.rubric AS "rubric: Json<Vec<RubricDimension>>",
+                  r.extracted_requirements AS "requirements: Json<JobRequirements>"
+           FROM interviews i
+           JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
+           JOIN job_roles r ON r.id = a.job_role_id AND r.organisation_id = a.organisation_id
+           WHERE i.id = $1 AND i.organisation_id = $2"#,
+        id,
+        org,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("interview"))?;
+    let role_skills = row
+        .requirements
+        .map(|Json(r)| [r.required_skills, r.preferred_skills].concat())
+        .unwrap_or_default();
+    Ok(ScoringInput {
+        status: row.status,
+        rubric: row.rubric.0,
+        role_skills,
+        transcript: transcript(conn, org, id).await?,
+    })
+}
+
+/// A score to save, with what it was scored against and by.
+#[derive(Debug)]
+pub struct NewScore<'a> {
+    /// The job that scored it.
+    pub job_id: Uuid,
+    pub score: &'a InterviewScore,
+    pub rubric: &'a [RubricDimension],
+    pub rubric_version: &'a str,
+    /// `builtin-1`, or the provider and model.
+    pub scorer: &'a str,
+    /// Transcript segments scored.
+    pub segments: i32,
+}
+
+/// Saves an interview's score, replacing any earlier one whole, and clears
+/// the last scoring failure, in one statement. The job that wrote the score
+/// does not write it again (a re-delivered job changes nothing). False if
+/// the interview is gone.
+pub async fn save_score(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    s: &NewScore<'_>,
+) -> StoreResult<bool> {
+    let score = serde_json::to_value(s.score).expect("scores serialise");
+    let rubric = serde_json::to_value(s.rubric).expect("rubrics serialise");
+    let saved = sqlx::query_scalar!(
+        r#"WITH saved AS (
+               INSERT INTO interview_scores (interview_id, organisation_id, overall, integrity_risk, score,
+                                             rubric, rubric_version, scorer, segments, job_id)
+               SELECT i.id, i.organisation_id, $3, $4, $5, $6, $7, $8, $9, $10
+               FROM interviews i WHERE i.id = $1 AND i.organisation_id = $2
+               ON CONFLICT (interview_id) DO UPDATE SET
+                   overall = EXCLUDED.overall, integrity_risk = EXCLUDED.integrity_risk,
+                   score = EXCLUDED.score, rubric = EXCLUDED.rubric,
+                   rubric_version = EXCLUDED.rubric_version, scorer = EXCLUDED.scorer,
+                   segments = EXCLUDED.segments, job_id = EXCLUDED.job_id, scored_at = now()
+               WHERE interview_scores.job_id IS DISTINCT FROM EXCLUDED.job_id
+               RETURNING interview_id
+           ), cleared AS (
+               UPDATE interviews SET score_error = NULL
+               WHERE id = $1 AND organisation_id = $2 AND score_error IS NOT NULL
+           )
+           SELECT EXISTS (SELECT 1 FROM interviews WHERE id = $1 AND organisation_id = $2) AS "exists!""#,
+        id,
+        org,
+        s.score.overall,
+        s.score.integrity.risk.as_str(),
+        score,
+        rubric,
+        s.rubric_version,
+        s.scorer,
+        s.segments,
+        s.job_id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(saved)
+}
+
+/// Records why scoring an interview failed (shown until a score lands).
+pub async fn mark_score_failed<'e>(
+    db: impl PgExecutor<'e>,
+    org: Option<Uuid>,
+    id: Uuid,
+    reason: &str,
+) -> StoreResult<()> {
+    sqlx::query!(
+        "UPDATE interviews SET score_error = $3
+         WHERE id = $1 AND organisation_id = COALESCE($2, organisation_id)",
+        id,
+        org,
+        reason,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// An interview's saved score.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InterviewScoreView)]
+pub struct StoredScore {
+    pub interview_id: Uuid,
+    #[schema(value_type = InterviewScore)]
+    pub score: Json<InterviewScore>,
+    /// The rubric as it was scored against.
+    #[schema(value_type = Vec<RubricDimension>)]
+    pub rubric: Json<Vec<RubricDimension>>,
+    /// A digest of `rubric`: equal versions, equal rubrics.
+    pub rubric_version: String,
+    /// `builtin-1`, or the provider and model.
+    pub scorer: String,
+    /// Transcript segments scored.
+    pub segments: i32,
+    /// The job that scored it.
+    pub job_id: Uuid,
+    pub scored_at: DateTime<Utc>,
+}
+
+/// An interview's score, or why there is none: `Err(None)` when it was
+/// never scored, `Err(Some(reason))` when the last scoring failed.
+pub async fn score<'e>(
+    db: impl PgExecutor<'e>,
+    org: Uuid,
+    id: Uuid,
+) -> StoreResult<Result<StoredScore, Option<String>>> {
+    let row = sqlx::query!(
+        r#"SELECT i.score_error, s.interview_id AS "scored?: Uuid",
+                  s.score AS "score?: Json<InterviewScore>",
+                  s.rubric AS "rubric?: Json<Vec<RubricDimension>>",
+                  s.rubric_version AS "rubric_version?", s.scorer AS "scorer?",
+                  s.segments AS "segments?", s.job_id AS "job_id?", s.scored_at AS "scored_at?"
+           FROM interviews i LEFT JOIN interview_scores s ON s.interview_id = i.id
+           WHERE i.id = $1 AND i.organisation_id = $2"#,
+        id,
+        org,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("interview"))?;
+    Ok(
+        match (
+            row.score,
+            row.rubric,
+            row.rubric_version,
+            row.scorer,
+            row.segments,
+            row.job_id,
+            row.scored_at,
+        ) {
+            (
+                Some(score),
+                Some(rubric),
+                Some(rubric_version),
+                Some(scorer),
+                Some(segments),
+                Some(job_id),
+                Some(scored_at),
+            ) => Ok(StoredScore {
+                interview_id: id,
+                score,
+                rubric,
+                rubric_version,
+                scorer,
+                segments,
+                job_id,
+                scored_at,
+            }),
+            _ => Err(row.score_error),
+        },
+    )
 }

@@ -139,6 +139,7 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', id, stage, updated_at), ',' ORDER BY id) FROM applications WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', interview_id, job_id, scored_at), ',' ORDER BY interview_id) FROM interview_scores WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",

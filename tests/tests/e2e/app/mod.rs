@@ -10,3 +10,4 @@ mod lifecycle;
 mod recruiting;
 mod resumes;
 mod roles;
+mod scoring;
