@@ -47,6 +47,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("patch", "/api/v1/interviews/{id}"),
     ("post", "/api/v1/interviews/{id}/transcript"),
     ("get", "/api/v1/interviews/{id}/transcript"),
+    ("post", "/api/v1/interviews/{id}/score"),
+    ("get", "/api/v1/interviews/{id}/score"),
     ("get", "/api/v1/jobs"),
     ("get", "/api/v1/jobs/{id}"),
     ("post", "/api/v1/jobs/{id}/retry"),
