@@ -1,8 +1,10 @@
 //! Judging candidates: an interview transcript scored against a job role's
 //! rubric ([`score_interview`]), with the evidence for each score (quotes
 //! that are verbatim parts of the candidate's answers) and the integrity
-//! signals a reviewer should see. Pure: no I/O, no clock, deterministic, so
-//! a score can be explained and re-computed.
+//! signals a reviewer should see; and a role's applicants ranked for a
+//! shortlist ([`shortlist::rank`]) with reasons and concerns. Pure: no I/O,
+//! no clock, deterministic, so every result can be explained and
+//! re-computed.
 //!
 //! This is the built-in, offline scorer. The rules are generic (answer
 //! depth, specificity, reasoning, ownership, hedging, recited text, answer
@@ -11,6 +13,7 @@
 
 pub mod interview;
 pub mod rubric;
+pub mod shortlist;
 
 pub use interview::{score_interview, DimensionScore, Integrity, InterviewScore, Risk, Turn};
 
