@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use recruiting::store::{job_roles, StoreError};
 
-use crate::{Job, JobContext, JobError, KindPolicy};
+use crate::{db, store, Job, JobContext, JobError, KindPolicy};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,13 +33,12 @@ impl Job for ExtractRequirements {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let db = |e: sqlx::Error| JobError::retryable(format!("database: {e}"));
         let role = match job_roles::text(&ctx.pool, ctx.organisation_id, self.job_role_id).await {
             Ok(role) => role,
             Err(StoreError::NotFound(_)) => {
                 return Err(JobError::permanent("the job role no longer exists"))
             }
-            Err(e) => return Err(JobError::retryable(format!("database: {e}"))),
+            Err(e) => return Err(store(e)),
         };
         let (title, description, requirements) =
             (&role.title, &role.description, &role.requirements);

@@ -12,12 +12,14 @@ mod noop;
 mod parse_resume;
 mod prune_jobs;
 mod score_interview;
+mod shortlist;
 
 pub use extract_requirements::ExtractRequirements;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use prune_jobs::PruneJobs;
 pub use score_interview::ScoreInterview;
+pub use shortlist::{Shortlist, MAX_SHORTLIST};
 
 use std::sync::Arc;
 
@@ -35,6 +37,20 @@ pub struct Services {
     pub ai: Arc<dyn ai::AiProvider>,
     pub documents: Arc<dyn documents::Reader>,
     pub limits: documents::Limits,
+}
+
+/// A database error in a handler: transient, so the attempt is retried.
+fn db(e: sqlx::Error) -> JobError {
+    JobError::retryable(format!("database: {e}"))
+}
+
+/// A store's refusal ends the job (the row is gone or in the wrong state,
+/// and retrying cannot change that); its database errors are retried.
+fn store(e: recruiting::store::StoreError) -> JobError {
+    match e {
+        recruiting::store::StoreError::Db(e) => db(e),
+        other => JobError::permanent(other.to_string()),
+    }
 }
 
 /// Where uploads live and what they may cost to read: the settings of the
@@ -85,6 +101,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<ExtractRequirements>()
         .register::<PruneJobs>()
         .register::<ScoreInterview>()
+        .register::<Shortlist>()
         .every("prune_jobs", "17 3 * * *", PruneJobs::default());
     if diagnostics {
         registry.register::<Noop>();

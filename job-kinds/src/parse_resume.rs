@@ -16,7 +16,7 @@ use uuid::Uuid;
 use extraction::ResumeProfile;
 use recruiting::store::resumes;
 
-use crate::{DeadJob, Job, JobContext, JobError, KindPolicy};
+use crate::{db, DeadJob, Job, JobContext, JobError, KindPolicy};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -141,10 +141,6 @@ impl ParseResume {
             "experience": profile.experience.len(),
         }))
     }
-}
-
-fn db(e: sqlx::Error) -> JobError {
-    JobError::retryable(format!("database: {e}"))
 }
 
 impl ParseResume {

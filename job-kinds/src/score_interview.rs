@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::{DeadJob, Job, JobContext, JobError, KindPolicy};
+use crate::{db, store, DeadJob, Job, JobContext, JobError, KindPolicy};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,16 +119,5 @@ impl Job for ScoreInterview {
         interviews::mark_score_failed(&dead.pool, dead.organisation_id, self.interview_id, &reason)
             .await
             .map_err(store)
-    }
-}
-
-fn db(e: sqlx::Error) -> JobError {
-    JobError::retryable(format!("database: {e}"))
-}
-
-fn store(e: StoreError) -> JobError {
-    match e {
-        StoreError::Db(e) => db(e),
-        other => JobError::permanent(other.to_string()),
     }
 }

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod members;
 pub mod organisations;
 pub mod resumes;
+pub mod shortlists;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -56,6 +56,19 @@ impl Stage {
         }
     }
 
+    /// The next stage forward for an application that is doing well:
+    /// applied → screening → interview → offer. None from offer (hiring is
+    /// a person's decision) and from closed stages.
+    pub fn advance(self) -> Option<Stage> {
+        use Stage::*;
+        match self {
+            Applied => Some(Screening),
+            Screening => Some(Interview),
+            Interview => Some(Offer),
+            Offer | Hired | Rejected | Withdrawn => None,
+        }
+    }
+
     pub fn can_move_to(self, to: Stage) -> bool {
         self.next().contains(&to)
     }
@@ -76,5 +89,13 @@ mod tests {
         assert!(!Interview.can_move_to(Screening));
         assert!(!Applied.can_move_to(Hired));
         assert!(!Applied.can_move_to(Applied));
+        for stage in [
+            Applied, Screening, Interview, Offer, Hired, Rejected, Withdrawn,
+        ] {
+            if let Some(next) = stage.advance() {
+                assert!(stage.can_move_to(next), "{stage:?} → {next:?}");
+            }
+        }
+        assert_eq!(Offer.advance(), None);
     }
 }

@@ -13,6 +13,7 @@ pub mod candidates;
 pub mod interviews;
 pub mod job_roles;
 pub mod resumes;
+pub mod shortlists;
 
 /// Why a store refused: what the caller did wrong, or the database.
 #[derive(Debug, thiserror::Error)]

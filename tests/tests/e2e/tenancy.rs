@@ -140,6 +140,7 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', interview_id, job_id, scored_at), ',' ORDER BY interview_id) FROM interview_scores WHERE organisation_id = $1",
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM shortlists WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
@@ -172,6 +173,10 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         }
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
         ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
+        ("POST", "/api/v1/job-roles/{id}/shortlist") => json!({ "max_candidates": 5 }),
+        ("POST", "/api/v1/job-roles/{id}/shortlist/advance") => {
+            json!({ "shortlist_id": Uuid::now_v7() })
+        }
         ("PATCH", "/api/v1/candidates/{id}") => json!({ "first_name": "pwned" }),
         ("PATCH", "/api/v1/members/{user_id}") => json!({ "role": "reviewer" }),
         ("POST", "/api/v1/invitations/accept") => json!({ "token": a.invitation_token }),

@@ -11,3 +11,4 @@ mod recruiting;
 mod resumes;
 mod roles;
 mod scoring;
+mod shortlists;
