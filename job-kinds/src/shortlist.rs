@@ -59,6 +59,7 @@ impl Job for Shortlist {
             )));
         }
         let mut conn = ctx.pool.acquire().await.map_err(db)?;
+        let read = std::time::Instant::now();
         let (requirements, in_play) =
             match shortlists::ranking_input(&mut conn, org, self.job_role_id).await {
                 Ok(input) => input,
@@ -72,6 +73,7 @@ impl Job for Shortlist {
                 "the job role's requirements have not been extracted yet (POST …/extract-requirements first)",
             )
         })?;
+        let read_ms = read.elapsed().as_millis() as u64;
         let started = std::time::Instant::now();
         let mut people: std::collections::HashMap<Uuid, _> = in_play
             .iter()
@@ -107,6 +109,7 @@ impl Job for Shortlist {
             })
             .collect();
         let ranking_ms = started.elapsed().as_millis() as u64;
+        let saving = std::time::Instant::now();
         let id = shortlists::save(
             &mut conn,
             org,
@@ -120,13 +123,16 @@ impl Job for Shortlist {
         .await
         .map_err(store)?
         .ok_or_else(|| JobError::permanent("the job role no longer exists"))?;
+        let save_ms = saving.elapsed().as_millis() as u64;
         Ok(json!({
             "shortlist_id": id,
             "job_role_id": self.job_role_id,
             "applications": entries.len(),
             "shortlisted": taken,
             "flagged_for_review": entries.iter().filter(|e| e.ranked.flag_for_review).count(),
+            "read_ms": read_ms,
             "ranking_ms": ranking_ms,
+            "save_ms": save_ms,
         }))
     }
 }

@@ -12,6 +12,9 @@
 //! (c) Latency: enqueue single jobs (one transaction each, as the API does)
 //!     at a steady rate and report enqueue→start (created_at → started_at)
 //!     percentiles.
+//! (d) `--assess`: the score and shortlist jobs (see `assess.rs`).
+
+mod assess;
 
 use job_engine::Job;
 use std::{
@@ -78,6 +81,16 @@ struct Args {
     /// Parse benchmark: skip the raw extraction runs.
     #[arg(long)]
     no_raw: bool,
+    /// Run the assessment benchmark (score and shortlist jobs) instead of
+    /// the spine's.
+    #[arg(long)]
+    assess: bool,
+    /// Assessment benchmark: rounds.
+    #[arg(long, default_value_t = 3)]
+    assess_repeats: usize,
+    /// Assessment benchmark: applications the shortlist ranks.
+    #[arg(long, default_value_t = 10_000)]
+    shortlist_applications: usize,
     /// Internal: extract the fixtures in a loop for this many seconds and
     /// print `pages resumes` (one process of the raw measurement).
     #[arg(long, hide = true)]
@@ -102,6 +115,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.parse {
         return parse_bench(&args).await;
+    }
+    if args.assess {
+        return assess::run(args.assess_repeats, args.shortlist_applications).await;
     }
     if !args.no_drain {
         for &n in &args.workers {
