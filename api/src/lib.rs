@@ -228,6 +228,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::audit_log::router())
         .merge(routes::job_roles::router())
         .merge(routes::shortlists::router())
+        .merge(routes::questions::router())
         .merge(routes::candidates::router())
         .merge(routes::applications::router())
         .merge(routes::interviews::router())

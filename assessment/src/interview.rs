@@ -349,7 +349,7 @@ struct Signals {
 
 /// What a rubric dimension measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Family {
+pub(crate) enum Family {
     Technical,
     Communication,
     ProblemSolving,
@@ -424,7 +424,7 @@ const FAMILY_WORDS: &[(Family, &[&str])] = &[
 ];
 
 impl Family {
-    fn of(d: &RubricDimension) -> Family {
+    pub(crate) fn of(d: &RubricDimension) -> Family {
         for text in [&d.name, &d.description] {
             let t = text.to_lowercase();
             if let Some((f, _)) = FAMILY_WORDS

@@ -8,6 +8,7 @@
 pub mod ai;
 
 mod extract_requirements;
+mod generate_questions;
 mod noop;
 mod parse_resume;
 mod prune_jobs;
@@ -15,6 +16,7 @@ mod score_interview;
 mod shortlist;
 
 pub use extract_requirements::ExtractRequirements;
+pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use prune_jobs::PruneJobs;
@@ -102,6 +104,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<PruneJobs>()
         .register::<ScoreInterview>()
         .register::<Shortlist>()
+        .register::<GenerateQuestions>()
         .every("prune_jobs", "17 3 * * *", PruneJobs::default());
     if diagnostics {
         registry.register::<Noop>();

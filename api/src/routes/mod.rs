@@ -12,6 +12,7 @@ pub mod job_roles;
 pub mod jobs;
 pub mod members;
 pub mod organisations;
+pub mod questions;
 pub mod resumes;
 pub mod shortlists;
 

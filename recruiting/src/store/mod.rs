@@ -12,6 +12,7 @@ pub mod applications;
 pub mod candidates;
 pub mod interviews;
 pub mod job_roles;
+pub mod questions;
 pub mod resumes;
 pub mod shortlists;
 

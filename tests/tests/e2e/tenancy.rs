@@ -90,6 +90,20 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
             Some(json!({ "name": "a-key", "scopes": ["read"] })),
         )
         .await;
+    // A draft question of the role (as the generating job writes them).
+    let question = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO interview_questions (id, organisation_id, job_role_id, position, question)
+         VALUES ($1, $2, $3, 0, $4)",
+    )
+    .bind(question)
+    .bind(a.id)
+    .bind(role["id"].as_str().unwrap().parse::<Uuid>().unwrap())
+    .bind(json!({ "kind": "technical", "text": "Secret question about Go?", "difficulty": "hard",
+                  "dimension": "Technical Skills", "model_answer": "confidential answer", "topic": "Go" }))
+    .execute(&env.pool)
+    .await
+    .unwrap();
     // A job of organisation A (as a later feature would enqueue it).
     let mut tx = env.pool.begin().await.unwrap();
     let job = job_kinds::Noop::default()
@@ -112,11 +126,13 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("jobs", job.job.id.to_string()),
         ("members", a.recruiter.user_id.to_string()),
         ("resumes", resume["resume_id"].as_str().unwrap().to_owned()),
+        ("questions", question.to_string()),
     ];
     let mut secrets: Vec<String> = ids.iter().map(|(_, i)| i.clone()).collect();
     secrets.extend([
         a.id.to_string(),
         "Secret Role Alpha".into(),
+        "Secret question about Go?".into(),
         "zed.hidden@example.com".into(),
         "confidential answer".into(),
         "pending.a@example.com".into(),
@@ -141,6 +157,8 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', interview_id, job_id, scored_at), ',' ORDER BY interview_id) FROM interview_scores WHERE organisation_id = $1",
         "SELECT string_agg(id::text, ',' ORDER BY id) FROM shortlists WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, position, question::text, updated_at), ',' ORDER BY id) FROM interview_questions WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, version), ',' ORDER BY id) FROM question_sets WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
@@ -173,6 +191,7 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         }
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
         ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
+        ("PATCH", "/api/v1/questions/{id}") => json!({ "text": "pwned", "status": "rejected" }),
         ("POST", "/api/v1/job-roles/{id}/shortlist") => json!({ "max_candidates": 5 }),
         ("POST", "/api/v1/job-roles/{id}/shortlist/advance") => {
             json!({ "shortlist_id": Uuid::now_v7() })
@@ -209,6 +228,7 @@ fn resource_of(path: &str) -> Option<&'static str> {
         "jobs" => "jobs",
         "members" => "members",
         "resumes" => "resumes",
+        "questions" => "questions",
         other => {
             panic!("the tenancy walk does not know `{other}`: teach it which id to use for {path}")
         }

@@ -7,6 +7,7 @@
 mod api;
 mod identity;
 mod lifecycle;
+mod questions;
 mod recruiting;
 mod resumes;
 mod roles;
