@@ -115,6 +115,145 @@ impl Risk {
     }
 }
 
+/// A score as a model is asked to give it (the tool's parameters): the
+/// dimensions by name with their evidence, and its integrity reading. The
+/// weights, the overall score and the answer latency are ours, from the
+/// rubric and the transcript; see [`from_model`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelScore {
+    /// One per rubric dimension, named exactly as in the rubric.
+    pub dimensions: Vec<ModelDimension>,
+    /// Two or three sentences for the recruiter.
+    pub summary: String,
+    /// Constructive feedback addressed to the candidate (no integrity
+    /// findings).
+    pub feedback: String,
+    /// How likely the answers were not the candidate's own.
+    pub integrity_risk: Risk,
+    /// The transcript signals behind the risk (empty when low).
+    pub integrity_reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelDimension {
+    /// The rubric dimension's name, exactly.
+    pub name: String,
+    /// 0–100.
+    pub score: u8,
+    /// Why this score, in a sentence or two.
+    pub evidence: String,
+    /// Up to three exact excerpts of the candidate's own words that
+    /// support the score, copied character for character.
+    pub quotes: Vec<String>,
+}
+
+/// Most quotes a dimension may carry.
+pub const MAX_QUOTES: usize = 3;
+
+/// Checks a model's score against the rubric and the transcript and
+/// completes it: every rubric dimension exactly once (names compared
+/// without case), scores 0–100, at most three quotes each, and every quote
+/// a verbatim part of one of the candidate's turns. Errors name what is
+/// wrong, never the transcript's words (they are logged and shown).
+pub fn from_model(
+    m: ModelScore,
+    turns: &[Turn],
+    rubric: &[RubricDimension],
+) -> Result<InterviewScore, String> {
+    let said: Vec<&str> = turns
+        .iter()
+        .filter(|t| is_candidate(t))
+        .map(|t| t.content.as_str())
+        .collect();
+    let mut dimensions = Vec::with_capacity(rubric.len());
+    for d in rubric {
+        let mut given = m
+            .dimensions
+            .iter()
+            .filter(|g| g.name.trim().eq_ignore_ascii_case(d.name.trim()));
+        let g = given
+            .next()
+            .ok_or_else(|| format!("dimension `{}` is missing", d.name))?;
+        if given.next().is_some() {
+            return Err(format!("dimension `{}` is scored twice", d.name));
+        }
+        if g.score > 100 {
+            return Err(format!("dimension `{}` scores {} (0–100)", d.name, g.score));
+        }
+        if g.quotes.len() > MAX_QUOTES {
+            return Err(format!(
+                "dimension `{}` has more than {MAX_QUOTES} quotes",
+                d.name
+            ));
+        }
+        for (i, q) in g.quotes.iter().enumerate() {
+            let q = q.trim();
+            if q.is_empty() || !said.iter().any(|s| s.contains(q)) {
+                return Err(format!(
+                    "dimension `{}` quote {} is not the candidate's words verbatim",
+                    d.name,
+                    i + 1
+                ));
+            }
+        }
+        dimensions.push(DimensionScore {
+            name: d.name.clone(),
+            weight: d.weight,
+            score: g.score,
+            evidence: g.evidence.trim().to_owned(),
+            quotes: g.quotes.iter().map(|q| q.trim().to_owned()).collect(),
+        });
+    }
+    if let Some(extra) = m.dimensions.iter().find(|g| {
+        !rubric
+            .iter()
+            .any(|d| g.name.trim().eq_ignore_ascii_case(d.name.trim()))
+    }) {
+        return Err(format!("dimension `{}` is not in the rubric", extra.name));
+    }
+    Ok(InterviewScore {
+        overall: weighted_mean(&dimensions),
+        dimensions,
+        summary: m.summary.trim().to_owned(),
+        feedback: m.feedback.trim().to_owned(),
+        integrity: Integrity {
+            risk: m.integrity_risk,
+            reasons: m.integrity_reasons,
+            median_answer_latency_ms: median_answer_latency(turns),
+        },
+    })
+}
+
+/// The median over answered questions of the time from the question's
+/// start to the start of the candidate's last turn before the next one.
+pub fn median_answer_latency(turns: &[Turn]) -> Option<i64> {
+    let mut latencies: Vec<i64> = exchanges(turns)
+        .iter()
+        .filter_map(|e| {
+            e.replies
+                .last()
+                .map(|t| (t.start_ms - e.question.start_ms).max(0))
+        })
+        .collect();
+    median(&mut latencies)
+}
+
+/// The weights' mean of the dimension scores, one decimal.
+fn weighted_mean(dimensions: &[DimensionScore]) -> f64 {
+    let total: f64 = dimensions.iter().map(|d| d.weight).sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let mean = dimensions
+        .iter()
+        .map(|d| d.weight * f64::from(d.score))
+        .sum::<f64>()
+        / total;
+    (mean * 10.0).round() / 10.0
+}
+
 /// Median latency above which pauses are an integrity signal.
 const SLOW_ANSWER_MS: i64 = 20_000;
 
@@ -143,24 +282,13 @@ pub fn score_interview(
     let elaboration_failures = elaboration_failures(&answers);
     let recited = answers.iter().filter(|a| a.recited).count();
     let stalls: usize = answers.iter().map(|a| a.stalls).sum();
-    let mut latencies: Vec<i64> = answers.iter().filter_map(|a| a.latency_ms).collect();
-    let median_latency = median(&mut latencies);
+    let median_latency = median_answer_latency(turns);
 
     let dimensions: Vec<DimensionScore> = rubric
         .iter()
         .map(|d| score_dimension(d, &answers))
         .collect();
-    let total_weight: f64 = dimensions.iter().map(|d| d.weight).sum();
-    let overall = if total_weight > 0.0 {
-        dimensions
-            .iter()
-            .map(|d| d.weight * f64::from(d.score))
-            .sum::<f64>()
-            / total_weight
-    } else {
-        0.0
-    };
-    let overall = (overall * 10.0).round() / 10.0;
+    let overall = weighted_mean(&dimensions);
 
     let mut reasons = Vec::new();
     let mut signals = 0;
@@ -260,13 +388,11 @@ struct Answer<'a> {
     hedges: usize,
     recited: bool,
     stalls: usize,
-    latency_ms: Option<i64>,
 }
 
 impl<'a> Answer<'a> {
     fn read(e: &Exchange<'a>, role_skills: &BTreeSet<String>) -> Self {
         let last = e.replies.last();
-        let latency_ms = last.map(|t| (t.start_ms - e.question.start_ms).max(0));
         let mut stalls = e.replies.len().saturating_sub(1);
         let text = match last {
             Some(t) if is_clarification(&t.content) => {
@@ -295,7 +421,6 @@ impl<'a> Answer<'a> {
                 hedges,
                 recited: false,
                 stalls,
-                latency_ms,
             };
         };
         let norm = normalise(text);
@@ -312,7 +437,6 @@ impl<'a> Answer<'a> {
             hedges,
             recited: words >= 25 && is_recited(text, &norm),
             stalls,
-            latency_ms,
         }
     }
 
@@ -953,6 +1077,103 @@ mod tests {
                     assert!(turns.iter().any(|t| t.content.contains(q.as_str())));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_model_score_must_cover_the_rubric_and_quote_the_candidate_verbatim() {
+        let turns = [
+            turn("interviewer", "Why Kafka?", 0),
+            turn(
+                "candidate",
+                "We needed replay after outages, so we moved to Kafka.",
+                6,
+            ),
+        ];
+        let rubric = vec![
+            RubricDimension {
+                name: "Technical".into(),
+                weight: 3.0,
+                description: String::new(),
+            },
+            RubricDimension {
+                name: "Communication".into(),
+                weight: 1.0,
+                description: String::new(),
+            },
+        ];
+        let dim = |name: &str, score: u8, quotes: &[&str]| ModelDimension {
+            name: name.into(),
+            score,
+            evidence: "because".into(),
+            quotes: quotes.iter().map(|q| q.to_string()).collect(),
+        };
+        let model = |dimensions| ModelScore {
+            dimensions,
+            summary: " Good. ".into(),
+            feedback: "More detail.".into(),
+            integrity_risk: Risk::Low,
+            integrity_reasons: vec![],
+        };
+        let ok = from_model(
+            model(vec![
+                dim("technical", 80, &["so we moved to Kafka"]),
+                dim("Communication", 40, &[]),
+            ]),
+            &turns,
+            &rubric,
+        )
+        .unwrap();
+        assert_eq!(ok.overall, 70.0, "the weighted mean is ours");
+        assert_eq!(ok.dimensions[0].name, "Technical", "the rubric's spelling");
+        assert_eq!(ok.integrity.median_answer_latency_ms, Some(6000));
+        assert_eq!(ok.summary, "Good.");
+        for (dims, says) in [
+            (
+                vec![
+                    dim("Technical", 80, &["we moved to RabbitMQ"]),
+                    dim("Communication", 40, &[]),
+                ],
+                "quote 1 is not",
+            ),
+            (
+                vec![
+                    dim("Technical", 80, &["Why Kafka?"]),
+                    dim("Communication", 40, &[]),
+                ],
+                "quote 1 is not",
+            ),
+            (
+                vec![dim("Technical", 80, &[])],
+                "`Communication` is missing",
+            ),
+            (
+                vec![
+                    dim("Technical", 80, &[]),
+                    dim("Communication", 40, &[]),
+                    dim("Charm", 9, &[]),
+                ],
+                "`Charm` is not in the rubric",
+            ),
+            (
+                vec![dim("Technical", 101, &[]), dim("Communication", 40, &[])],
+                "scores 101",
+            ),
+            (
+                vec![
+                    dim("Technical", 1, &[]),
+                    dim("TECHNICAL", 2, &[]),
+                    dim("Communication", 40, &[]),
+                ],
+                "scored twice",
+            ),
+        ] {
+            let err = from_model(model(dims), &turns, &rubric).unwrap_err();
+            assert!(err.contains(says), "{err}");
+            assert!(
+                !err.contains("RabbitMQ") && !err.contains("Kafka"),
+                "errors do not quote: {err}"
+            );
         }
     }
 

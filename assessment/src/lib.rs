@@ -16,7 +16,10 @@ pub mod questions;
 pub mod rubric;
 pub mod shortlist;
 
-pub use interview::{score_interview, DimensionScore, Integrity, InterviewScore, Risk, Turn};
+pub use interview::{
+    from_model, score_interview, DimensionScore, Integrity, InterviewScore, ModelDimension,
+    ModelScore, Risk, Turn,
+};
 
 /// The built-in scorer's version, recorded with every score it makes.
 pub const SCORER_VERSION: &str = "builtin-1";

@@ -1,6 +1,8 @@
 //! `score_interview`: a completed interview's transcript scored against its
 //! job role's rubric (the default rubric when the role has none) by the
-//! built-in scorer (`assessment`), saved as the interview's score and
+//! configured provider (the built-in `assessment` scorer, or a model whose
+//! answer is checked: every dimension, quotes verbatim, else re-asked and
+//! at last `dead` with the reason), saved as the interview's score and
 //! replacing any earlier one. Enqueued when an interview is marked
 //! completed, and on demand.
 //!
@@ -84,7 +86,12 @@ impl Job for ScoreInterview {
         } else {
             input.rubric
         };
-        let score = assessment::score_interview(&turns, &rubric, &input.role_skills);
+        let score = ctx
+            .services
+            .ai
+            .score_interview(&turns, &rubric, &input.role_skills)
+            .await?;
+        let scorer = ctx.services.ai.scorer();
         let version = rubric::version(&rubric);
         let saved = interviews::save_score(
             &mut conn,
@@ -95,7 +102,7 @@ impl Job for ScoreInterview {
                 score: &score,
                 rubric: &rubric,
                 rubric_version: &version,
-                scorer: assessment::SCORER_VERSION,
+                scorer: &scorer,
                 segments: i32::try_from(turns.len()).unwrap_or(i32::MAX),
             },
         )
@@ -108,7 +115,7 @@ impl Job for ScoreInterview {
             "interview_id": self.interview_id,
             "overall": score.overall,
             "integrity_risk": score.integrity.risk,
-            "scorer": assessment::SCORER_VERSION,
+            "scorer": scorer,
             "rubric_version": version,
         }))
     }

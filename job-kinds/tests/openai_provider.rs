@@ -15,6 +15,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use assessment::{rubric::RubricDimension, Turn};
 use axum::{
     extract::State,
     http::{HeaderMap, StatusCode, Uri},
@@ -58,6 +59,8 @@ enum Answer {
     Valid,
     /// A profile that fails validation (the provider must re-ask).
     InvalidProfile,
+    /// An interview score quoting words the candidate never said.
+    InventedQuote,
 }
 
 #[derive(Clone, Default)]
@@ -130,6 +133,10 @@ async fn answer(State(s): State<Server>, uri: Uri, headers: HeaderMap, raw: Stri
         ("record_resume", Answer::Valid) => profile("amara@example.com"),
         ("record_resume", Answer::InvalidProfile) => profile("not an address"),
         ("record_requirements", _) => requirements(),
+        ("record_interview_score", Answer::InventedQuote) => {
+            interview_score("we rewrote everything in Rust")
+        }
+        ("record_interview_score", _) => interview_score("so we moved to Kafka"),
         _ => return (
             StatusCode::BAD_REQUEST,
             Json(
@@ -192,6 +199,17 @@ fn profile(email: &str) -> Value {
         "experience": [{ "job_title": "Backend Engineer", "company_name": "Paystride",
                          "start_date": "2021-02", "end_date": null, "is_current": true }],
         "education": [], "certifications": [], "total_years_experience": 5.0
+    })
+}
+
+fn interview_score(quote: &str) -> Value {
+    json!({
+        "dimensions": [
+            { "name": "Technical", "score": 82, "evidence": "Explains replay.", "quotes": [quote] },
+            { "name": "Communication", "score": 70, "evidence": "Clear.", "quotes": [] }
+        ],
+        "summary": "Solid.", "feedback": "Quantify impact.",
+        "integrity_risk": "low", "integrity_reasons": []
     })
 }
 
@@ -344,6 +362,97 @@ async fn requirements_text_is_cut_too_and_streamed_calls_alike() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].body["stream"], true);
     assert_cut(&seen, &doc, 700);
+}
+
+fn interview() -> (Vec<Turn>, Vec<RubricDimension>) {
+    let turn = |speaker: &str, content: &str, start_ms| Turn {
+        speaker: speaker.into(),
+        content: content.into(),
+        start_ms,
+    };
+    let rubric = |name: &str, weight| RubricDimension {
+        name: name.into(),
+        weight,
+        description: String::new(),
+    };
+    (
+        vec![
+            turn("interviewer", "Why Kafka?", 0),
+            turn(
+                "candidate",
+                "We needed replay after outages, so we moved to Kafka.",
+                65_000,
+            ),
+        ],
+        vec![rubric("Technical", 3.0), rubric("Communication", 1.0)],
+    )
+}
+
+#[tokio::test]
+async fn a_score_quoting_words_never_said_is_re_asked_with_the_reason_then_accepted() {
+    let (server, origin) = Server::start(vec![Answer::InventedQuote, Answer::Valid]).await;
+    let base = format!("{origin}/v1");
+    let (_, ai) = provider_from_env(&openai_vars(&base, &[]));
+    let (turns, rubric) = interview();
+    let score = ai
+        .score_interview(&turns, &rubric, &["Apache Kafka".into()])
+        .await
+        .expect("the second answer quotes the candidate");
+    assert_eq!(score.dimensions[0].quotes, ["so we moved to Kafka"]);
+    assert_eq!(score.overall, 79.0, "(3·82 + 70) / 4, computed by us");
+    assert_eq!(score.integrity.median_answer_latency_ms, Some(65_000));
+    assert_eq!(ai.scorer(), "openai:test-model");
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].user_content(), seen[1].user_content());
+    assert!(seen[0]
+        .user_content()
+        .contains("[01:05] candidate: We needed replay"));
+    let system = |s: &Seen| {
+        s.body["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        system(&seen[0]).contains("- Technical (weight 3)"),
+        "{}",
+        system(&seen[0])
+    );
+    assert!(!system(&seen[0]).contains("rejected"));
+    let re_ask = system(&seen[1]);
+    assert!(
+        re_ask.contains("Your previous answer was rejected")
+            && re_ask.contains("not the candidate's words verbatim"),
+        "{re_ask}"
+    );
+    assert!(
+        !re_ask.contains("rewrote everything"),
+        "the reason does not repeat the invented words"
+    );
+}
+
+#[tokio::test]
+async fn a_model_that_keeps_inventing_quotes_fails_the_score_for_good() {
+    let (server, origin) = Server::start(vec![Answer::InventedQuote; 3]).await;
+    let base = format!("{origin}/v1");
+    let (_, ai) = provider_from_env(&openai_vars(
+        &base,
+        &[("TALENTI_AI_INVALID_OUTPUT_RETRIES", "2")],
+    ));
+    let (turns, rubric) = interview();
+    let err = ai.score_interview(&turns, &rubric, &[]).await.unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("not the candidate's words verbatim")
+            && message.contains("after 3 attempts"),
+        "{message}"
+    );
+    assert!(matches!(
+        job_kinds::JobError::from(err),
+        job_kinds::JobError::Permanent { .. }
+    ));
+    assert_eq!(server.seen().len(), 3);
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use schemars::{generate::SchemaSettings, transform::RecursiveTransform, JsonSche
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+use assessment::{from_model, rubric::RubricDimension, InterviewScore, ModelScore, Turn};
 use extraction::{is_year_month, JobRequirements, ResumeProfile};
 
 use super::provider::{AiConfig, AiError, AiProvider};
@@ -26,6 +27,7 @@ pub struct OpenAi {
     /// The tools' argument schemas, derived once.
     resume_schema: Value,
     requirements_schema: Value,
+    score_schema: Value,
 }
 
 /// A setting's value, with an empty one (`VAR=` in an env file) unset.
@@ -64,6 +66,7 @@ impl OpenAi {
             invalid_retries: c.ai_invalid_output_retries,
             resume_schema: tool_schema::<ResumeProfile>(),
             requirements_schema: tool_schema::<JobRequirements>(),
+            score_schema: tool_schema::<ModelScore>(),
         })
     }
 
@@ -156,8 +159,15 @@ impl OpenAi {
     ) -> Result<T, AiError> {
         let input: String = text.chars().take(self.max_input_chars).collect();
         let mut last = String::new();
-        for _ in 0..=self.invalid_retries {
-            let args = match self.call(system, &input, tool, schema).await {
+        for attempt in 0..=self.invalid_retries {
+            // A re-ask says what was wrong with the answer before (the
+            // reason names fields, never document text).
+            let system = if attempt == 0 || last.is_empty() {
+                system.to_owned()
+            } else {
+                format!("{system}\n\nYour previous answer was rejected: {last}. Answer again, following every rule.")
+            };
+            let args = match self.call(&system, &input, tool, schema).await {
                 Ok(args) => args,
                 Err(AiError::InvalidOutput(e)) => {
                     last = e;
@@ -243,6 +253,30 @@ async fn streamed_arguments(res: reqwest::Response) -> Result<String, AiError> {
 const RESUME_PROMPT: &str = "Extract the candidate's profile from the resume text. Use null for anything \
     not in the text; never invent. Dates are YYYY-MM; a current position has end_date null and is_current true. \
     Skills: every technology, tool or practice mentioned anywhere, with its usual canonical name.";
+
+const SCORE_PROMPT: &str = "You assess a job interview transcript against a scoring rubric. Score every \
+rubric dimension from 0 to 100 on the candidate's answers only, naming each dimension exactly as the rubric \
+does, with a sentence of evidence and up to three quotes copied character for character from the candidate's \
+turns (never paraphrased, never the interviewer's words). Judge integrity from the transcript: long pauses \
+before answers, answers that read like prepared text, failing to elaborate on their own answers. Write a short \
+summary for the recruiter, and constructive feedback addressed to the candidate that leaves integrity out.";
+
+/// The transcript as the model reads it: one line a turn, `[mm:ss] speaker: words`.
+fn transcript_text(turns: &[Turn]) -> String {
+    turns
+        .iter()
+        .map(|t| {
+            let s = t.start_ms.max(0) / 1000;
+            format!(
+                "[{:02}:{:02}] {}: {}\n",
+                s / 60,
+                s % 60,
+                t.speaker.trim(),
+                t.content.trim()
+            )
+        })
+        .collect()
+}
 
 const REQUIREMENTS_PROMPT: &str = "Extract what the job description asks of candidates: required and preferred \
     skills (canonical names), minimum years of experience, education, certifications, responsibilities and \
@@ -354,6 +388,38 @@ impl AiProvider for OpenAi {
             validate_requirements,
         )
         .await
+    }
+
+    fn scorer(&self) -> String {
+        self.version()
+    }
+
+    async fn score_interview(
+        &self,
+        turns: &[Turn],
+        rubric: &[RubricDimension],
+        role_skills: &[String],
+    ) -> Result<InterviewScore, AiError> {
+        let mut system = format!("{SCORE_PROMPT}\n\nRubric:\n");
+        for d in rubric {
+            system.push_str(&format!(
+                "- {} (weight {}): {}\n",
+                d.name, d.weight, d.description
+            ));
+        }
+        if !role_skills.is_empty() {
+            system.push_str(&format!("The role's skills: {}.\n", role_skills.join(", ")));
+        }
+        let model: ModelScore = self
+            .structured(
+                &system,
+                &transcript_text(turns),
+                "record_interview_score",
+                &self.score_schema,
+                |m: &ModelScore| from_model(m.clone(), turns, rubric).map(|_| ()),
+            )
+            .await?;
+        from_model(model, turns, rubric).map_err(AiError::InvalidOutput)
     }
 }
 

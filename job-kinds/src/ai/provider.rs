@@ -5,6 +5,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 use crate::JobError;
+use assessment::{rubric::RubricDimension, InterviewScore, Turn};
 use extraction::{self as engine, JobRequirements, ResumeProfile};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -52,6 +53,20 @@ pub trait AiProvider: Send + Sync {
     async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError>;
 
     async fn extract_requirements(&self, text: &str) -> Result<JobRequirements, AiError>;
+
+    /// Recorded with every interview score (`builtin-1`,
+    /// `openai:gpt-4o-mini`).
+    fn scorer(&self) -> String;
+
+    /// Scores a transcript against a rubric (never empty here): every
+    /// dimension, quotes verbatim from the candidate's turns, the overall
+    /// score the weighted mean.
+    async fn score_interview(
+        &self,
+        turns: &[Turn],
+        rubric: &[RubricDimension],
+        role_skills: &[String],
+    ) -> Result<InterviewScore, AiError>;
 }
 
 /// The built-in deterministic engine as a provider.
@@ -79,6 +94,25 @@ impl AiProvider for Builtin {
             .await
             .map_err(|e| AiError::Unavailable {
                 message: format!("engine task failed: {e}"),
+                retry_after: None,
+            })
+    }
+
+    fn scorer(&self) -> String {
+        assessment::SCORER_VERSION.to_owned()
+    }
+
+    async fn score_interview(
+        &self,
+        turns: &[Turn],
+        rubric: &[RubricDimension],
+        role_skills: &[String],
+    ) -> Result<InterviewScore, AiError> {
+        let (turns, rubric, skills) = (turns.to_vec(), rubric.to_vec(), role_skills.to_vec());
+        tokio::task::spawn_blocking(move || assessment::score_interview(&turns, &rubric, &skills))
+            .await
+            .map_err(|e| AiError::Unavailable {
+                message: format!("scorer task failed: {e}"),
                 retry_after: None,
             })
     }
