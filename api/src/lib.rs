@@ -215,6 +215,13 @@ impl Modify for SecuritySchemes {
             "api_key",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
+        components.add_security_scheme(
+            "interview_token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Interview-Token",
+                "The candidate's access token to one interview",
+            ))),
+        );
     }
 }
 
@@ -229,6 +236,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::job_roles::router())
         .merge(routes::shortlists::router())
         .merge(routes::questions::router())
+        .merge(routes::interviewer::router())
         .merge(routes::candidates::router())
         .merge(routes::applications::router())
         .merge(routes::interviews::router())

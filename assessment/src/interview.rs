@@ -254,6 +254,14 @@ fn weighted_mean(dimensions: &[DimensionScore]) -> f64 {
     (mean * 10.0).round() / 10.0
 }
 
+/// An answer too short or too hedged to judge: under 20 words, or hedging
+/// or evading in under 40.
+pub(crate) fn is_thin_answer(text: &str) -> bool {
+    let n = normalise(text);
+    let words = n.split_whitespace().count();
+    words < 20 || (words < 40 && count_phrases(&n, HEDGES) + text.matches("...").count() > 0)
+}
+
 /// Median latency above which pauses are an integrity signal.
 const SLOW_ANSWER_MS: i64 = 20_000;
 

@@ -12,6 +12,7 @@
 //! (`tests/transcripts.rs`).
 
 pub mod interview;
+pub mod interviewer;
 pub mod questions;
 pub mod rubric;
 pub mod shortlist;

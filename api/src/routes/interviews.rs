@@ -169,18 +169,28 @@ async fn update(
     };
     let (current, row) = interviews::update(&mut tx, ctx.org_id, id, &changes).await?;
     if row.status == InterviewStatus::Completed && current != InterviewStatus::Completed {
-        // Scored once it is complete, in the transaction that completes it.
-        ScoreInterview { interview_id: id }
-            .enqueue(
-                &mut tx,
-                Enqueue::for_org(ctx.org_id).key(format!("score:{id}:completed")),
-            )
-            .await?;
+        score_when_completed(&mut tx, ctx.org_id, id).await?;
     }
     let details = json!({ "from": current, "to": row.status });
     audit::org(&mut tx, &ctx, "interview.updated", "interview", id, details).await?;
     tx.commit().await?;
     Ok(axum::Json(row))
+}
+
+/// Enqueues the score of an interview that just completed, in the
+/// transaction that completes it (keyed, so once).
+pub(crate) async fn score_when_completed(
+    conn: &mut sqlx::PgConnection,
+    org: Uuid,
+    id: Uuid,
+) -> sqlx::Result<()> {
+    ScoreInterview { interview_id: id }
+        .enqueue(
+            conn,
+            Enqueue::for_org(org).key(format!("score:{id}:completed")),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Scores the interview again (a job; the score replaces the current one

@@ -478,3 +478,84 @@ pub async fn score<'e>(
         },
     )
 }
+
+/// Stores a new access token's digest for the interview's candidate,
+/// replacing any earlier one; refused once the interview is over.
+pub async fn issue_access(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let status = status_for_update(&mut *conn, org, id).await?;
+    if status.is_final() {
+        return Err(StoreError::Conflict(format!(
+            "the interview is {}",
+            status.as_str()
+        )));
+    }
+    sqlx::query!(
+        "UPDATE interviews SET access_token_hash = $3, access_expires_at = $4
+         WHERE id = $1 AND organisation_id = $2",
+        id,
+        org,
+        token_hash,
+        expires_at,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The interview (organisation, id) an unexpired access token opens.
+pub async fn by_access_token<'e>(
+    db: impl PgExecutor<'e>,
+    token_hash: &[u8],
+) -> StoreResult<Option<(Uuid, Uuid)>> {
+    Ok(sqlx::query!(
+        "SELECT organisation_id, id FROM interviews
+         WHERE access_token_hash = $1 AND access_expires_at > now()",
+        token_hash,
+    )
+    .fetch_optional(db)
+    .await?
+    .map(|r| (r.organisation_id, r.id)))
+}
+
+/// What the interviewer's next turn needs, with the interview locked until
+/// the caller's transaction ends (one turn at a time).
+#[derive(Debug, Clone)]
+pub struct TurnState {
+    pub status: InterviewStatus,
+    pub started_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub job_role_id: Uuid,
+    pub first_name: String,
+    pub transcript: Vec<Segment>,
+}
+
+pub async fn turn_state(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<TurnState> {
+    let row = sqlx::query!(
+        r#"SELECT i.status AS "status: InterviewStatus", i.started_at, i.expires_at,
+                  a.job_role_id, c.first_name
+           FROM interviews i
+           JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
+           JOIN candidates c ON c.id = a.candidate_id AND c.organisation_id = a.organisation_id
+           WHERE i.id = $1 AND i.organisation_id = $2
+           FOR UPDATE OF i"#,
+        id,
+        org,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("interview"))?;
+    Ok(TurnState {
+        status: row.status,
+        started_at: row.started_at,
+        expires_at: row.expires_at,
+        job_role_id: row.job_role_id,
+        first_name: row.first_name,
+        transcript: transcript(conn, org, id).await?,
+    })
+}

@@ -49,6 +49,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/interviews/{id}/transcript"),
     ("post", "/api/v1/interviews/{id}/score"),
     ("get", "/api/v1/interviews/{id}/score"),
+    ("post", "/api/v1/interviews/{id}/access-token"),
+    ("post", "/api/v1/interviews/{id}/turns"),
     ("post", "/api/v1/job-roles/{id}/shortlist"),
     ("get", "/api/v1/job-roles/{id}/shortlist"),
     ("post", "/api/v1/job-roles/{id}/shortlist/advance"),

@@ -153,7 +153,7 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', id, title, status, updated_at), ',' ORDER BY id) FROM job_roles WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, first_name, email, updated_at), ',' ORDER BY id) FROM candidates WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, stage, updated_at), ',' ORDER BY id) FROM applications WHERE organisation_id = $1",
-        "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, updated_at, encode(access_token_hash, 'hex')), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', interview_id, job_id, scored_at), ',' ORDER BY interview_id) FROM interview_scores WHERE organisation_id = $1",
         "SELECT string_agg(id::text, ',' ORDER BY id) FROM shortlists WHERE organisation_id = $1",
@@ -190,6 +190,7 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
             json!({ "segments": [{ "speaker": "x", "content": "injected", "start_ms": 99, "end_ms": 100 }] })
         }
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
+        ("POST", "/api/v1/interviews/{id}/turns") => json!({ "content": "" }),
         ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
         ("PATCH", "/api/v1/questions/{id}") => json!({ "text": "pwned", "status": "rejected" }),
         ("POST", "/api/v1/job-roles/{id}/shortlist") => json!({ "max_candidates": 5 }),

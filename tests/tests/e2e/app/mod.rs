@@ -6,6 +6,7 @@
 
 mod api;
 mod identity;
+mod interviewer;
 mod lifecycle;
 mod questions;
 mod recruiting;
