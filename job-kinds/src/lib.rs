@@ -7,6 +7,7 @@
 
 pub mod ai;
 
+mod candidate_report;
 mod extract_requirements;
 mod generate_questions;
 mod noop;
@@ -15,6 +16,7 @@ mod prune_jobs;
 mod score_interview;
 mod shortlist;
 
+pub use candidate_report::CandidateReport;
 pub use extract_requirements::ExtractRequirements;
 pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
@@ -105,6 +107,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<ScoreInterview>()
         .register::<Shortlist>()
         .register::<GenerateQuestions>()
+        .register::<CandidateReport>()
         .every("prune_jobs", "17 3 * * *", PruneJobs::default());
     if diagnostics {
         registry.register::<Noop>();

@@ -40,3 +40,14 @@ pub fn open(url: &str) -> anyhow::Result<Arc<dyn ObjectStore>> {
 pub fn resume_key(organisation_id: uuid::Uuid, resume_id: uuid::Uuid, extension: &str) -> Path {
     Path::from(format!("resumes/{organisation_id}/{resume_id}.{extension}"))
 }
+
+/// Where a rendered candidate report is stored (one file per rendering job).
+pub fn report_key(
+    organisation_id: uuid::Uuid,
+    application_id: uuid::Uuid,
+    job_id: uuid::Uuid,
+) -> Path {
+    Path::from(format!(
+        "reports/{organisation_id}/{application_id}/{job_id}.pdf"
+    ))
+}

@@ -87,6 +87,7 @@ const OURS: &[&str] = &[
     "job-engine",
     "recruiting",
     "job-kinds",
+    "reports",
     "api",
     "worker",
     "scheduler",

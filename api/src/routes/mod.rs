@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod members;
 pub mod organisations;
 pub mod questions;
+pub mod reports;
 pub mod resumes;
 pub mod shortlists;
 

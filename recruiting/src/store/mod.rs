@@ -13,6 +13,7 @@ pub mod candidates;
 pub mod interviews;
 pub mod job_roles;
 pub mod questions;
+pub mod reports;
 pub mod resumes;
 pub mod shortlists;
 

@@ -51,6 +51,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/interviews/{id}/score"),
     ("post", "/api/v1/interviews/{id}/access-token"),
     ("post", "/api/v1/interviews/{id}/turns"),
+    ("post", "/api/v1/applications/{id}/report"),
+    ("get", "/api/v1/applications/{id}/report"),
     ("post", "/api/v1/job-roles/{id}/shortlist"),
     ("get", "/api/v1/job-roles/{id}/shortlist"),
     ("post", "/api/v1/job-roles/{id}/shortlist/advance"),

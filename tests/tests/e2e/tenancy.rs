@@ -157,6 +157,7 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', interview_id, job_id, scored_at), ',' ORDER BY interview_id) FROM interview_scores WHERE organisation_id = $1",
         "SELECT string_agg(id::text, ',' ORDER BY id) FROM shortlists WHERE organisation_id = $1",
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM candidate_reports WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, position, question::text, updated_at), ',' ORDER BY id) FROM interview_questions WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, version), ',' ORDER BY id) FROM question_sets WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",

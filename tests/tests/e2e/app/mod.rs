@@ -10,6 +10,7 @@ mod interviewer;
 mod lifecycle;
 mod questions;
 mod recruiting;
+mod reports;
 mod resumes;
 mod roles;
 mod scoring;
