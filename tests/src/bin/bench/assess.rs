@@ -4,7 +4,9 @@
 //!     (CPU-bound: wall time on a quiet core) and as `score_interview` jobs;
 //! (b) `shortlist` over N synthetic applications of one job role (skills
 //!     from the job description's, years spread, a third interviewed and
-//!     scored), with the ranking's own time and the snapshot's size.
+//!     scored), with the ranking's own time and the snapshot's size;
+//! (c) the built-in interviewer's turn latency through the release API
+//!     (HTTP, candidate tokens) with many interviews at once.
 
 use std::time::{Duration, Instant};
 
@@ -57,7 +59,103 @@ pub async fn run(repeats: usize, applications: usize) -> anyhow::Result<()> {
     for round in 1..=repeats {
         score_jobs(&turns, round).await?;
         shortlist_job(applications, round).await?;
+        interviewer(50, round, Duration::ZERO).await?;
+        interviewer(50, round, Duration::from_millis(500)).await?;
     }
+    Ok(())
+}
+
+/// `concurrent` candidates each take a whole interview (8 questions, full
+/// answers) at once through the API, waiting `think` between an answer and
+/// the next (zero: back to back, a stress); every turn request is timed.
+async fn interviewer(concurrent: usize, round: usize, think: Duration) -> anyhow::Result<()> {
+    use sha2::{Digest, Sha256};
+    let env = TestEnv::new(&format!("bench-interviewer-{round}-{}", think.as_millis())).await;
+    let api = env
+        .api(&[
+            ("TALENTI_RATE_LIMIT_PER_SECOND", "100000"),
+            ("TALENTI_RATE_LIMIT_BURST", "100000"),
+        ])
+        .await;
+    let (org, role) = role(&env).await?;
+    let questions: Vec<_> = assessment::questions::generate(&role_requirements(), &[])
+        .into_iter()
+        .take(8)
+        .collect();
+    sqlx::query(
+        "INSERT INTO question_sets (id, organisation_id, job_role_id, version, questions) VALUES ($1, $2, $3, 1, $4)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(org)
+    .bind(role)
+    .bind(serde_json::to_value(&questions)?)
+    .execute(&env.pool)
+    .await?;
+    let mut interviews = Vec::new();
+    for n in 0..concurrent {
+        let (cand, app, iv) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let token = format!("bench-token-{n}-{}", Uuid::now_v7());
+        sqlx::query("INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, 'C', 'B', $3)")
+            .bind(cand).bind(org).bind(format!("i{n}@example.com"))
+            .execute(&env.pool).await?;
+        sqlx::query("INSERT INTO applications (id, organisation_id, candidate_id, job_role_id) VALUES ($1, $2, $3, $4)")
+            .bind(app).bind(org).bind(cand).bind(role)
+            .execute(&env.pool).await?;
+        sqlx::query(
+            "INSERT INTO interviews (id, organisation_id, application_id, access_token_hash, access_expires_at)
+             VALUES ($1, $2, $3, $4, now() + interval '1 day')",
+        )
+        .bind(iv).bind(org).bind(app).bind(Sha256::digest(token.as_bytes()).to_vec())
+        .execute(&env.pool).await?;
+        interviews.push((iv, token));
+    }
+    let answer = "Last year a deploy took checkout down for twelve minutes because a readiness probe hit the database; I rolled it back, then we made probes check only local state and added a disruption budget so it could not recur.";
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (iv, token) in interviews {
+        let http = api.http.clone();
+        let url = api.url(&format!("/api/v1/interviews/{iv}/turns"));
+        tasks.push(tokio::spawn(async move {
+            let mut took = Vec::new();
+            let mut content = "";
+            loop {
+                let t0 = Instant::now();
+                let res = http
+                    .post(&url)
+                    .header("x-interview-token", &token)
+                    .json(&serde_json::json!({ "content": content }))
+                    .send()
+                    .await?;
+                let status = res.status();
+                let turn: Value = res.json().await?;
+                took.push(t0.elapsed());
+                anyhow::ensure!(status.is_success(), "turn answered {status}: {turn}");
+                if turn["done"] == true {
+                    return Ok::<_, anyhow::Error>(took);
+                }
+                content = answer;
+                tokio::time::sleep(think).await;
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    all.sort();
+    let pct =
+        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    println!(
+        "interviewer, {concurrent} interviews at once, {} ms between turns, round {round}: {} turns in {wall:.2} s ({:.0} turns/s); turn latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        think.as_millis(),
+        all.len(),
+        all.len() as f64 / wall,
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
     Ok(())
 }
 
