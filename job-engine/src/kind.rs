@@ -266,6 +266,14 @@ pub const DEAD_HOOK_RETRY: Duration = Duration::from_secs(30);
 pub const PROGRESS_AFTER: Duration = Duration::from_millis(250);
 
 impl<S> JobContext<S> {
+    /// The organisation whose job this is; a job of a kind that belongs to
+    /// one but was enqueued without (by an operator) fails for good.
+    pub fn organisation(&self) -> Result<Uuid, JobError> {
+        self.organisation_id.ok_or_else(|| {
+            JobError::permanent(format!("a {} job belongs to an organisation", self.kind))
+        })
+    }
+
     /// Records progress (0–100 and a short message) for the status endpoint,
     /// once the attempt has run for [`PROGRESS_AFTER`]. Only the attempt that
     /// holds the job can write it.

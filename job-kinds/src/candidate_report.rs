@@ -37,9 +37,7 @@ impl Job for CandidateReport {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let org = ctx
-            .organisation_id
-            .ok_or_else(|| JobError::permanent("an application belongs to an organisation"))?;
+        let org = ctx.organisation()?;
         let mut conn = ctx.pool.acquire().await.map_err(db)?;
         let input = match store_reports::report_input(&mut conn, org, self.application_id).await {
             Ok(input) => input,

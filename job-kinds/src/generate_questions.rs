@@ -35,9 +35,7 @@ impl Job for GenerateQuestions {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let org = ctx
-            .organisation_id
-            .ok_or_else(|| JobError::permanent("a job role belongs to an organisation"))?;
+        let org = ctx.organisation()?;
         let mut conn = ctx.pool.acquire().await.map_err(db)?;
         let (requirements, rubric) =
             match questions::generation_input(&mut *conn, org, self.job_role_id).await {

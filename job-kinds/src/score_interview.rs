@@ -49,9 +49,7 @@ impl Job for ScoreInterview {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let org = ctx
-            .organisation_id
-            .ok_or_else(|| JobError::permanent("an interview belongs to an organisation"))?;
+        let org = ctx.organisation()?;
         let mut conn = ctx.pool.acquire().await.map_err(db)?;
         let input = match interviews::scoring_input(&mut conn, org, self.interview_id).await {
             Ok(input) => input,
@@ -64,15 +62,7 @@ impl Job for ScoreInterview {
                 input.status.as_str()
             )));
         }
-        let turns: Vec<Turn> = input
-            .transcript
-            .iter()
-            .map(|s| Turn {
-                speaker: s.speaker.clone(),
-                content: s.content.clone(),
-                start_ms: i64::from(s.start_ms),
-            })
-            .collect();
+        let turns: Vec<Turn> = input.transcript.iter().map(|s| s.turn()).collect();
         if !turns
             .iter()
             .any(|t| t.speaker.trim().eq_ignore_ascii_case("candidate"))

@@ -48,9 +48,7 @@ impl Job for Shortlist {
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
-        let org = ctx
-            .organisation_id
-            .ok_or_else(|| JobError::permanent("a job role belongs to an organisation"))?;
+        let org = ctx.organisation()?;
         if !(1..=MAX_SHORTLIST).contains(&self.max_candidates)
             || !(0.0..=100.0).contains(&self.min_score)
         {

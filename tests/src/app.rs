@@ -292,6 +292,26 @@ impl TestApp {
         crate::fixtures::organisation(self, tag).await
     }
 
+    /// `who` opens a job role titled `title` whose description is the
+    /// fixture job description `jd` (e.g. `jd_01`); returns its path
+    /// (`/api/v1/job-roles/{id}`). Its requirements are not extracted.
+    pub async fn job_role(&self, who: &Session, jd: &str, title: &str) -> String {
+        let description = String::from_utf8(crate::fixture(&format!("jobs/{jd}.txt")))
+            .expect("UTF-8 job description");
+        let body =
+            serde_json::json!({ "title": title, "description": description, "status": "open" });
+        let (st, role) = self
+            .call(
+                who,
+                axum::http::Method::POST,
+                "/api/v1/job-roles",
+                Some(body),
+            )
+            .await;
+        assert_eq!(st, 201, "{role}");
+        format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap())
+    }
+
     /// `who` creates a candidate (`email`), an open job role, the
     /// application and a scheduled interview; returns the interview.
     pub async fn scheduled_interview(&self, who: &Session, email: &str) -> Value {

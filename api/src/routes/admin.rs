@@ -39,6 +39,19 @@ pub struct Enqueued {
     pub status_url: String,
 }
 
+impl Enqueued {
+    /// `202 Accepted` naming the job and where to poll it.
+    pub fn accepted(job_id: uuid::Uuid) -> (StatusCode, axum::Json<Enqueued>) {
+        (
+            StatusCode::ACCEPTED,
+            axum::Json(Enqueued {
+                job_id,
+                status_url: format!("/api/v1/jobs/{job_id}"),
+            }),
+        )
+    }
+}
+
 fn empty_object() -> Value {
     json!({})
 }
@@ -107,14 +120,7 @@ async fn enqueue(
     if enqueued.created {
         tracing::info!(job.id = %id, job.kind = spec.name, "job enqueued");
     }
-    let mut res = (
-        StatusCode::ACCEPTED,
-        axum::Json(Enqueued {
-            job_id: id,
-            status_url: format!("/api/v1/jobs/{id}"),
-        }),
-    )
-        .into_response();
+    let mut res = Enqueued::accepted(id).into_response();
     if !enqueued.created {
         res.headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));

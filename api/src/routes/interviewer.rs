@@ -224,15 +224,7 @@ async fn turn(
     let now_ms = i32::try_from((Utc::now() - started_at).num_milliseconds().max(0))
         .unwrap_or(i32::MAX)
         .max(last_start);
-    let mut transcript: Vec<Turn> = st
-        .transcript
-        .iter()
-        .map(|s| Turn {
-            speaker: s.speaker.clone(),
-            content: s.content.clone(),
-            start_ms: i64::from(s.start_ms),
-        })
-        .collect();
+    let mut transcript: Vec<Turn> = st.transcript.iter().map(|s| s.turn()).collect();
     let mut segments = Vec::new();
     let mut answer_latency_ms = None;
     if !answer.is_empty() {

@@ -227,14 +227,7 @@ async fn request_score(
     )
     .await?;
     tx.commit().await?;
-    let job_id = job.job.id;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(crate::routes::admin::Enqueued {
-            job_id,
-            status_url: format!("/api/v1/jobs/{job_id}"),
-        }),
-    ))
+    Ok(crate::routes::admin::Enqueued::accepted(job.job.id))
 }
 
 /// The interview's score: per rubric dimension a score with evidence and

@@ -276,12 +276,5 @@ async fn extract_requirements(
         )
         .await?;
     tx.commit().await?;
-    let job_id = job.job.id;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(crate::routes::admin::Enqueued {
-            job_id,
-            status_url: format!("/api/v1/jobs/{job_id}"),
-        }),
-    ))
+    Ok(crate::routes::admin::Enqueued::accepted(job.job.id))
 }

@@ -50,14 +50,7 @@ async fn request(
     )
     .await?;
     tx.commit().await?;
-    let job_id = job.job.id;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(Enqueued {
-            job_id,
-            status_url: format!("/api/v1/jobs/{job_id}"),
-        }),
-    ))
+    Ok(Enqueued::accepted(job.job.id))
 }
 
 /// The application's latest report, as a PDF. 404 `no_report` until one

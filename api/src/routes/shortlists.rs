@@ -82,14 +82,7 @@ async fn request(
     .enqueue(&mut tx, Enqueue::for_org(ctx.org_id))
     .await?;
     tx.commit().await?;
-    let job_id = job.job.id;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(Enqueued {
-            job_id,
-            status_url: format!("/api/v1/jobs/{job_id}"),
-        }),
-    ))
+    Ok(Enqueued::accepted(job.job.id))
 }
 
 /// The role's latest shortlist: every application in play, best first,

@@ -59,6 +59,17 @@ pub struct Segment {
     pub confidence: Option<f32>,
 }
 
+impl Segment {
+    /// The segment as the scorer and the interviewer read it.
+    pub fn turn(&self) -> assessment::Turn {
+        assessment::Turn {
+            speaker: self.speaker.clone(),
+            content: self.content.clone(),
+            start_ms: i64::from(self.start_ms),
+        }
+    }
+}
+
 /// A segment to append (validated by the caller); its position is
 /// assigned on append.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]

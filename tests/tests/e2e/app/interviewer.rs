@@ -10,21 +10,12 @@ use axum::{
 };
 use futures::StreamExt;
 use serde_json::{json, Value};
-use tests::{fixture, TestApp};
+use tests::TestApp;
 
 /// A role with two approved questions and an interview of it; (role path,
 /// interview id).
 async fn interview(api: &TestApp, r: &tests::Session, email: &str) -> (String, String) {
-    let jd = String::from_utf8(fixture("jobs/jd_01.txt")).unwrap();
-    let (_, role) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Backend (Go)", "description": jd, "status": "open" })),
-        )
-        .await;
-    let role_path = format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap());
+    let role_path = api.job_role(r, "jd_01", "Backend (Go)").await;
     api.call(
         r,
         Method::POST,
@@ -75,7 +66,7 @@ async fn interview(api: &TestApp, r: &tests::Session, email: &str) -> (String, S
             r,
             Method::POST,
             "/api/v1/applications",
-            Some(json!({ "candidate_id": cand["id"], "job_role_id": role["id"] })),
+            Some(json!({ "candidate_id": cand["id"], "job_role_id": role_path.rsplit('/').next().unwrap() })),
         )
         .await;
     let (st, iv) = api

@@ -4,7 +4,7 @@
 
 use axum::http::Method;
 use serde_json::{json, Value};
-use tests::{fixture, TestApp};
+use tests::TestApp;
 
 fn texts(list: &Value) -> Vec<String> {
     list.as_array()
@@ -19,16 +19,9 @@ async fn drafted_questions_are_edited_reordered_rejected_and_approved_into_froze
     let api = TestApp::new("questions").await;
     let org = api.organisation("qs").await;
     let r = &org.recruiter;
-    let jd = String::from_utf8(fixture("jobs/jd_01.txt")).unwrap();
-    let (_, role) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Senior Backend Engineer (Go)", "description": jd, "status": "open" })),
-        )
+    let role_path = api
+        .job_role(r, "jd_01", "Senior Backend Engineer (Go)")
         .await;
-    let role_path = format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap());
 
     let (st, v) = api
         .call(

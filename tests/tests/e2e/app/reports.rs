@@ -11,11 +11,9 @@ async fn a_report_is_rendered_stored_and_reads_back_with_the_interview_evidence(
     let api = TestApp::new("reports").await;
     let org = api.organisation("rp").await;
     let r = &org.recruiter;
-    let jd = String::from_utf8(fixture("jobs/jd_01.txt")).unwrap();
-    let (_, role) = api
-        .call(r, Method::POST, "/api/v1/job-roles", Some(json!({ "title": "Senior Backend Engineer (Go)", "description": jd, "status": "open" })))
+    let role_path = api
+        .job_role(r, "jd_01", "Senior Backend Engineer (Go)")
         .await;
-    let role_path = format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap());
     api.call(
         r,
         Method::POST,

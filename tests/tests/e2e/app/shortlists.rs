@@ -13,20 +13,7 @@ async fn a_role_is_shortlisted_from_resumes_and_interviews_and_the_shortlist_mov
     let api = TestApp::new("shortlist").await;
     let org = api.organisation("sl").await;
     let r = &org.recruiter;
-    let jd = String::from_utf8(fixture("jobs/jd_01.txt")).unwrap();
-    let (st, role) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(
-                json!({ "title": "Senior Backend Engineer", "description": jd, "status": "open" }),
-            ),
-        )
-        .await;
-    assert_eq!(st, 201, "{role}");
-    let role_id = role["id"].as_str().unwrap().to_owned();
-    let role_path = format!("/api/v1/job-roles/{role_id}");
+    let role_path = api.job_role(r, "jd_01", "Senior Backend Engineer").await;
 
     // No requirements yet: refused before any job runs.
     let (st, v) = api
