@@ -68,6 +68,63 @@ pub struct Question {
     pub topic: String,
 }
 
+/// Questions as a model is asked to draft them (the tool's parameters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftedQuestions {
+    pub questions: Vec<Question>,
+}
+
+/// Most questions one draft may have.
+pub const MAX_QUESTIONS: usize = 30;
+
+/// Checks drafted questions: 1–30, each with text (at most 2,000
+/// characters), a model answer and topic, and a dimension of the rubric
+/// (names compared without case; the rubric's spelling is kept).
+pub fn check_drafts(
+    mut drafted: Vec<Question>,
+    rubric: &[RubricDimension],
+) -> Result<Vec<Question>, String> {
+    let default;
+    let rubric = if rubric.is_empty() {
+        default = default_rubric();
+        &default
+    } else {
+        rubric
+    };
+    if drafted.is_empty() || drafted.len() > MAX_QUESTIONS {
+        return Err(format!(
+            "1 to {MAX_QUESTIONS} questions, not {}",
+            drafted.len()
+        ));
+    }
+    for (i, q) in drafted.iter_mut().enumerate() {
+        q.text = q.text.trim().to_owned();
+        if q.text.is_empty() || q.text.chars().count() > 2_000 {
+            return Err(format!(
+                "question {} needs a text of 1 to 2000 characters",
+                i + 1
+            ));
+        }
+        if q.model_answer.trim().is_empty() {
+            return Err(format!("question {} has no model answer", i + 1));
+        }
+        match rubric
+            .iter()
+            .find(|d| d.name.trim().eq_ignore_ascii_case(q.dimension.trim()))
+        {
+            Some(d) => q.dimension = d.name.clone(),
+            None => {
+                return Err(format!(
+                    "question {} probes a dimension not in the rubric",
+                    i + 1
+                ))
+            }
+        }
+    }
+    Ok(drafted)
+}
+
 const MAX_REQUIRED: usize = 6;
 const MAX_PREFERRED: usize = 3;
 const MAX_COMPETENCIES: usize = 4;
@@ -326,6 +383,27 @@ mod tests {
         );
         assert_eq!(situational.dimension, "Problem Solving");
         assert_eq!(generate(&jd_01(), &[]), qs, "deterministic");
+    }
+
+    #[test]
+    fn drafts_are_checked_against_the_rubric() {
+        let good = generate(&jd_01(), &[]);
+        assert_eq!(check_drafts(good.clone(), &[]).unwrap(), good);
+        let mut lower = good.clone();
+        lower[0].dimension = "technical skills".into();
+        assert_eq!(
+            check_drafts(lower, &[]).unwrap()[0].dimension,
+            "Technical Skills"
+        );
+        let mut bad = good.clone();
+        bad[1].dimension = "Charm".into();
+        assert!(check_drafts(bad, &[])
+            .unwrap_err()
+            .contains("question 2 probes a dimension"));
+        let mut empty = good.clone();
+        empty[0].text = "  ".into();
+        assert!(check_drafts(empty, &[]).is_err());
+        assert!(check_drafts(vec![], &[]).is_err());
     }
 
     #[test]

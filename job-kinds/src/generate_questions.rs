@@ -1,5 +1,7 @@
 //! `generate_questions`: drafts interview questions for a job role from its
-//! extracted requirements and rubric (`assessment::questions`), replacing
+//! extracted requirements and rubric by the configured provider (the
+//! built-in `assessment::questions`, or a model whose drafts are checked
+//! against the rubric), replacing
 //! the role's current drafts (rejected questions stay). A recruiter then
 //! approves, edits, reorders or rejects them.
 //!
@@ -50,7 +52,11 @@ impl Job for GenerateQuestions {
                 "the job role's requirements have not been extracted yet (POST …/extract-requirements first)",
             )
         })?;
-        let drafted = assessment::questions::generate(&requirements, &rubric);
+        let drafted = ctx
+            .services
+            .ai
+            .draft_questions(&requirements, &rubric)
+            .await?;
         let saved =
             questions::save_generated(&mut conn, org, self.job_role_id, ctx.job_id, &drafted)
                 .await

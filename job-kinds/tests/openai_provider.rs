@@ -61,6 +61,8 @@ enum Answer {
     InvalidProfile,
     /// An interview score quoting words the candidate never said.
     InventedQuote,
+    /// Questions probing a dimension the rubric does not have.
+    OffRubric,
 }
 
 #[derive(Clone, Default)]
@@ -137,6 +139,8 @@ async fn answer(State(s): State<Server>, uri: Uri, headers: HeaderMap, raw: Stri
             interview_score("we rewrote everything in Rust")
         }
         ("record_interview_score", _) => interview_score("so we moved to Kafka"),
+        ("record_questions", Answer::OffRubric) => drafted_questions("Charm"),
+        ("record_questions", _) => drafted_questions("technical skills"),
         _ => return (
             StatusCode::BAD_REQUEST,
             Json(
@@ -211,6 +215,15 @@ fn interview_score(quote: &str) -> Value {
         "summary": "Solid.", "feedback": "Quantify impact.",
         "integrity_risk": "low", "integrity_reasons": []
     })
+}
+
+fn drafted_questions(dimension: &str) -> Value {
+    json!({ "questions": [
+        { "kind": "technical", "text": "How do you find a slow PostgreSQL query?", "difficulty": "hard",
+          "dimension": dimension, "model_answer": "pg_stat_statements, EXPLAIN ANALYZE.", "topic": "PostgreSQL" },
+        { "kind": "behavioural", "text": "Tell me about a time you mentored someone.", "difficulty": "medium",
+          "dimension": "Cultural Fit", "model_answer": "A specific situation and result.", "topic": "Mentoring" }
+    ] })
 }
 
 fn requirements() -> Value {
@@ -429,6 +442,35 @@ async fn a_score_quoting_words_never_said_is_re_asked_with_the_reason_then_accep
     assert!(
         !re_ask.contains("rewrote everything"),
         "the reason does not repeat the invented words"
+    );
+}
+
+#[tokio::test]
+async fn drafted_questions_off_the_rubric_are_re_asked_and_take_the_rubrics_spelling() {
+    let (server, origin) = Server::start(vec![Answer::OffRubric, Answer::Valid]).await;
+    let base = format!("{origin}/v1");
+    let (_, ai) = provider_from_env(&openai_vars(&base, &[]));
+    let req: extraction::JobRequirements = serde_json::from_value(requirements()).unwrap();
+    let drafted = ai
+        .draft_questions(&req, &[])
+        .await
+        .expect("the second draft is on the rubric");
+    assert_eq!(drafted.len(), 2);
+    assert_eq!(
+        drafted[0].dimension, "Technical Skills",
+        "the rubric's spelling"
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert!(
+        seen[0].user_content().contains("\"required_skills\""),
+        "the role's requirements are sent"
+    );
+    let system = seen[1].body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains("- Technical Skills:")
+            && system.contains("question 1 probes a dimension not in the rubric"),
+        "{system}"
     );
 }
 

@@ -10,7 +10,12 @@ use schemars::{generate::SchemaSettings, transform::RecursiveTransform, JsonSche
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use assessment::{from_model, rubric::RubricDimension, InterviewScore, ModelScore, Turn};
+use assessment::{
+    from_model,
+    questions::{check_drafts, DraftedQuestions, Question},
+    rubric::RubricDimension,
+    InterviewScore, ModelScore, Turn,
+};
 use extraction::{is_year_month, JobRequirements, ResumeProfile};
 
 use super::provider::{AiConfig, AiError, AiProvider};
@@ -28,6 +33,7 @@ pub struct OpenAi {
     resume_schema: Value,
     requirements_schema: Value,
     score_schema: Value,
+    questions_schema: Value,
 }
 
 /// A setting's value, with an empty one (`VAR=` in an env file) unset.
@@ -67,6 +73,7 @@ impl OpenAi {
             resume_schema: tool_schema::<ResumeProfile>(),
             requirements_schema: tool_schema::<JobRequirements>(),
             score_schema: tool_schema::<ModelScore>(),
+            questions_schema: tool_schema::<DraftedQuestions>(),
         })
     }
 
@@ -278,6 +285,13 @@ fn transcript_text(turns: &[Turn]) -> String {
         .collect()
 }
 
+const QUESTIONS_PROMPT: &str = "You draft interview questions for a job role: technical questions from its \
+required and preferred skills, behavioural questions asking for a specific past situation (STAR) from its \
+competencies, and situational questions from its responsibilities. Give each a difficulty (easy, medium, hard, \
+by the role's seniority), the rubric dimension it probes (named exactly as in the rubric), a short model answer \
+saying what a strong answer contains, and its topic (the skill, competency or responsibility). Eight to fifteen \
+questions, no two alike.";
+
 const REQUIREMENTS_PROMPT: &str = "Extract what the job description asks of candidates: required and preferred \
     skills (canonical names), minimum years of experience, education, certifications, responsibilities and \
     competencies. Use null or empty lists for anything not stated.";
@@ -392,6 +406,35 @@ impl AiProvider for OpenAi {
 
     fn scorer(&self) -> String {
         self.version()
+    }
+
+    async fn draft_questions(
+        &self,
+        requirements: &JobRequirements,
+        rubric: &[RubricDimension],
+    ) -> Result<Vec<Question>, AiError> {
+        let fallback;
+        let rubric = if rubric.is_empty() {
+            fallback = assessment::rubric::default_rubric();
+            &fallback
+        } else {
+            rubric
+        };
+        let mut system = format!("{QUESTIONS_PROMPT}\n\nRubric dimensions:\n");
+        for d in rubric {
+            system.push_str(&format!("- {}: {}\n", d.name, d.description));
+        }
+        let role = serde_json::to_string_pretty(requirements).expect("requirements serialise");
+        let drafted: DraftedQuestions = self
+            .structured(
+                &system,
+                &role,
+                "record_questions",
+                &self.questions_schema,
+                |d: &DraftedQuestions| check_drafts(d.questions.clone(), rubric).map(|_| ()),
+            )
+            .await?;
+        check_drafts(drafted.questions, rubric).map_err(AiError::InvalidOutput)
     }
 
     async fn score_interview(

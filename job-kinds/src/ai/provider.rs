@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 use crate::JobError;
-use assessment::{rubric::RubricDimension, InterviewScore, Turn};
+use assessment::{questions::Question, rubric::RubricDimension, InterviewScore, Turn};
 use extraction::{self as engine, JobRequirements, ResumeProfile};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -58,6 +58,14 @@ pub trait AiProvider: Send + Sync {
     /// `openai:gpt-4o-mini`).
     fn scorer(&self) -> String;
 
+    /// Drafts interview questions for a role (checked against the rubric:
+    /// every question probes one of its dimensions).
+    async fn draft_questions(
+        &self,
+        requirements: &JobRequirements,
+        rubric: &[RubricDimension],
+    ) -> Result<Vec<Question>, AiError>;
+
     /// Scores a transcript against a rubric (never empty here): every
     /// dimension, quotes verbatim from the candidate's turns, the overall
     /// score the weighted mean.
@@ -100,6 +108,14 @@ impl AiProvider for Builtin {
 
     fn scorer(&self) -> String {
         assessment::SCORER_VERSION.to_owned()
+    }
+
+    async fn draft_questions(
+        &self,
+        requirements: &JobRequirements,
+        rubric: &[RubricDimension],
+    ) -> Result<Vec<Question>, AiError> {
+        Ok(assessment::questions::generate(requirements, rubric))
     }
 
     async fn score_interview(
