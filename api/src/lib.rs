@@ -47,6 +47,10 @@ pub struct Config {
     #[command(flatten)]
     pub files: FilesConfig,
 
+    /// The AI provider of the interviewer (the worker has its own, for jobs).
+    #[command(flatten)]
+    pub ai: job_kinds::ai::AiConfig,
+
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -136,6 +140,8 @@ pub struct AppState {
     pub limits: Arc<ratelimit::Limits>,
     pub storage: Arc<dyn object_store::ObjectStore>,
     pub upload_max_bytes: usize,
+    /// The interviewer's provider.
+    pub ai: Arc<dyn job_kinds::ai::AiProvider>,
 }
 
 impl AppState {
@@ -177,6 +183,7 @@ impl AppState {
             ),
             storage: config.files.storage()?,
             upload_max_bytes: config.files.upload_max_bytes,
+            ai: config.ai.build()?,
         })
     }
 }

@@ -3,6 +3,9 @@
 //! evasive), and closes the interview when the set is done. Pure: the next
 //! turn follows from the questions and the transcript so far.
 
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use crate::{interview::is_thin_answer, questions::Question, Turn};
 
 /// The interviewer's next turn.
@@ -24,6 +27,98 @@ impl Next {
     }
 }
 
+/// Where an interview stands: the last question asked (0-based) and
+/// whether it was followed up since.
+fn progress(questions: &[Question], transcript: &[Turn]) -> Option<(usize, usize, bool)> {
+    let is_candidate = |t: &Turn| t.speaker.trim().eq_ignore_ascii_case("candidate");
+    let (at, index) = transcript.iter().enumerate().rev().find_map(|(at, t)| {
+        if is_candidate(t) {
+            return None;
+        }
+        questions
+            .iter()
+            .rposition(|q| t.content.contains(q.text.as_str()))
+            .map(|index| (at, index))
+    })?;
+    let followed_up = transcript[at + 1..].iter().any(|t| !is_candidate(t));
+    Some((at, index, followed_up))
+}
+
+/// What a model is asked to say next (the tool's parameters).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ModelTurn {
+    pub kind: TurnKind,
+    /// The approved question's number (1-based) being asked or followed
+    /// up; null when closing.
+    pub question_number: Option<u32>,
+    /// What the interviewer says: at most 600 characters; a question turn
+    /// contains the approved question word for word.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnKind {
+    Question,
+    FollowUp,
+    Closing,
+}
+
+/// Longest interviewer turn a model may say.
+pub const MAX_TURN_CHARS: usize = 600;
+
+/// Checks a model's turn against the interview's script: the next approved
+/// question (asked word for word), one follow-up at most per question, and
+/// closing only after the last question. Errors name the rule, not text.
+pub fn check_turn(
+    m: ModelTurn,
+    questions: &[Question],
+    transcript: &[Turn],
+) -> Result<Next, String> {
+    let text = m.text.trim().to_owned();
+    if text.is_empty() || text.chars().count() > MAX_TURN_CHARS {
+        return Err(format!("the turn must be 1 to {MAX_TURN_CHARS} characters"));
+    }
+    let progress = progress(questions, transcript);
+    let next_index = progress.map_or(0, |(_, i, _)| i + 1);
+    let number = m.question_number.map(|n| n as usize);
+    match m.kind {
+        TurnKind::Question => {
+            let Some(q) = questions.get(next_index) else {
+                return Err("every question was asked: close the interview".into());
+            };
+            if number != Some(next_index + 1) {
+                return Err(format!("the next question is number {}", next_index + 1));
+            }
+            if !text.contains(q.text.as_str()) {
+                return Err(format!(
+                    "question {} must be asked word for word",
+                    next_index + 1
+                ));
+            }
+            Ok(Next::Ask {
+                text,
+                index: next_index,
+            })
+        }
+        TurnKind::FollowUp => match progress {
+            Some((_, index, false)) if number == Some(index + 1) => {
+                Ok(Next::FollowUp { text, index })
+            }
+            Some((_, index, false)) => Err(format!("a follow-up is on question {}", index + 1)),
+            Some((_, _, true)) => Err("the question was already followed up: move on".into()),
+            None => Err("no question was asked yet".into()),
+        },
+        TurnKind::Closing if next_index >= questions.len() => Ok(Next::Close { text }),
+        TurnKind::Closing => Err(format!(
+            "question {} of {} has not been asked yet",
+            next_index + 1,
+            questions.len()
+        )),
+    }
+}
+
 const FOLLOW_UPS: &[&str] = &[
     "Could you give me a concrete example from your own work?",
     "What exactly did you do yourself there, and why that way?",
@@ -35,16 +130,7 @@ const FOLLOW_UPS: &[&str] = &[
 pub fn next_turn(questions: &[Question], transcript: &[Turn], first_name: Option<&str>) -> Next {
     let is_candidate = |t: &Turn| t.speaker.trim().eq_ignore_ascii_case("candidate");
     // The last question asked: the interviewer turn that carries it.
-    let asked = transcript.iter().enumerate().rev().find_map(|(at, t)| {
-        if is_candidate(t) {
-            return None;
-        }
-        questions
-            .iter()
-            .rposition(|q| t.content.contains(q.text.as_str()))
-            .map(|index| (at, index))
-    });
-    let Some((at, index)) = asked else {
+    let Some((at, index, followed_up)) = progress(questions, transcript) else {
         let Some(first) = questions.first() else {
             return Next::Close {
                 text: "Thank you for joining. There are no questions for this interview yet; we will be in touch.".into(),
@@ -64,7 +150,6 @@ pub fn next_turn(questions: &[Question], transcript: &[Turn], first_name: Option
         };
     };
     let since = &transcript[at + 1..];
-    let followed_up = since.iter().any(|t| !is_candidate(t));
     let answer: Vec<&str> = since
         .iter()
         .filter(|t| is_candidate(t))
@@ -139,6 +224,99 @@ mod tests {
         let full = "Last year a deploy took the checkout down for twelve minutes because a readiness probe hit the database; I rolled it back, then we made probes check only local state and added a disruption budget.";
         let close = step(&mut t, Some(full));
         assert!(matches!(close, Next::Close { .. }), "{close:?}");
+    }
+
+    #[test]
+    fn a_models_turn_must_follow_the_script() {
+        let qs = [
+            q("How do you test Go services?"),
+            q("Tell me about an incident."),
+        ];
+        let turn = |kind, n: Option<u32>, text: &str| ModelTurn {
+            kind,
+            question_number: n,
+            text: text.into(),
+        };
+        let start: Vec<Turn> = vec![];
+        assert!(matches!(
+            check_turn(
+                turn(
+                    TurnKind::Question,
+                    Some(1),
+                    "Hi! How do you test Go services?"
+                ),
+                &qs,
+                &start
+            ),
+            Ok(Next::Ask { index: 0, .. })
+        ));
+        for (t, says) in [
+            (
+                turn(TurnKind::Question, Some(1), "How do you write Go?"),
+                "word for word",
+            ),
+            (
+                turn(TurnKind::Question, Some(2), "Tell me about an incident."),
+                "the next question is number 1",
+            ),
+            (
+                turn(TurnKind::FollowUp, Some(1), "More?"),
+                "no question was asked",
+            ),
+            (
+                turn(TurnKind::Closing, None, "Bye."),
+                "question 1 of 2 has not been asked",
+            ),
+            (
+                turn(TurnKind::Question, Some(1), &"x".repeat(601)),
+                "1 to 600 characters",
+            ),
+        ] {
+            assert!(
+                check_turn(t, &qs, &start).unwrap_err().contains(says),
+                "{says}"
+            );
+        }
+        let asked = vec![
+            said("interviewer", "How do you test Go services?"),
+            said("candidate", "Unit tests."),
+        ];
+        assert!(matches!(
+            check_turn(
+                turn(TurnKind::FollowUp, Some(1), "Could you say more?"),
+                &qs,
+                &asked
+            ),
+            Ok(Next::FollowUp { index: 0, .. })
+        ));
+        let mut followed = asked.clone();
+        followed.extend([
+            said("interviewer", "Could you say more?"),
+            said("candidate", "Table tests."),
+        ]);
+        assert!(
+            check_turn(turn(TurnKind::FollowUp, Some(1), "And?"), &qs, &followed)
+                .unwrap_err()
+                .contains("already followed up")
+        );
+        let mut done = followed.clone();
+        done.extend([
+            said("interviewer", "Next: Tell me about an incident."),
+            said("candidate", "The outage."),
+        ]);
+        assert!(matches!(
+            check_turn(
+                turn(TurnKind::Closing, None, "Thanks, that's all."),
+                &qs,
+                &done
+            ),
+            Ok(Next::Close { .. })
+        ));
+        assert!(
+            check_turn(turn(TurnKind::Question, Some(3), "Another?"), &qs, &done)
+                .unwrap_err()
+                .contains("close the interview")
+        );
     }
 
     #[test]

@@ -63,6 +63,8 @@ enum Answer {
     InventedQuote,
     /// Questions probing a dimension the rubric does not have.
     OffRubric,
+    /// An interviewer turn that skips ahead of the script.
+    OffScript,
 }
 
 #[derive(Clone, Default)]
@@ -139,6 +141,11 @@ async fn answer(State(s): State<Server>, uri: Uri, headers: HeaderMap, raw: Stri
             interview_score("we rewrote everything in Rust")
         }
         ("record_interview_score", _) => interview_score("so we moved to Kafka"),
+        ("record_turn", Answer::OffScript) => {
+            json!({ "kind": "question", "question_number": 2, "text": "Tell me about an incident." })
+        }
+        ("record_turn", _) => json!({ "kind": "question", "question_number": 1,
+                                      "text": format!("Hello Amara! {FIRST_QUESTION}") }),
         ("record_questions", Answer::OffRubric) => drafted_questions("Charm"),
         ("record_questions", _) => drafted_questions("technical skills"),
         _ => return (
@@ -442,6 +449,48 @@ async fn a_score_quoting_words_never_said_is_re_asked_with_the_reason_then_accep
     assert!(
         !re_ask.contains("rewrote everything"),
         "the reason does not repeat the invented words"
+    );
+}
+
+const FIRST_QUESTION: &str = "How do you find a slow PostgreSQL query?";
+
+#[tokio::test]
+async fn an_interviewer_turn_off_the_script_is_re_asked_and_the_questions_are_in_the_prompt() {
+    let (server, origin) = Server::start(vec![Answer::OffScript, Answer::Valid]).await;
+    let base = format!("{origin}/v1");
+    let (_, ai) = provider_from_env(&openai_vars(&base, &[]));
+    let req: extraction::JobRequirements = serde_json::from_value(requirements()).unwrap();
+    let mut questions = assessment::questions::generate(&req, &[]);
+    questions[0].text = FIRST_QUESTION.into();
+    let next = ai
+        .interviewer_turn("Backend (Go)", &questions, &[], Some("Amara"))
+        .await
+        .expect("the second turn follows the script");
+    assert_eq!(
+        next,
+        assessment::interviewer::Next::Ask {
+            text: format!("Hello Amara! {FIRST_QUESTION}"),
+            index: 0
+        }
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    let system = |s: &Seen| {
+        s.body["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(
+        system(&seen[0]).contains(&format!("1. {FIRST_QUESTION}")),
+        "{}",
+        system(&seen[0])
+    );
+    assert!(system(&seen[0]).contains("The role: Backend (Go)."));
+    assert!(
+        system(&seen[1]).contains("the next question is number 1"),
+        "{}",
+        system(&seen[1])
     );
 }
 

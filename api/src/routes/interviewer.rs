@@ -1,15 +1,14 @@
 //! The AI interviewer: the candidate (with the interview's access token) or
-//! a recruiter answers; the interviewer's next turn comes back, as JSON or
+//! a recruiter answers; the interviewer's next turn (from the configured
+//! provider: the built-in interviewer, or a model held to the approved
+//! questions) comes back, as JSON or
 //! streamed as server-sent events. Each call appends the answer and the
 //! interviewer's turn to the transcript in one transaction: a stream that
 //! is cut off before its end saves nothing.
 
 use std::convert::Infallible;
 
-use assessment::{
-    interviewer::{next_turn, Next},
-    Turn,
-};
+use assessment::{interviewer::Next, Turn};
 use axum::{
     extract::{FromRequestParts, State},
     http::{header, request::Parts, HeaderMap, StatusCode},
@@ -164,7 +163,7 @@ pub struct InterviewerTurn {
     params(("id" = Uuid, Path)), request_body = Answer,
     responses((status = 200, body = InterviewerTurn, description = "JSON, or `text/event-stream` when asked"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 async fn turn(
     State(state): State<AppState>,
     driver: Driver,
@@ -248,7 +247,25 @@ async fn turn(
             start_ms: i64::from(now_ms),
         });
     }
-    let next = next_turn(&set.questions.0, &transcript, Some(st.first_name.as_str()));
+    // A provider that fails leaves nothing written (the transaction is
+    // dropped): the candidate sends the answer again.
+    let next = state
+        .ai
+        .interviewer_turn(
+            &st.role_title,
+            &set.questions.0,
+            &transcript,
+            Some(st.first_name.as_str()),
+        )
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "the interviewer's provider failed");
+            ApiError::Status {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "interviewer_unavailable",
+                message: "the interviewer could not answer just now; send your answer again".into(),
+            }
+        })?;
     let (kind, question, done) = match &next {
         Next::Ask { index, .. } => ("question", Some(index + 1), false),
         Next::FollowUp { index, .. } => ("follow_up", Some(index + 1), false),

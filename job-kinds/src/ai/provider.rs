@@ -5,7 +5,9 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 use crate::JobError;
-use assessment::{questions::Question, rubric::RubricDimension, InterviewScore, Turn};
+use assessment::{
+    interviewer::Next, questions::Question, rubric::RubricDimension, InterviewScore, Turn,
+};
 use extraction::{self as engine, JobRequirements, ResumeProfile};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -57,6 +59,17 @@ pub trait AiProvider: Send + Sync {
     /// Recorded with every interview score (`builtin-1`,
     /// `openai:gpt-4o-mini`).
     fn scorer(&self) -> String;
+
+    /// The interviewer's next turn over an approved question set (checked
+    /// against the script: the next question word for word, one follow-up
+    /// at most, closing only after the last).
+    async fn interviewer_turn(
+        &self,
+        role_title: &str,
+        questions: &[Question],
+        transcript: &[Turn],
+        first_name: Option<&str>,
+    ) -> Result<Next, AiError>;
 
     /// Drafts interview questions for a role (checked against the rubric:
     /// every question probes one of its dimensions).
@@ -116,6 +129,18 @@ impl AiProvider for Builtin {
         rubric: &[RubricDimension],
     ) -> Result<Vec<Question>, AiError> {
         Ok(assessment::questions::generate(requirements, rubric))
+    }
+
+    async fn interviewer_turn(
+        &self,
+        _role_title: &str,
+        questions: &[Question],
+        transcript: &[Turn],
+        first_name: Option<&str>,
+    ) -> Result<Next, AiError> {
+        Ok(assessment::interviewer::next_turn(
+            questions, transcript, first_name,
+        ))
     }
 
     async fn score_interview(

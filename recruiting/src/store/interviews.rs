@@ -542,6 +542,7 @@ pub struct TurnState {
     pub started_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub job_role_id: Uuid,
+    pub role_title: String,
     pub first_name: String,
     pub transcript: Vec<Segment>,
 }
@@ -549,10 +550,11 @@ pub struct TurnState {
 pub async fn turn_state(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<TurnState> {
     let row = sqlx::query!(
         r#"SELECT i.status AS "status: InterviewStatus", i.started_at, i.expires_at,
-                  a.job_role_id, c.first_name
+                  a.job_role_id, j.title, c.first_name
            FROM interviews i
            JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
            JOIN candidates c ON c.id = a.candidate_id AND c.organisation_id = a.organisation_id
+           JOIN job_roles j ON j.id = a.job_role_id AND j.organisation_id = a.organisation_id
            WHERE i.id = $1 AND i.organisation_id = $2
            FOR UPDATE OF i"#,
         id,
@@ -566,6 +568,7 @@ pub async fn turn_state(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRe
         started_at: row.started_at,
         expires_at: row.expires_at,
         job_role_id: row.job_role_id,
+        role_title: row.title,
         first_name: row.first_name,
         transcript: transcript(conn, org, id).await?,
     })
