@@ -163,7 +163,7 @@ pub struct InterviewerTurn {
     params(("id" = Uuid, Path)), request_body = Answer,
     responses((status = 200, body = InterviewerTurn, description = "JSON, or `text/event-stream` when asked"),
               (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn turn(
     State(state): State<AppState>,
     driver: Driver,
