@@ -57,6 +57,9 @@ pub struct Segment {
     pub end_ms: i32,
     /// 0–1, from the speech recogniser.
     pub confidence: Option<f32>,
+    /// A candidate's turn: how long after the start of the interviewer's
+    /// last turn it started (the answer latency).
+    pub answer_latency_ms: Option<i32>,
 }
 
 impl Segment {
@@ -286,8 +289,11 @@ pub async fn transcript(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRe
     get(&mut *conn, org, id).await?;
     Ok(sqlx::query_as!(
         Segment,
-        "SELECT seq, speaker, content, start_ms, end_ms, confidence FROM transcript_segments
-         WHERE interview_id = $1 AND organisation_id = $2 ORDER BY seq",
+        r#"SELECT seq, speaker, content, start_ms, end_ms, confidence,
+                  CASE WHEN speaker = 'candidate' THEN start_ms - max(start_ms)
+                      FILTER (WHERE speaker <> 'candidate') OVER (ORDER BY seq) END AS answer_latency_ms
+           FROM transcript_segments
+           WHERE interview_id = $1 AND organisation_id = $2 ORDER BY seq"#,
         id,
         org,
     )

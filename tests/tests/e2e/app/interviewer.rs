@@ -246,6 +246,13 @@ async fn a_candidate_is_interviewed_over_the_approved_questions_and_the_intervie
     let (_, transcript) = api
         .call(r, Method::GET, &format!("{path}/transcript"), None)
         .await;
+    for seg in transcript.as_array().unwrap() {
+        let latency = &seg["answer_latency_ms"];
+        match seg["speaker"].as_str().unwrap() {
+            "candidate" => assert!(latency.as_i64().is_some_and(|l| l >= 0), "{seg}"),
+            _ => assert!(latency.is_null(), "{seg}"),
+        }
+    }
     let speakers: Vec<&str> = transcript
         .as_array()
         .unwrap()
