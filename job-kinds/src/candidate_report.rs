@@ -5,8 +5,6 @@
 //! Idempotent: the file is named by the job, so a re-run writes the same
 //! object and records nothing twice.
 
-use std::time::Duration;
-
 use assessment::shortlist::{rank, Applicant, InterviewResult};
 use chrono::Utc;
 use recruiting::store::{reports as store_reports, StoreError};
@@ -27,13 +25,7 @@ impl Job for CandidateReport {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 4,
-            max_attempts: 4,
-            base_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(60),
-        }
+        crate::recruiting_policy(4, 60)
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

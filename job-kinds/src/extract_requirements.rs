@@ -2,8 +2,6 @@
 //! text and saves the structured requirements (skills, years, education,
 //! certifications, responsibilities, competencies) on the job role.
 
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -23,13 +21,7 @@ impl Job for ExtractRequirements {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 4,
-            max_attempts: 4,
-            base_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(120),
-        }
+        crate::recruiting_policy(4, 120)
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

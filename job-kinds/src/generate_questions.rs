@@ -7,8 +7,6 @@
 //!
 //! Idempotent: a job saves its questions once.
 
-use std::time::Duration;
-
 use recruiting::store::{questions, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -27,13 +25,7 @@ impl Job for GenerateQuestions {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 4,
-            max_attempts: 4,
-            base_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(60),
-        }
+        crate::recruiting_policy(4, 60)
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

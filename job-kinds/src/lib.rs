@@ -43,6 +43,20 @@ pub struct Services {
     pub limits: documents::Limits,
 }
 
+/// The policy of a kind that works on recruiting data (and maybe an AI
+/// provider): `concurrency` at once per worker, four attempts, backoff
+/// from 5 s up to 10 minutes (a provider's outage or rate limit outlasts a
+/// few seconds), attempts cut after `timeout_secs`.
+fn recruiting_policy(concurrency: usize, timeout_secs: u64) -> KindPolicy {
+    KindPolicy {
+        concurrency,
+        max_attempts: 4,
+        base_backoff: std::time::Duration::from_secs(5),
+        max_backoff: std::time::Duration::from_secs(600),
+        timeout: std::time::Duration::from_secs(timeout_secs),
+    }
+}
+
 /// A database error in a handler: transient, so the attempt is retried.
 fn db(e: sqlx::Error) -> JobError {
     JobError::retryable(format!("database: {e}"))

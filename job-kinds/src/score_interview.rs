@@ -10,8 +10,6 @@
 //! that wrote a score never writes it again. A job that dies records why on
 //! the interview.
 
-use std::time::Duration;
-
 use assessment::{rubric, Turn};
 use recruiting::{
     domain::interview::InterviewStatus,
@@ -39,13 +37,7 @@ impl Job for ScoreInterview {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 8,
-            max_attempts: 4,
-            base_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(120),
-        }
+        crate::recruiting_policy(8, 120)
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

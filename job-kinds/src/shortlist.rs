@@ -7,8 +7,6 @@
 //! Idempotent: a re-delivered job saves nothing twice and answers with the
 //! first snapshot.
 
-use std::time::Duration;
-
 use recruiting::store::{
     shortlists::{self, Entry},
     StoreError,
@@ -38,13 +36,7 @@ impl Job for Shortlist {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 4,
-            max_attempts: 4,
-            base_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(120),
-        }
+        crate::recruiting_policy(4, 120)
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
