@@ -550,13 +550,16 @@ pub struct TurnState {
     pub job_role_id: Uuid,
     pub role_title: String,
     pub first_name: String,
+    /// The question set the interview started with (None before it
+    /// starts).
+    pub question_set_id: Option<Uuid>,
     pub transcript: Vec<Segment>,
 }
 
 pub async fn turn_state(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<TurnState> {
     let row = sqlx::query!(
         r#"SELECT i.status AS "status: InterviewStatus", i.started_at, i.expires_at,
-                  a.job_role_id, j.title, c.first_name
+                  a.job_role_id, j.title, c.first_name, i.question_set_id
            FROM interviews i
            JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
            JOIN candidates c ON c.id = a.candidate_id AND c.organisation_id = a.organisation_id
@@ -576,6 +579,25 @@ pub async fn turn_state(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRe
         job_role_id: row.job_role_id,
         role_title: row.title,
         first_name: row.first_name,
+        question_set_id: row.question_set_id,
         transcript: transcript(conn, org, id).await?,
     })
+}
+
+/// Keeps `set` as the interview's question set (at its start).
+pub async fn pin_question_set(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    set: Uuid,
+) -> StoreResult<()> {
+    sqlx::query!(
+        "UPDATE interviews SET question_set_id = $3 WHERE id = $1 AND organisation_id = $2",
+        id,
+        org,
+        set,
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }

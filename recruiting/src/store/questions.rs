@@ -357,3 +357,17 @@ pub async fn latest_set(
     .fetch_optional(&mut *conn)
     .await?)
 }
+
+/// A question set by id (an interview's own, once it started).
+pub async fn set_by_id(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<QuestionSet> {
+    sqlx::query_as!(
+        QuestionSet,
+        r#"SELECT id, job_role_id, version, questions AS "questions: Json<Vec<Question>>", approved_by, approved_at
+           FROM question_sets WHERE id = $1 AND organisation_id = $2"#,
+        id,
+        org,
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(StoreError::NotFound("question set"))
+}

@@ -130,7 +130,7 @@ async fn a_candidate_is_interviewed_over_the_approved_questions_and_the_intervie
     let api = TestApp::new("interviewer").await;
     let org = api.organisation("ai").await;
     let r = &org.recruiter;
-    let (_, id) = interview(&api, r, "amara@example.com").await;
+    let (role_path, id) = interview(&api, r, "amara@example.com").await;
     let path = format!("/api/v1/interviews/{id}");
 
     let (st, _) = api
@@ -172,6 +172,37 @@ async fn a_candidate_is_interviewed_over_the_approved_questions_and_the_intervie
     let (st, v) = say(&api, &token, &id, "").await;
     assert_eq!(st, 422, "an empty answer after the start: {v}");
 
+    // A set approved while the interview runs applies to later ones only.
+    let (_, v1) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("{role_path}/question-sets/latest"),
+            None,
+        )
+        .await;
+    let second = v1["questions"][1]["text"].as_str().unwrap().to_owned();
+    let (_, drafts) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("{role_path}/questions?status=draft"),
+            None,
+        )
+        .await;
+    let second_draft = drafts[1]["id"].as_str().unwrap().to_owned();
+    api.call(
+        r,
+        Method::PATCH,
+        &format!("/api/v1/questions/{second_draft}"),
+        Some(json!({ "text": "A question approved too late?" })),
+    )
+    .await;
+    let (st, v2) = api
+        .call(r, Method::POST, &format!("{role_path}/question-sets"), None)
+        .await;
+    assert_eq!((st, v2["version"].as_i64()), (201, Some(2)), "{v2}");
+
     // A thin answer gets one follow-up; then the next question.
     let (_, t2) = say(&api, &token, &id, "I think Go, maybe.").await;
     assert_eq!(
@@ -204,8 +235,12 @@ async fn a_candidate_is_interviewed_over_the_approved_questions_and_the_intervie
         .collect();
     assert_eq!(words, done["content"].as_str().unwrap());
     assert_eq!(
-        (done["kind"].as_str(), done["question"].as_i64()),
-        (Some("question"), Some(2)),
+        (
+            done["kind"].as_str(),
+            done["question"].as_i64(),
+            done["content"].as_str().map(|c| c.contains(&second))
+        ),
+        (Some("question"), Some(2), Some(true)),
         "{done}"
     );
 
