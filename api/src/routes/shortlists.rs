@@ -8,7 +8,7 @@ use recruiting::{
     domain::pipeline::Stage,
     store::{
         applications, job_roles,
-        shortlists::{self, Shortlist},
+        shortlists::{self, Entry, Shortlist},
     },
 };
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::{
     audit,
     auth::{OrgCtx, Perm},
     error::{ApiError, ErrorBody},
-    extract::{Json, Path},
+    extract::{Json, Path, Query},
     routes::admin::Enqueued,
     validate, AppState,
 };
@@ -85,27 +85,82 @@ async fn request(
     Ok(Enqueued::accepted(job.job.id))
 }
 
-/// The role's latest shortlist: every application in play, best first,
-/// with its score, fit, tier, matched and missing skills, interview score,
-/// review flag, reasons and concerns, and whether it made the shortlist.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReadShortlist {
+    /// Entries to return, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<usize>,
+    /// Entries to skip (default 0).
+    pub offset: Option<usize>,
+    /// Only the entries that made the shortlist.
+    pub shortlisted: Option<bool>,
+}
+
+/// A page of a shortlist snapshot.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ShortlistPage {
+    pub id: Uuid,
+    pub job_role_id: Uuid,
+    pub max_candidates: i32,
+    pub min_score: f64,
+    /// The requirements as ranked against.
+    pub requirements: extraction::JobRequirements,
+    /// Entries matching the filter, in all.
+    pub total_entries: usize,
+    pub offset: usize,
+    /// Best first.
+    pub entries: Vec<Entry>,
+    /// The job that computed it.
+    pub job_id: Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The role's latest shortlist, a page at a time: every application in
+/// play, best first, with its score, fit, tier, matched and missing skills,
+/// interview score, review flag, reasons and concerns, and whether it made
+/// the shortlist.
 #[utoipa::path(get, path = "/job-roles/{id}/shortlist", tag = "job-roles", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = Shortlist), (status = 404, body = ErrorBody)))]
+    params(("id" = Uuid, Path), ReadShortlist),
+    responses((status = 200, body = ShortlistPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn latest(
     State(state): State<AppState>,
     ctx: OrgCtx,
     Path(id): Path<Uuid>,
-) -> Result<axum::Json<Shortlist>, ApiError> {
+    Query(q): Query<ReadShortlist>,
+) -> Result<axum::Json<ShortlistPage>, ApiError> {
     ctx.require(Perm::Read)?;
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::field("limit", "1 to 1000"));
+    }
     job_roles::get(&state.pool, ctx.org_id, id).await?;
-    shortlists::latest(&state.pool, ctx.org_id, id)
+    let s: Shortlist = shortlists::latest(&state.pool, ctx.org_id, id)
         .await?
-        .map(axum::Json)
         .ok_or(ApiError::Status {
             status: StatusCode::NOT_FOUND,
             code: "no_shortlist",
             message: "the role has no shortlist yet; POST /job-roles/{id}/shortlist".into(),
-        })
+        })?;
+    let matching: Vec<Entry> = s
+        .entries
+        .0
+        .into_iter()
+        .filter(|e| !q.shortlisted.unwrap_or(false) || e.shortlisted)
+        .collect();
+    let offset = q.offset.unwrap_or(0);
+    Ok(axum::Json(ShortlistPage {
+        id: s.id,
+        job_role_id: s.job_role_id,
+        max_candidates: s.max_candidates,
+        min_score: s.min_score,
+        requirements: s.requirements.0,
+        total_entries: matching.len(),
+        offset,
+        entries: matching.into_iter().skip(offset).take(limit).collect(),
+        job_id: s.job_id,
+        created_at: s.created_at,
+    }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

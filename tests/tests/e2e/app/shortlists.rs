@@ -194,6 +194,46 @@ async fn a_role_is_shortlisted_from_resumes_and_interviews_and_the_shortlist_mov
     );
     assert_eq!(entries[0]["candidate_name"], "Amara Okonkwo");
 
+    // Pages of it, and only the shortlisted.
+    let (st, page) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("{role_path}/shortlist?limit=1&offset=1"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{page}");
+    assert_eq!(
+        (
+            page["total_entries"].as_u64(),
+            page["entries"].as_array().unwrap().len()
+        ),
+        (Some(4), 1)
+    );
+    assert_eq!(
+        page["entries"][0]["application_id"],
+        entries[1]["application_id"]
+    );
+    let (_, only) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("{role_path}/shortlist?shortlisted=true"),
+            None,
+        )
+        .await;
+    assert_eq!(only["total_entries"], 2, "{only}");
+    let (st, _) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("{role_path}/shortlist?limit=0"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 422);
+
     // The shortlisted two move forward together, once.
     let advance = json!({ "shortlist_id": shortlist["id"], "reason": "strong shortlist" });
     let (st, moved) = api
