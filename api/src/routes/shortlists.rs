@@ -88,8 +88,8 @@ async fn request(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ReadShortlist {
-    /// Entries to return, 1–1000 (default 100).
-    #[param(minimum = 1, maximum = 1000)]
+    /// Entries to return, 1–200 (default 100), as every list pages.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
     /// Entries to skip (default 0).
     pub offset: Option<usize>,
@@ -131,8 +131,8 @@ async fn latest(
 ) -> Result<axum::Json<ShortlistPage>, ApiError> {
     ctx.require(Perm::Read)?;
     let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
-        return Err(ApiError::field("limit", "1 to 1000"));
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field("limit", "1 to 200"));
     }
     job_roles::get(&state.pool, ctx.org_id, id).await?;
     let s: Shortlist = shortlists::latest(&state.pool, ctx.org_id, id)
