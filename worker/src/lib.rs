@@ -128,6 +128,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         documents: std::sync::Arc::new(pdf_text::PdfiumReader),
         limits: config.files.doc_limits(),
     });
+    services.ai.warm();
     tracing::info!(ai.provider = %services.ai.version(), "services ready");
     let lease = Duration::from_secs(config.lease_secs.max(3));
     let runner = Runner::start(

@@ -51,6 +51,11 @@ pub trait AiProvider: Send + Sync {
     /// Recorded with every result (e.g. `builtin-3`, `openai:gpt-4o-mini`).
     fn version(&self) -> String;
 
+    /// Loads what the first parse would otherwise wait for (the built-in
+    /// engine's taxonomy and phone metadata). Workers call it at start; the
+    /// API, which parses nothing, does not.
+    fn warm(&self) {}
+
     /// `as_of` (YYYY-MM) closes current positions for total experience.
     async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError>;
 
@@ -97,6 +102,10 @@ pub struct Builtin;
 impl AiProvider for Builtin {
     fn version(&self) -> String {
         engine::ENGINE_VERSION.to_owned()
+    }
+
+    fn warm(&self) {
+        engine::warm();
     }
 
     async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError> {
@@ -208,10 +217,7 @@ pub struct AiConfig {
 impl AiConfig {
     pub fn build(&self) -> anyhow::Result<Arc<dyn AiProvider>> {
         match self.ai_provider.as_str() {
-            "builtin" => {
-                engine::warm();
-                Ok(Arc::new(Builtin))
-            }
+            "builtin" => Ok(Arc::new(Builtin)),
             "openai" => Ok(Arc::new(super::openai::OpenAi::new(self)?)),
             other => anyhow::bail!("TALENTI_AI_PROVIDER `{other}`: expected builtin or openai"),
         }
