@@ -164,7 +164,7 @@ pub fn from_model(
 ) -> Result<InterviewScore, String> {
     let said: Vec<&str> = turns
         .iter()
-        .filter(|t| is_candidate(t))
+        .filter(|t| t.is_candidate())
         .map(|t| t.content.as_str())
         .collect();
     let mut dimensions = Vec::with_capacity(rubric.len());
@@ -353,8 +353,12 @@ struct Exchange<'a> {
     replies: Vec<&'a Turn>,
 }
 
-fn is_candidate(t: &Turn) -> bool {
-    t.speaker.trim().eq_ignore_ascii_case("candidate")
+impl Turn {
+    /// Whether the candidate said it (speaker `candidate`, any case);
+    /// everything else is the interviewer's side.
+    pub fn is_candidate(&self) -> bool {
+        self.speaker.trim().eq_ignore_ascii_case("candidate")
+    }
 }
 
 /// The scored exchanges, in order (the wrap-up and candidate turns before
@@ -362,7 +366,7 @@ fn is_candidate(t: &Turn) -> bool {
 fn exchanges(turns: &[Turn]) -> Vec<Exchange<'_>> {
     let mut out: Vec<Exchange> = Vec::new();
     for t in turns {
-        if is_candidate(t) {
+        if t.is_candidate() {
             if let Some(e) = out.last_mut() {
                 e.replies.push(t);
             }

@@ -30,9 +30,8 @@ impl Next {
 /// Where an interview stands: the last question asked (0-based) and
 /// whether it was followed up since.
 fn progress(questions: &[Question], transcript: &[Turn]) -> Option<(usize, usize, bool)> {
-    let is_candidate = |t: &Turn| t.speaker.trim().eq_ignore_ascii_case("candidate");
     let (at, index) = transcript.iter().enumerate().rev().find_map(|(at, t)| {
-        if is_candidate(t) {
+        if t.is_candidate() {
             return None;
         }
         questions
@@ -40,7 +39,7 @@ fn progress(questions: &[Question], transcript: &[Turn]) -> Option<(usize, usize
             .rposition(|q| t.content.contains(q.text.as_str()))
             .map(|index| (at, index))
     })?;
-    let followed_up = transcript[at + 1..].iter().any(|t| !is_candidate(t));
+    let followed_up = transcript[at + 1..].iter().any(|t| !t.is_candidate());
     Some((at, index, followed_up))
 }
 
@@ -128,7 +127,6 @@ const FOLLOW_UPS: &[&str] = &[
 /// The next turn after `transcript` (whose candidate turns are the
 /// answers), for an interview over `questions`.
 pub fn next_turn(questions: &[Question], transcript: &[Turn], first_name: Option<&str>) -> Next {
-    let is_candidate = |t: &Turn| t.speaker.trim().eq_ignore_ascii_case("candidate");
     // The last question asked: the interviewer turn that carries it.
     let Some((at, index, followed_up)) = progress(questions, transcript) else {
         let Some(first) = questions.first() else {
@@ -152,7 +150,7 @@ pub fn next_turn(questions: &[Question], transcript: &[Turn], first_name: Option
     let since = &transcript[at + 1..];
     let answer: Vec<&str> = since
         .iter()
-        .filter(|t| is_candidate(t))
+        .filter(|t| t.is_candidate())
         .map(|t| t.content.as_str())
         .collect();
     if !followed_up && is_thin_answer(&answer.join(" ")) {

@@ -55,10 +55,7 @@ impl Job for ScoreInterview {
             )));
         }
         let turns: Vec<Turn> = input.transcript.iter().map(|s| s.turn()).collect();
-        if !turns
-            .iter()
-            .any(|t| t.speaker.trim().eq_ignore_ascii_case("candidate"))
-        {
+        if !turns.iter().any(Turn::is_candidate) {
             return Err(JobError::permanent(
                 "the transcript has no candidate turns (speaker `candidate`) to score",
             ));

@@ -206,7 +206,8 @@ async fn turn(
             set
         }
     };
-    let started = st.transcript.iter().any(|s| s.speaker != "candidate");
+    let mut transcript: Vec<Turn> = st.transcript.iter().map(|s| s.turn()).collect();
+    let started = transcript.iter().any(|t| !t.is_candidate());
     if answer.is_empty() && started {
         return Err(ApiError::field("content", "your answer to the question"));
     }
@@ -234,17 +235,15 @@ async fn turn(
     let now_ms = i32::try_from((Utc::now() - started_at).num_milliseconds().max(0))
         .unwrap_or(i32::MAX)
         .max(last_start);
-    let mut transcript: Vec<Turn> = st.transcript.iter().map(|s| s.turn()).collect();
     let mut segments = Vec::new();
     let mut answer_latency_ms = None;
     if !answer.is_empty() {
-        let asked_at = st
-            .transcript
+        let asked_at = transcript
             .iter()
             .rev()
-            .find(|s| s.speaker != "candidate")
-            .map_or(0, |s| s.start_ms);
-        answer_latency_ms = Some(now_ms - asked_at);
+            .find(|t| !t.is_candidate())
+            .map_or(0, |t| t.start_ms);
+        answer_latency_ms = Some(now_ms - i32::try_from(asked_at).unwrap_or(0));
         segments.push(NewSegment {
             speaker: "candidate".into(),
             content: answer.to_owned(),

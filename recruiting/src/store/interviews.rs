@@ -290,8 +290,9 @@ pub async fn transcript(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRe
     Ok(sqlx::query_as!(
         Segment,
         r#"SELECT seq, speaker, content, start_ms, end_ms, confidence,
-                  CASE WHEN speaker = 'candidate' THEN start_ms - max(start_ms)
-                      FILTER (WHERE speaker <> 'candidate') OVER (ORDER BY seq) END AS answer_latency_ms
+                  -- Speakers compared as assessment::Turn::is_candidate does.
+                  CASE WHEN lower(btrim(speaker)) = 'candidate' THEN start_ms - max(start_ms)
+                      FILTER (WHERE lower(btrim(speaker)) <> 'candidate') OVER (ORDER BY seq) END AS answer_latency_ms
            FROM transcript_segments
            WHERE interview_id = $1 AND organisation_id = $2 ORDER BY seq"#,
         id,
