@@ -273,13 +273,7 @@ pub fn score_interview(
     rubric: &[RubricDimension],
     role_skills: &[String],
 ) -> InterviewScore {
-    let default;
-    let rubric = if rubric.is_empty() {
-        default = crate::rubric::default_rubric();
-        &default
-    } else {
-        rubric
-    };
+    let rubric = &*crate::rubric::or_default(rubric);
     let role_skills: BTreeSet<String> = role_skills.iter().map(|s| s.to_lowercase()).collect();
     let exchanges = exchanges(turns);
     let answers: Vec<Answer> = exchanges

@@ -9,10 +9,7 @@ use extraction::JobRequirements;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    interview::Family,
-    rubric::{default_rubric, RubricDimension},
-};
+use crate::{interview::Family, rubric::RubricDimension};
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema,
@@ -85,13 +82,7 @@ pub fn check_drafts(
     mut drafted: Vec<Question>,
     rubric: &[RubricDimension],
 ) -> Result<Vec<Question>, String> {
-    let default;
-    let rubric = if rubric.is_empty() {
-        default = default_rubric();
-        &default
-    } else {
-        rubric
-    };
+    let rubric = &*crate::rubric::or_default(rubric);
     if drafted.is_empty() || drafted.len() > MAX_QUESTIONS {
         return Err(format!(
             "1 to {MAX_QUESTIONS} questions, not {}",
@@ -133,13 +124,7 @@ const MAX_RESPONSIBILITIES: usize = 3;
 /// Drafts questions for a role with these requirements and rubric (the
 /// default rubric when empty).
 pub fn generate(req: &JobRequirements, rubric: &[RubricDimension]) -> Vec<Question> {
-    let default;
-    let rubric = if rubric.is_empty() {
-        default = default_rubric();
-        &default
-    } else {
-        rubric
-    };
+    let rubric = &*crate::rubric::or_default(rubric);
     let level = match req.seniority.as_deref().map(str::to_lowercase).as_deref() {
         Some("senior" | "lead" | "staff" | "principal") => Difficulty::Hard,
         Some("junior" | "intern" | "entry" | "graduate") => Difficulty::Easy,

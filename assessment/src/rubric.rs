@@ -40,6 +40,16 @@ pub fn version(rubric: &[RubricDimension]) -> String {
         .collect()
 }
 
+/// `rubric`, or the default one when it is empty: what every scorer,
+/// drafter and check of a role works with.
+pub fn or_default(rubric: &[RubricDimension]) -> std::borrow::Cow<'_, [RubricDimension]> {
+    if rubric.is_empty() {
+        std::borrow::Cow::Owned(default_rubric())
+    } else {
+        std::borrow::Cow::Borrowed(rubric)
+    }
+}
+
 /// The rubric an interview is scored against when its job role has none.
 pub fn default_rubric() -> Vec<RubricDimension> {
     [

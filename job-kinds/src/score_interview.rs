@@ -60,11 +60,7 @@ impl Job for ScoreInterview {
                 "the transcript has no candidate turns (speaker `candidate`) to score",
             ));
         }
-        let rubric = if input.rubric.is_empty() {
-            rubric::default_rubric()
-        } else {
-            input.rubric
-        };
+        let rubric = rubric::or_default(&input.rubric);
         let score = ctx
             .services
             .ai

@@ -454,13 +454,7 @@ impl AiProvider for OpenAi {
         requirements: &JobRequirements,
         rubric: &[RubricDimension],
     ) -> Result<Vec<Question>, AiError> {
-        let fallback;
-        let rubric = if rubric.is_empty() {
-            fallback = assessment::rubric::default_rubric();
-            &fallback
-        } else {
-            rubric
-        };
+        let rubric = &*assessment::rubric::or_default(rubric);
         let mut system = format!("{QUESTIONS_PROMPT}\n\nRubric dimensions:\n");
         for d in rubric {
             system.push_str(&format!("- {}: {}\n", d.name, d.description));
