@@ -158,15 +158,16 @@ impl OpenAi {
             .ok_or_else(|| AiError::InvalidOutput("the answer has no tool call".into()))
     }
 
-    /// Calls, parses and validates; re-asks on invalid output.
-    async fn structured<T: DeserializeOwned>(
+    /// Calls, parses and accepts (checks, and where needed completes) the
+    /// answer; re-asks on invalid output.
+    async fn structured<T: DeserializeOwned, U>(
         &self,
         system: &str,
         text: &str,
         tool: &str,
         schema: &Value,
-        validate: impl Fn(&T) -> Result<(), String>,
-    ) -> Result<T, AiError> {
+        accept: impl Fn(T) -> Result<U, String>,
+    ) -> Result<U, AiError> {
         let input: String = text.chars().take(self.max_input_chars).collect();
         let mut last = String::new();
         for attempt in 0..=self.invalid_retries {
@@ -186,8 +187,8 @@ impl OpenAi {
                 Err(e) => return Err(e),
             };
             match serde_json::from_str::<T>(&args) {
-                Ok(v) => match validate(&v) {
-                    Ok(()) => return Ok(v),
+                Ok(v) => match accept(v) {
+                    Ok(accepted) => return Ok(accepted),
                     Err(e) => last = e,
                 },
                 Err(e) => {
@@ -392,13 +393,9 @@ impl AiProvider for OpenAi {
 
     async fn parse_resume(&self, text: &str, as_of: &str) -> Result<ResumeProfile, AiError> {
         let system = format!("{RESUME_PROMPT} Today is {as_of}.");
-        self.structured(
-            &system,
-            text,
-            "record_resume",
-            &self.resume_schema,
-            validate_profile,
-        )
+        self.structured(&system, text, "record_resume", &self.resume_schema, |p| {
+            validate_profile(&p).map(|()| p)
+        })
         .await
     }
 
@@ -408,7 +405,7 @@ impl AiProvider for OpenAi {
             text,
             "record_requirements",
             &self.requirements_schema,
-            validate_requirements,
+            |r| validate_requirements(&r).map(|()| r),
         )
         .await
     }
@@ -437,16 +434,14 @@ impl AiProvider for OpenAi {
         } else {
             transcript_text(transcript)
         };
-        let turn: ModelTurn = self
-            .structured(
-                &system,
-                &so_far,
-                "record_turn",
-                &self.turn_schema,
-                |t: &ModelTurn| check_turn(t.clone(), questions, transcript).map(|_| ()),
-            )
-            .await?;
-        check_turn(turn, questions, transcript).map_err(AiError::InvalidOutput)
+        self.structured(
+            &system,
+            &so_far,
+            "record_turn",
+            &self.turn_schema,
+            |t: ModelTurn| check_turn(t, questions, transcript),
+        )
+        .await
     }
 
     async fn draft_questions(
@@ -460,16 +455,14 @@ impl AiProvider for OpenAi {
             system.push_str(&format!("- {}: {}\n", d.name, d.description));
         }
         let role = serde_json::to_string_pretty(requirements).expect("requirements serialise");
-        let drafted: DraftedQuestions = self
-            .structured(
-                &system,
-                &role,
-                "record_questions",
-                &self.questions_schema,
-                |d: &DraftedQuestions| check_drafts(d.questions.clone(), rubric).map(|_| ()),
-            )
-            .await?;
-        check_drafts(drafted.questions, rubric).map_err(AiError::InvalidOutput)
+        self.structured(
+            &system,
+            &role,
+            "record_questions",
+            &self.questions_schema,
+            |d: DraftedQuestions| check_drafts(d.questions, rubric),
+        )
+        .await
     }
 
     async fn score_interview(
@@ -488,16 +481,14 @@ impl AiProvider for OpenAi {
         if !role_skills.is_empty() {
             system.push_str(&format!("The role's skills: {}.\n", role_skills.join(", ")));
         }
-        let model: ModelScore = self
-            .structured(
-                &system,
-                &transcript_text(turns),
-                "record_interview_score",
-                &self.score_schema,
-                |m: &ModelScore| from_model(m.clone(), turns, rubric).map(|_| ()),
-            )
-            .await?;
-        from_model(model, turns, rubric).map_err(AiError::InvalidOutput)
+        self.structured(
+            &system,
+            &transcript_text(turns),
+            "record_interview_score",
+            &self.score_schema,
+            |m: ModelScore| from_model(m, turns, rubric),
+        )
+        .await
     }
 }
 
