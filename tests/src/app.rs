@@ -296,20 +296,7 @@ impl TestApp {
     /// fixture job description `jd` (e.g. `jd_01`); returns its path
     /// (`/api/v1/job-roles/{id}`). Its requirements are not extracted.
     pub async fn job_role(&self, who: &Session, jd: &str, title: &str) -> String {
-        let description = String::from_utf8(crate::fixture(&format!("jobs/{jd}.txt")))
-            .expect("UTF-8 job description");
-        let body =
-            serde_json::json!({ "title": title, "description": description, "status": "open" });
-        let (st, role) = self
-            .call(
-                who,
-                axum::http::Method::POST,
-                "/api/v1/job-roles",
-                Some(body),
-            )
-            .await;
-        assert_eq!(st, 201, "{role}");
-        format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap())
+        crate::fixtures::job_role(self, who, jd, title).await
     }
 
     /// `who` creates a candidate (`email`), an open job role, the

@@ -1,5 +1,6 @@
 //! The fixtures every API test builds (a signed-in user, an organisation
-//! with one member per role, a scheduled interview), written once for both
+//! with one member per role, a job role from a fixture job description, a
+//! scheduled interview), written once for both
 //! ways of calling the API: a process over HTTP ([`crate::Api`]) and the
 //! router in process ([`crate::TestApp`]).
 
@@ -101,6 +102,25 @@ pub async fn organisation(c: &impl Client, tag: &str) -> OrgFixture {
         recruiter,
         reviewer,
     }
+}
+
+/// `who` opens a job role titled `title` whose description is the fixture
+/// job description `jd` (e.g. `jd_01`); returns its path
+/// (`/api/v1/job-roles/{id}`). Its requirements are not extracted.
+pub async fn job_role(c: &impl Client, who: &Session, jd: &str, title: &str) -> String {
+    let description = String::from_utf8(crate::fixture(&format!("jobs/{jd}.txt")))
+        .expect("UTF-8 job description");
+    let body = json!({ "title": title, "description": description, "status": "open" });
+    let (st, role) = c
+        .send(
+            Some(&who.access_token),
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(body),
+        )
+        .await;
+    assert_eq!(st, 201, "{role}");
+    format!("/api/v1/job-roles/{}", role["id"].as_str().unwrap())
 }
 
 /// `who` creates a candidate (`email`), an open job role, the application

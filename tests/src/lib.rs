@@ -662,6 +662,11 @@ impl Api {
         fixtures::scheduled_interview(self, who, email).await
     }
 
+    /// See [`fixtures::job_role`].
+    pub async fn job_role(&self, who: &Session, jd: &str, title: &str) -> String {
+        fixtures::job_role(self, who, jd, title).await
+    }
+
     /// Sends a request as `who` and returns (status, JSON body or Null).
     pub async fn call(
         &self,

@@ -482,16 +482,10 @@ async fn extract_requirements_saves_structured_requirements_on_the_role() {
     let api = env.api(&[("TALENTI_STORAGE_URL", storage.as_str())]).await;
     let _worker = env.worker("worker", &openai_env(&url, &storage, "0"));
     let org = api.organisation("er").await;
-    let jd = String::from_utf8(tests::fixture("jobs/jd_01.txt")).unwrap();
-    let (_, role) = api
-        .call(
-            &org.recruiter,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Senior Backend Engineer", "description": jd })),
-        )
+    let path = api
+        .job_role(&org.recruiter, "jd_01", "Senior Backend Engineer")
         .await;
-    let id = role["id"].as_str().unwrap();
+    let id = path.rsplit('/').next().unwrap();
     let (st, first) = api
         .call(
             &org.recruiter,

@@ -202,16 +202,10 @@ async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
     assert_eq!(apps["items"].as_array().unwrap().len(), 2);
 
     // The role's requirements, by the built-in engine.
-    let jd = String::from_utf8(tests::fixture("jobs/jd_01.txt")).unwrap();
-    let (_, jr) = api
-        .call(
-            &org.recruiter,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Senior Backend Engineer (Go)", "description": jd })),
-        )
+    let path = api
+        .job_role(&org.recruiter, "jd_01", "Senior Backend Engineer (Go)")
         .await;
-    let id = jr["id"].as_str().unwrap();
+    let id = path.rsplit('/').next().unwrap();
     let (_, job) = api
         .call(
             &org.recruiter,
