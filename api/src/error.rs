@@ -108,6 +108,20 @@ impl From<recruiting::store::StoreError> for ApiError {
     }
 }
 
+/// An email that cannot be posted: its address is the caller's mistake
+/// (422 on `field`), anything else the database's.
+pub fn post_error(field: &str, e: job_kinds::send_email::PostError) -> ApiError {
+    use job_kinds::send_email::PostError;
+    match e {
+        PostError::Compose(mail::ComposeError::Recipient(_)) => ApiError::Validation(vec![(
+            field.to_owned(),
+            "is not an address we can send email to".to_owned(),
+        )]),
+        PostError::Compose(e) => ApiError::Internal(e.into()),
+        PostError::Store(e) => e.into(),
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         if is_unavailable(&e) {

@@ -51,6 +51,13 @@ pub struct Config {
     #[command(flatten)]
     pub ai: job_kinds::ai::AiConfig,
 
+    /// How emails are composed (sender, links); the worker delivers them.
+    #[command(flatten)]
+    pub mail: mail::MailConfig,
+
+    #[command(flatten)]
+    pub keys: seal::KeysConfig,
+
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -142,6 +149,8 @@ pub struct AppState {
     pub upload_max_bytes: usize,
     /// The interviewer's provider.
     pub ai: Arc<dyn job_kinds::ai::AiProvider>,
+    /// Composes the emails handlers post (and seals personal data).
+    pub postbox: Arc<job_kinds::Postbox>,
 }
 
 impl AppState {
@@ -184,6 +193,10 @@ impl AppState {
             storage: config.files.storage()?,
             upload_max_bytes: config.files.upload_max_bytes,
             ai: config.ai.build()?,
+            postbox: Arc::new(job_kinds::Postbox::new(
+                &config.mail,
+                config.keys.keyring()?,
+            )?),
         })
     }
 }

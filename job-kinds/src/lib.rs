@@ -14,6 +14,7 @@ mod noop;
 mod parse_resume;
 mod prune_jobs;
 mod score_interview;
+pub mod send_email;
 mod shortlist;
 
 pub use candidate_report::CandidateReport;
@@ -23,6 +24,7 @@ pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use prune_jobs::PruneJobs;
 pub use score_interview::ScoreInterview;
+pub use send_email::{Postbox, SendEmail};
 pub use shortlist::{Shortlist, MAX_SHORTLIST};
 
 use std::sync::Arc;
@@ -41,6 +43,10 @@ pub struct Services {
     pub ai: Arc<dyn ai::AiProvider>,
     pub documents: Arc<dyn documents::Reader>,
     pub limits: documents::Limits,
+    /// Delivers email (SMTP or the outbox directory).
+    pub mailer: mail::Mailer,
+    /// Composes email, and holds the keyring of personal data at rest.
+    pub postbox: Postbox,
 }
 
 /// The policy of a kind that works on recruiting data (and maybe an AI
@@ -122,6 +128,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<Shortlist>()
         .register::<GenerateQuestions>()
         .register::<CandidateReport>()
+        .register::<SendEmail>()
         .every("prune_jobs", "17 3 * * *", PruneJobs::default());
     if diagnostics {
         registry.register::<Noop>();

@@ -79,6 +79,7 @@ impl TestApp {
     pub async fn with_args(name: &str, args: &[(&str, &str)]) -> Self {
         let env = TestEnv::new(name).await;
         let storage = env.log_dir.join("storage");
+        let outbox = env.outbox();
         let mut argv: Vec<String> = vec!["api".into()];
         let base = [
             ("--database-url", env.database_url.as_str()),
@@ -86,6 +87,9 @@ impl TestApp {
             ("--queue-prefix", env.prefix.as_str()),
             ("--storage-url", storage.to_str().expect("utf-8 path")),
             ("--jwt-secret", "test-secret-test-secret-test-secret!"),
+            ("--data-keys", crate::TEST_DATA_KEYS),
+            ("--outbox", outbox.to_str().expect("utf-8 path")),
+            ("--from", "Talenti <no-reply@talenti.test>"),
             ("--rate-limit-per-second", "100000"),
             ("--rate-limit-burst", "100000"),
             ("--auth-rate-limit-per-minute", "100000"),
@@ -119,6 +123,12 @@ impl TestApp {
                 ai: ai.build().expect("ai provider"),
                 documents: Arc::new(pdf_text::PdfiumReader),
                 limits: config.files.doc_limits(),
+                mailer: mail::Mailer::from_config(&config.mail).expect("mailer"),
+                postbox: job_kinds::Postbox::new(
+                    &config.mail,
+                    config.keys.keyring().expect("keyring"),
+                )
+                .expect("postbox"),
             }),
             registry: job_kinds::registry(config.common.diagnostics),
         };

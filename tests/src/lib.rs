@@ -24,6 +24,8 @@ use uuid::Uuid;
 /// The platform admin every test API knows (granted by `api platform-admin grant`).
 pub const OPS_EMAIL: &str = "ops@talenti.test";
 pub const PASSWORD: &str = "correct horse battery";
+/// The keyring every test process seals personal data with.
+pub const TEST_DATA_KEYS: &str = "test1:dGFsZW50aS10ZXN0LWtleS0wMTIzNDU2Nzg5YWJjZGU=";
 
 pub fn admin_database_url() -> String {
     std::env::var("TALENTI_TEST_DATABASE_URL")
@@ -294,6 +296,15 @@ impl TestEnv {
             (
                 "TALENTI_STORAGE_URL".to_owned(),
                 log_dir.join("storage").to_string_lossy().into_owned(),
+            ),
+            ("TALENTI_DATA_KEYS".to_owned(), TEST_DATA_KEYS.to_owned()),
+            (
+                "TALENTI_MAIL_OUTBOX".to_owned(),
+                log_dir.join("outbox").to_string_lossy().into_owned(),
+            ),
+            (
+                "TALENTI_MAIL_FROM".to_owned(),
+                "Talenti <no-reply@talenti.test>".to_owned(),
             ),
             (
                 "TALENTI_JWT_SECRET".to_owned(),
@@ -816,6 +827,11 @@ impl TcpProxy {
 }
 
 impl TestEnv {
+    /// Where this test's emails go when no SMTP server is set.
+    pub fn outbox(&self) -> PathBuf {
+        self.log_dir.join("outbox")
+    }
+
     /// This test's Redis queues, through the same code the workers use.
     pub async fn queues(&self) -> job_engine::queue::Queues {
         job_engine::queue::Queues::connect(&self.redis_url, &self.prefix)

@@ -88,6 +88,8 @@ const OURS: &[&str] = &[
     "recruiting",
     "job-kinds",
     "reports",
+    "mail",
+    "seal",
     "api",
     "worker",
     "scheduler",
@@ -141,5 +143,19 @@ fn the_extraction_engine_does_no_io_and_the_job_engine_knows_no_recruiting() {
     let recruiting = reachable(&graph, "recruiting");
     for p in ["job-engine", "job-kinds", "documents", "pdf-text"] {
         assert!(!recruiting.contains(p), "recruiting links {p}");
+    }
+}
+
+#[test]
+fn mail_and_sealing_know_no_database_and_no_domain() {
+    let graph = graph();
+    for p in ["mail", "seal"] {
+        let linked = reachable(&graph, p);
+        for other in ["sqlx", "redis", "object_store"] {
+            assert!(!linked.contains(other), "{p} links {other}");
+        }
+        for ours in OURS {
+            assert!(*ours == p || !linked.contains(*ours), "{p} links {ours}");
+        }
     }
 }

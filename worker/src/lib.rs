@@ -32,6 +32,12 @@ pub struct Config {
     #[command(flatten)]
     pub ai: job_kinds::ai::AiConfig,
 
+    #[command(flatten)]
+    pub mail: mail::MailConfig,
+
+    #[command(flatten)]
+    pub keys: seal::KeysConfig,
+
     /// Comma-separated job kinds this process runs (default: every kind).
     #[arg(long, env = "TALENTI_WORKER_KINDS", value_delimiter = ',')]
     pub kinds: Vec<String>,
@@ -127,9 +133,15 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         ai: config.ai.build()?,
         documents: std::sync::Arc::new(pdf_text::PdfiumReader),
         limits: config.files.doc_limits(),
+        mailer: mail::Mailer::from_config(&config.mail)?,
+        postbox: job_kinds::Postbox::new(&config.mail, config.keys.keyring()?)?,
     });
     services.ai.warm();
-    tracing::info!(ai.provider = %services.ai.version(), "services ready");
+    tracing::info!(
+        ai.provider = %services.ai.version(),
+        mail = %services.mailer.describe(),
+        "services ready"
+    );
     let lease = Duration::from_secs(config.lease_secs.max(3));
     let runner = Runner::start(
         pool.clone(),

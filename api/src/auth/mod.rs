@@ -44,6 +44,17 @@ pub enum Role {
     Owner,
 }
 
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Reviewer => "reviewer",
+            Role::Recruiter => "recruiter",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, utoipa::ToSchema,
 )]

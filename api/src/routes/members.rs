@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     audit::{self, Entry},
     auth::{forbidden, tokens, OrgCtx, Perm, Principal, RequestMeta, Role, UserKind},
-    error::{ApiError, ErrorBody},
+    error::{post_error, ApiError, ErrorBody},
     extract::{Json, Path},
     validate, AppState,
 };
@@ -204,8 +204,11 @@ pub struct InvitationView {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedInvitation {
     pub invitation: InvitationView,
-    /// Shown once: the invitee accepts with it at `/invitations/accept`.
+    /// Shown once: the invitee accepts with it at `/invitations/accept`
+    /// (it is also in the email they are sent).
     pub token: String,
+    /// The job that emails the invitation (`/jobs/{id}`).
+    pub email_job_id: Uuid,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -273,6 +276,39 @@ async fn invite(
     .bind(Utc::now() + Duration::days(INVITATION_TTL_DAYS))
     .fetch_one(&mut *tx)
     .await?;
+    let (organisation, inviter): (String, Option<String>) = sqlx::query_as(
+        "SELECT o.name, (SELECT COALESCE(u.display_name, u.email) FROM users u WHERE u.id = $2)
+         FROM organisations o WHERE o.id = $1",
+    )
+    .bind(ctx.org_id)
+    .bind(ctx.user_id())
+    .fetch_one(&mut *tx)
+    .await?;
+    let posted = job_kinds::send_email::post(
+        &mut tx,
+        &state.postbox,
+        job_kinds::send_email::Letter {
+            organisation_id: ctx.org_id,
+            candidate_id: None,
+            dedupe_key: format!("team_invitation:{id}"),
+            to: &email,
+            to_name: None,
+            mail: mail::Mail::TeamInvitation {
+                organisation,
+                inviter,
+                role: req.role.as_str().to_owned(),
+                link: state.postbox.link(&format!("/join#token={token}")),
+                expires_at,
+            },
+        },
+    )
+    .await
+    .map_err(|e| post_error("email", e))?;
+    sqlx::query("UPDATE invitations SET email_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(posted.email_id)
+        .execute(&mut *tx)
+        .await?;
     audit::org(
         &mut tx,
         &ctx,
@@ -295,6 +331,7 @@ async fn invite(
                 created_at,
             },
             token,
+            email_job_id: posted.job_id,
         }),
     ))
 }

@@ -10,6 +10,7 @@
 
 pub mod applications;
 pub mod candidates;
+pub mod emails;
 pub mod interviews;
 pub mod job_roles;
 pub mod questions;

@@ -6,9 +6,11 @@
 
 mod api;
 mod app;
+mod delivery;
 mod hardening;
 mod identity;
 mod lifecycle;
+mod mailbox;
 mod openapi;
 mod recovery;
 mod resumes;

@@ -5,6 +5,7 @@
 //! this module.
 
 mod api;
+mod email;
 mod identity;
 mod interviewer;
 mod lifecycle;
