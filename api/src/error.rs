@@ -108,6 +108,15 @@ impl From<recruiting::store::StoreError> for ApiError {
     }
 }
 
+/// 410: the thing existed and is over (expired, revoked, used).
+pub fn gone(message: &str) -> ApiError {
+    ApiError::Status {
+        status: StatusCode::GONE,
+        code: "gone",
+        message: message.to_owned(),
+    }
+}
+
 /// An email that cannot be posted: its address is the caller's mistake
 /// (422 on `field`), anything else the database's.
 pub fn post_error(field: &str, e: job_kinds::send_email::PostError) -> ApiError {

@@ -8,23 +8,28 @@
 pub mod ai;
 
 mod candidate_report;
+mod expire_invitations;
 mod extract_requirements;
 mod generate_questions;
+pub mod letters;
 mod noop;
 mod parse_resume;
-mod prune_jobs;
+mod purge_finished_jobs;
 mod score_interview;
 pub mod send_email;
+mod send_reminders;
 mod shortlist;
 
 pub use candidate_report::CandidateReport;
+pub use expire_invitations::ExpireInvitations;
 pub use extract_requirements::ExtractRequirements;
 pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
-pub use prune_jobs::PruneJobs;
+pub use purge_finished_jobs::PurgeFinishedJobs;
 pub use score_interview::ScoreInterview;
 pub use send_email::{Postbox, SendEmail};
+pub use send_reminders::SendReminders;
 pub use shortlist::{Shortlist, MAX_SHORTLIST};
 
 use std::sync::Arc;
@@ -123,13 +128,25 @@ pub fn registry(diagnostics: bool) -> Registry {
     registry
         .register::<ParseResume>()
         .register::<ExtractRequirements>()
-        .register::<PruneJobs>()
+        .register::<PurgeFinishedJobs>()
         .register::<ScoreInterview>()
         .register::<Shortlist>()
         .register::<GenerateQuestions>()
         .register::<CandidateReport>()
         .register::<SendEmail>()
-        .every("prune_jobs", "17 3 * * *", PruneJobs::default());
+        .register::<SendReminders>()
+        .register::<ExpireInvitations>()
+        .every(
+            "purge_finished_jobs",
+            "17 3 * * *",
+            PurgeFinishedJobs::default(),
+        )
+        .every("send_reminders", "*/5 * * * *", SendReminders::default())
+        .every(
+            "expire_invitations",
+            "*/10 * * * *",
+            ExpireInvitations::default(),
+        );
     if diagnostics {
         registry.register::<Noop>();
     }

@@ -152,8 +152,12 @@ pub async fn scheduled_interview(c: &impl Client, who: &Session, email: &str) ->
         "/api/v1/applications/{}/interviews",
         app["id"].as_str().unwrap()
     );
-    let body =
-        json!({ "scheduled_at": "2026-12-01T10:00:00Z", "expires_at": "2026-12-08T10:00:00Z" });
+    // Tomorrow, open for a week: relative, so the fixture never ages.
+    let now = chrono::Utc::now();
+    let body = json!({
+        "scheduled_at": now + chrono::Duration::days(1),
+        "expires_at": now + chrono::Duration::days(8),
+    });
     let (st, iv) = c
         .send(Some(&who.access_token), Method::POST, &path, Some(body))
         .await;

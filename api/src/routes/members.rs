@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     audit::{self, Entry},
     auth::{forbidden, tokens, OrgCtx, Perm, Principal, RequestMeta, Role, UserKind},
-    error::{post_error, ApiError, ErrorBody},
+    error::{gone, post_error, ApiError, ErrorBody},
     extract::{Json, Path},
     validate, AppState,
 };
@@ -393,14 +393,6 @@ async fn revoke_invitation(
 #[serde(deny_unknown_fields)]
 pub struct AcceptRequest {
     pub token: String,
-}
-
-fn gone(message: &str) -> ApiError {
-    ApiError::Status {
-        status: StatusCode::GONE,
-        code: "gone",
-        message: message.to_owned(),
-    }
 }
 
 /// Accepts an invitation addressed to the signed-in user's email.

@@ -7,6 +7,7 @@ pub mod audit_log;
 pub mod auth;
 pub mod candidates;
 pub mod health;
+pub mod interview_invitations;
 pub mod interviewer;
 pub mod interviews;
 pub mod job_roles;

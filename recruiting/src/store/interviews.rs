@@ -225,6 +225,9 @@ pub async fn update(
     )
     .fetch_one(&mut *conn)
     .await?;
+    if row.status != current {
+        super::interview_invitations::follow_interview(conn, id, row.status).await?;
+    }
     Ok((current, row))
 }
 

@@ -11,6 +11,7 @@
 pub mod applications;
 pub mod candidates;
 pub mod emails;
+pub mod interview_invitations;
 pub mod interviews;
 pub mod job_roles;
 pub mod questions;

@@ -72,3 +72,77 @@ async fn a_worker_killed_mid_delivery_never_sends_a_second_copy() {
     assert_eq!(email_status(&app, early).await, "sent");
     assert_eq!(count("hold-rcpt@example.com"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_ticking_every_second_remind_once() {
+    let app = TestApp::new("remind-replicas").await;
+    let org = app.organisation("replicaco").await;
+    let iv = app
+        .scheduled_interview(&org.recruiter, "remind.me@example.com")
+        .await;
+    let (s, inv) = app
+        .call(
+            &org.recruiter,
+            Method::POST,
+            &format!(
+                "/api/v1/interviews/{}/invitations",
+                iv["id"].as_str().unwrap()
+            ),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 201, "{inv}");
+    app.run_pending_jobs().await;
+    sqlx::query("UPDATE interview_invitations SET expires_at = now() + interval '2 hours'")
+        .execute(&app.env.pool)
+        .await
+        .unwrap();
+
+    // Only the reminders' schedule, every second, on two replicas.
+    let mut spec = "send_reminders=* * * * * *".to_owned();
+    for p in job_kinds::registry(true).periodic() {
+        if p.name != "send_reminders" {
+            spec.push_str(&format!(";{}=off", p.name));
+        }
+    }
+    let vars = [("TALENTI_SCHEDULE", spec.as_str())];
+    let _a = app.env.scheduler("scheduler-a", &vars);
+    let _b = app.env.scheduler("scheduler-b", &vars);
+    let _worker = app.env.worker("worker", &[]);
+    tests::wait_for("four reminder runs", T, || async {
+        let runs: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE kind = 'send_reminders' AND status = 'succeeded'",
+        )
+        .fetch_one(&app.env.pool)
+        .await
+        .unwrap();
+        (runs >= 4).then_some(())
+    })
+    .await;
+    // The reminder's email is delivered by the same worker.
+    tests::wait_for("the reminder in the outbox", T, || async {
+        let n = crate::mailbox::read_dir(&app.env.outbox())
+            .iter()
+            .filter(|m| m.subject.starts_with("Reminder:"))
+            .count();
+        (n >= 1).then_some(())
+    })
+    .await;
+    let reminders: Vec<_> = crate::mailbox::read_dir(&app.env.outbox())
+        .into_iter()
+        .filter(|m| m.subject.starts_with("Reminder:"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{reminders:?}");
+    assert_eq!(reminders[0].to, "remind.me@example.com");
+    let ticks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM schedule_ticks WHERE schedule_name = 'send_reminders'",
+    )
+    .fetch_one(&app.env.pool)
+    .await
+    .unwrap();
+    let jobs: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE kind = 'send_reminders'")
+        .fetch_one(&app.env.pool)
+        .await
+        .unwrap();
+    assert_eq!(ticks, jobs, "one job per tick across both replicas");
+}

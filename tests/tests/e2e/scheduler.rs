@@ -11,6 +11,18 @@ const T: Duration = Duration::from_secs(60);
 
 const TAKEN: &str = "tick already enqueued by another replica";
 
+/// `TALENTI_SCHEDULE` with `entries` and every other schedule declared in
+/// code turned off, so that only the test's schedules tick.
+fn only(entries: &str) -> String {
+    let mut spec = entries.to_owned();
+    for p in job_kinds::registry(true).periodic() {
+        if !entries.contains(&format!("{}=", p.name)) {
+            spec.push_str(&format!(";{}=off", p.name));
+        }
+    }
+    spec
+}
+
 /// The ticks (as logged) of `proc`'s log lines that contain `needle`.
 fn logged_ticks(proc: &Proc, needle: &str) -> Vec<String> {
     log_lines(proc, &[needle])
@@ -26,7 +38,8 @@ fn logged_ticks(proc: &Proc, needle: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_enqueue_exactly_one_job_per_tick() {
     let env = TestEnv::new("two-schedulers").await;
-    let every_second = [("TALENTI_SCHEDULE", "noop=* * * * * *"), ("NO_COLOR", "1")];
+    let spec = only("noop=* * * * * *");
+    let every_second = [("TALENTI_SCHEDULE", spec.as_str()), ("NO_COLOR", "1")];
     let mut a = env.scheduler("scheduler-a", &every_second);
     let mut b = env.scheduler("scheduler-b", &every_second);
     a.wait_log("schedules running", 1, T).await;
@@ -92,11 +105,11 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
         .unwrap();
     let due = next_tick - chrono::Duration::days(1);
     // The declared schedules are turned off: only this one may enqueue.
-    let spec = format!(
-        "noop={} {} * * *;prune_jobs=off",
+    let spec = only(&format!(
+        "noop={} {} * * *",
         next_tick.minute(),
         next_tick.hour()
-    );
+    ));
     let daily = [("TALENTI_SCHEDULE", spec.as_str())];
     // The schedule last fired three days ago; every scheduler was down since.
     let old_tick = due - chrono::Duration::days(3);
@@ -211,11 +224,11 @@ async fn the_declared_job_pruning_runs_on_its_schedule_and_keeps_what_is_not_due
     let _worker = env.worker("worker", &[]);
     let _scheduler = env.scheduler(
         "scheduler",
-        &[("TALENTI_SCHEDULE", "prune_jobs=* * * * * *")],
+        &[("TALENTI_SCHEDULE", "purge_finished_jobs=* * * * * *")],
     );
-    let pruned: serde_json::Value = wait_for("a prune_jobs job to succeed", T, || async {
+    let pruned: serde_json::Value = wait_for("a purge_finished_jobs job to succeed", T, || async {
         sqlx::query_scalar(
-            "SELECT result FROM jobs WHERE kind = 'prune_jobs' AND status = 'succeeded'
+            "SELECT result FROM jobs WHERE kind = 'purge_finished_jobs' AND status = 'succeeded'
              ORDER BY id LIMIT 1",
         )
         .fetch_optional(&env.pool)
@@ -225,7 +238,7 @@ async fn the_declared_job_pruning_runs_on_its_schedule_and_keeps_what_is_not_due
     .await;
     assert_eq!(pruned["deleted"], 3, "{pruned}");
     let payload: serde_json::Value =
-        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'prune_jobs' LIMIT 1")
+        sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'purge_finished_jobs' LIMIT 1")
             .fetch_one(&env.pool)
             .await
             .unwrap();

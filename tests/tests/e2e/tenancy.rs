@@ -82,6 +82,15 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
             Some(json!({ "email": "pending.a@example.com", "role": "reviewer" })),
         )
         .await;
+    let (st, interview_inv) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/interviews/{iv_id}/invitations"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 201, "{interview_inv}");
     let (_, key) = api
         .call(
             &a.admin,
@@ -121,6 +130,7 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("candidates", id(&cand)),
         ("applications", id(&app)),
         ("interviews", iv_id),
+        ("interview-invitations", id(&interview_inv)),
         ("invitations", id(&inv["invitation"])),
         ("api-keys", id(&key["api_key"])),
         ("jobs", job.job.id.to_string()),
@@ -161,6 +171,8 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', id, status, position, question::text, updated_at), ',' ORDER BY id) FROM interview_questions WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, version), ',' ORDER BY id) FROM question_sets WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, token_version, encode(token_hash, 'hex'), updated_at), ',' ORDER BY id) FROM interview_invitations WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM emails WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, attempt), ',' ORDER BY id) FROM jobs WHERE organisation_id = $1",
@@ -192,6 +204,8 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         }
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
         ("POST", "/api/v1/interviews/{id}/turns") => json!({ "content": "" }),
+        ("POST", "/api/v1/interviews/{id}/invitations") => json!({}),
+        ("POST", "/api/v1/interview-invitations/{id}/resend") => json!({}),
         ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
         ("PATCH", "/api/v1/questions/{id}") => json!({ "text": "pwned", "status": "rejected" }),
         ("POST", "/api/v1/job-roles/{id}/shortlist") => json!({ "max_candidates": 5 }),
@@ -225,6 +239,7 @@ fn resource_of(path: &str) -> Option<&'static str> {
         "candidates" => "candidates",
         "applications" => "applications",
         "interviews" => "interviews",
+        "interview-invitations" => "interview-invitations",
         "invitations" => "invitations",
         "api-keys" => "api-keys",
         "jobs" => "jobs",
@@ -417,7 +432,10 @@ async fn system_jobs_are_visible_only_to_platform_admins() {
     let (_, list) = api
         .call(&org.owner, Method::GET, "/api/v1/jobs", None)
         .await;
-    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    // The organisation's own jobs (its invitation emails) only.
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().all(|j| j["kind"] == "send_email"), "{list}");
+    assert!(!list.to_string().contains(&system.to_string()));
     let (st, _) = api
         .call(
             &org.owner,

@@ -8,6 +8,7 @@ mod api;
 mod email;
 mod identity;
 mod interviewer;
+mod invitations;
 mod lifecycle;
 mod questions;
 mod recruiting;

@@ -1,4 +1,4 @@
-//! `prune_jobs`: deletes finished jobs once they are past their retention,
+//! `purge_finished_jobs`: deletes finished jobs once they are past their retention,
 //! so the jobs table — and every scan of it — stays the size of recent work
 //! (Oban's pruner, River's job cleaner). Declared periodic in
 //! [`crate::registry`]: daily.
@@ -18,18 +18,18 @@ const BATCH: i64 = 5_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PruneJobs {
+pub struct PurgeFinishedJobs {
     /// Succeeded and cancelled jobs that finished longer ago than this many
     /// days are deleted.
-    #[serde(default = "PruneJobs::default_finished_days")]
+    #[serde(default = "PurgeFinishedJobs::default_finished_days")]
     pub keep_finished_days: u32,
     /// Dead jobs are kept longer (operators retry them), and never before
     /// their dead-letter hook has run.
-    #[serde(default = "PruneJobs::default_dead_days")]
+    #[serde(default = "PurgeFinishedJobs::default_dead_days")]
     pub keep_dead_days: u32,
 }
 
-impl PruneJobs {
+impl PurgeFinishedJobs {
     fn default_finished_days() -> u32 {
         14
     }
@@ -39,7 +39,7 @@ impl PruneJobs {
     }
 }
 
-impl Default for PruneJobs {
+impl Default for PurgeFinishedJobs {
     fn default() -> Self {
         Self {
             keep_finished_days: Self::default_finished_days(),
@@ -48,8 +48,8 @@ impl Default for PruneJobs {
     }
 }
 
-impl Job for PruneJobs {
-    const KIND: &'static str = "prune_jobs";
+impl Job for PurgeFinishedJobs {
+    const KIND: &'static str = "purge_finished_jobs";
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
