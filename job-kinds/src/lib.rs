@@ -15,6 +15,7 @@ pub mod letters;
 mod noop;
 mod parse_resume;
 mod purge_finished_jobs;
+mod retention_cleanup;
 mod score_interview;
 pub mod send_email;
 mod send_reminders;
@@ -27,6 +28,7 @@ pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use purge_finished_jobs::PurgeFinishedJobs;
+pub use retention_cleanup::RetentionCleanup;
 pub use score_interview::ScoreInterview;
 pub use send_email::{Postbox, SendEmail};
 pub use send_reminders::SendReminders;
@@ -136,6 +138,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<SendEmail>()
         .register::<SendReminders>()
         .register::<ExpireInvitations>()
+        .register::<RetentionCleanup>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

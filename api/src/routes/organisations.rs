@@ -28,6 +28,9 @@ pub struct OrganisationView {
     pub name: String,
     /// The caller's role in it.
     pub role: Role,
+    /// Days interview recordings are kept after the interview (then
+    /// deleted by `retention_cleanup`).
+    pub recording_retention_days: i32,
     pub created_at: DateTime<Utc>,
 }
 
@@ -57,8 +60,9 @@ async fn create(
     validate::finish(problems)?;
     let id = Uuid::now_v7();
     let mut tx = state.pool.begin().await?;
-    let (created_at,): (DateTime<Utc>,) = sqlx::query_as(
-        "INSERT INTO organisations (id, name, created_by) VALUES ($1, $2, $3) RETURNING created_at",
+    let (retention, created_at): (i32, DateTime<Utc>) = sqlx::query_as(
+        "INSERT INTO organisations (id, name, created_by) VALUES ($1, $2, $3)
+         RETURNING recording_retention_days, created_at",
     )
     .bind(id)
     .bind(req.name.trim())
@@ -92,6 +96,7 @@ async fn create(
             id,
             name: req.name.trim().to_owned(),
             role: Role::Owner,
+            recording_retention_days: retention,
             created_at,
         }),
     ))
@@ -104,10 +109,10 @@ async fn list(
     State(state): State<AppState>,
     principal: Principal,
 ) -> Result<axum::Json<Vec<OrganisationView>>, ApiError> {
-    let rows: Vec<(Uuid, String, Role, DateTime<Utc>)> = match &principal {
+    let rows: Vec<(Uuid, String, Role, i32, DateTime<Utc>)> = match &principal {
         Principal::User(u) => {
             sqlx::query_as(
-                "SELECT o.id, o.name, m.role, o.created_at FROM memberships m
+                "SELECT o.id, o.name, m.role, o.recording_retention_days, o.created_at FROM memberships m
                  JOIN organisations o ON o.id = m.organisation_id WHERE m.user_id = $1 ORDER BY o.name",
             )
             .bind(u.id)
@@ -115,7 +120,7 @@ async fn list(
             .await?
         }
         Principal::ApiKey(k) => {
-            sqlx::query_as("SELECT id, name, 'reviewer'::member_role, created_at FROM organisations WHERE id = $1")
+            sqlx::query_as("SELECT id, name, 'reviewer'::member_role, recording_retention_days, created_at FROM organisations WHERE id = $1")
                 .bind(k.organisation_id)
                 .fetch_all(&state.pool)
                 .await?
@@ -123,12 +128,15 @@ async fn list(
     };
     Ok(axum::Json(
         rows.into_iter()
-            .map(|(id, name, role, created_at)| OrganisationView {
-                id,
-                name,
-                role,
-                created_at,
-            })
+            .map(
+                |(id, name, role, recording_retention_days, created_at)| OrganisationView {
+                    id,
+                    name,
+                    role,
+                    recording_retention_days,
+                    created_at,
+                },
+            )
             .collect(),
     ))
 }
@@ -141,53 +149,88 @@ async fn current(
     State(state): State<AppState>,
     ctx: OrgCtx,
 ) -> Result<axum::Json<OrganisationView>, ApiError> {
-    let (name, created_at): (String, DateTime<Utc>) =
-        sqlx::query_as("SELECT name, created_at FROM organisations WHERE id = $1")
-            .bind(ctx.org_id)
-            .fetch_one(&state.pool)
-            .await?;
-    Ok(axum::Json(OrganisationView {
+    Ok(axum::Json(view(&state.pool, &ctx).await?))
+}
+
+async fn view<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    ctx: &OrgCtx,
+) -> Result<OrganisationView, ApiError> {
+    let (name, recording_retention_days, created_at): (String, i32, DateTime<Utc>) =
+        sqlx::query_as(
+            "SELECT name, recording_retention_days, created_at FROM organisations WHERE id = $1",
+        )
+        .bind(ctx.org_id)
+        .fetch_one(db)
+        .await?;
+    Ok(OrganisationView {
         id: ctx.org_id,
         name,
         role: ctx.role,
+        recording_retention_days,
         created_at,
-    }))
+    })
 }
 
-/// Renames the current organisation (owners and admins).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganisationChanges {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: Option<String>,
+    /// Days interview recordings are kept after the interview (1–3650).
+    #[schema(minimum = 1, maximum = 3650)]
+    pub recording_retention_days: Option<i32>,
+}
+
+/// Changes the current organisation: its name, its recordings' retention
+/// (owners and admins).
 #[utoipa::path(patch, path = "/organisation", tag = "organisations", security(("bearer" = [])),
-    request_body = OrganisationRequest,
-    responses((status = 200, body = OrganisationView), (status = 403, body = ErrorBody)))]
+    request_body = OrganisationChanges,
+    responses((status = 200, body = OrganisationView), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 async fn update(
     State(state): State<AppState>,
     ctx: OrgCtx,
-    Json(req): Json<OrganisationRequest>,
+    Json(req): Json<OrganisationChanges>,
 ) -> Result<axum::Json<OrganisationView>, ApiError> {
     ctx.require(Perm::Manage)?;
     let mut problems = Vec::new();
-    validate::check(&mut problems, "name", validate::text(&req.name, 200));
+    if let Some(name) = &req.name {
+        validate::check(&mut problems, "name", validate::text(name, 200));
+    }
+    if let Some(days) = req.recording_retention_days {
+        if !(1..=3650).contains(&days) {
+            problems.push((
+                "recording_retention_days".into(),
+                "between 1 and 3650".into(),
+            ));
+        }
+    }
     validate::finish(problems)?;
     let mut tx = state.pool.begin().await?;
-    let (created_at,): (DateTime<Utc>,) =
-        sqlx::query_as("UPDATE organisations SET name = $2 WHERE id = $1 RETURNING created_at")
-            .bind(ctx.org_id)
-            .bind(req.name.trim())
-            .fetch_one(&mut *tx)
-            .await?;
+    sqlx::query(
+        "UPDATE organisations SET name = COALESCE($2, name),
+                recording_retention_days = COALESCE($3, recording_retention_days)
+         WHERE id = $1",
+    )
+    .bind(ctx.org_id)
+    .bind(req.name.as_deref().map(str::trim))
+    .bind(req.recording_retention_days)
+    .execute(&mut *tx)
+    .await?;
     audit::org(
         &mut tx,
         &ctx,
-        "organisation.renamed",
+        "organisation.changed",
         "organisation",
         ctx.org_id,
-        json!({}),
+        json!({
+            "renamed": req.name.is_some(),
+            "recording_retention_days": req.recording_retention_days,
+        }),
     )
     .await?;
+    let view = view(&mut *tx, &ctx).await?;
     tx.commit().await?;
-    Ok(axum::Json(OrganisationView {
-        id: ctx.org_id,
-        name: req.name.trim().to_owned(),
-        role: ctx.role,
-        created_at,
-    }))
+    Ok(axum::Json(view))
 }

@@ -15,6 +15,7 @@ pub mod interview_invitations;
 pub mod interviews;
 pub mod job_roles;
 pub mod questions;
+pub mod recordings;
 pub mod reports;
 pub mod resumes;
 pub mod shortlists;

@@ -14,6 +14,7 @@ mod questions;
 mod recruiting;
 mod reports;
 mod resumes;
+mod retention;
 mod roles;
 mod scoring;
 mod shortlists;
