@@ -258,6 +258,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::questions::router())
         .merge(routes::interviewer::router())
         .merge(routes::interview_invitations::router())
+        .merge(routes::data_subjects::router())
         .merge(routes::reports::router())
         .merge(routes::candidates::router())
         .merge(routes::applications::router())

@@ -57,6 +57,22 @@ pub struct InterviewScore {
     pub integrity: Integrity,
 }
 
+impl InterviewScore {
+    /// The score without anything the candidate said or anything written
+    /// about them: the numbers, the dimensions and the integrity risk stay
+    /// (for statistics after an erasure).
+    pub fn anonymised(mut self) -> Self {
+        for d in &mut self.dimensions {
+            d.evidence.clear();
+            d.quotes.clear();
+        }
+        self.summary.clear();
+        self.feedback.clear();
+        self.integrity.reasons.clear();
+        self
+    }
+}
+
 /// The score of one rubric dimension, with its evidence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

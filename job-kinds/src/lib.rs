@@ -8,7 +8,9 @@
 pub mod ai;
 
 mod candidate_report;
+mod erase_candidate;
 mod expire_invitations;
+mod export_candidate_data;
 mod extract_requirements;
 mod generate_questions;
 pub mod letters;
@@ -22,7 +24,9 @@ mod send_reminders;
 mod shortlist;
 
 pub use candidate_report::CandidateReport;
+pub use erase_candidate::EraseCandidate;
 pub use expire_invitations::ExpireInvitations;
+pub use export_candidate_data::{ExportCandidateData, EXPORT_LINK_DAYS};
 pub use extract_requirements::ExtractRequirements;
 pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
@@ -139,6 +143,8 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<SendReminders>()
         .register::<ExpireInvitations>()
         .register::<RetentionCleanup>()
+        .register::<ExportCandidateData>()
+        .register::<EraseCandidate>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

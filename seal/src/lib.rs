@@ -296,6 +296,20 @@ impl fmt::Debug for KeysConfig {
     }
 }
 
+/// A new secret for a link or bearer token: 32 random bytes, URL-safe
+/// base64 without padding.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The SHA-256 digest a token is stored and looked up by.
+pub fn token_digest(token: &str) -> Vec<u8> {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(token.as_bytes()).to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

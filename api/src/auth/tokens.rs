@@ -2,14 +2,13 @@
 //! JWTs (the Supabase convention), refresh tokens and API keys (opaque
 //! random secrets stored as SHA-256 hashes).
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use chrono::{DateTime, Duration, Utc};
 use jsonwebtoken::{
     decode, encode, errors::ErrorKind, Algorithm, DecodingKey, EncodingKey, Header, Validation,
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
 use uuid::Uuid;
 
 const ISSUER: &str = "talenti";
@@ -128,13 +127,11 @@ fn map_jwt_error(e: jsonwebtoken::errors::Error) -> TokenError {
 
 /// 32 random bytes, URL-safe base64.
 pub fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    seal::random_token()
 }
 
 pub fn hash_secret(secret: &str) -> Vec<u8> {
-    Sha256::digest(secret.as_bytes()).to_vec()
+    seal::token_digest(secret)
 }
 
 /// A new API key: (full key shown once, its visible prefix, hash to store).

@@ -6,6 +6,7 @@ pub mod applications;
 pub mod audit_log;
 pub mod auth;
 pub mod candidates;
+pub mod data_subjects;
 pub mod health;
 pub mod interview_invitations;
 pub mod interviewer;

@@ -19,6 +19,7 @@ pub mod recordings;
 pub mod reports;
 pub mod resumes;
 pub mod shortlists;
+pub mod subjects;
 
 /// Why a store refused: what the caller did wrong, or the database.
 #[derive(Debug, thiserror::Error)]

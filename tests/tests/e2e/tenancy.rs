@@ -91,6 +91,18 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         )
         .await;
     assert_eq!(st, 201, "{interview_inv}");
+    let (st, export) = api
+        .call(
+            &a.admin,
+            Method::POST,
+            &format!(
+                "/api/v1/candidates/{}/exports",
+                cand["id"].as_str().unwrap()
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(st, 202, "{export}");
     let (_, key) = api
         .call(
             &a.admin,
@@ -131,6 +143,7 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("applications", id(&app)),
         ("interviews", iv_id),
         ("interview-invitations", id(&interview_inv)),
+        ("data-exports", id(&export["export"])),
         ("invitations", id(&inv["invitation"])),
         ("api-keys", id(&key["api_key"])),
         ("jobs", job.job.id.to_string()),
@@ -173,6 +186,9 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', user_id, role), ',' ORDER BY user_id) FROM memberships WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, token_version, encode(token_hash, 'hex'), updated_at), ',' ORDER BY id) FROM interview_invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM emails WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, purpose, granted), ',' ORDER BY id) FROM candidate_consents WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, updated_at), ',' ORDER BY id) FROM data_exports WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, erased_at), ',' ORDER BY id) FROM candidates WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, attempt), ',' ORDER BY id) FROM jobs WHERE organisation_id = $1",
@@ -205,6 +221,12 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
         ("POST", "/api/v1/interviews/{id}/turns") => json!({ "content": "" }),
         ("POST", "/api/v1/interviews/{id}/invitations") => json!({}),
+        ("POST", "/api/v1/candidates/{id}/consents") => {
+            json!({ "purpose": "recruitment", "granted": false })
+        }
+        ("POST", "/api/v1/interview-invitations/consents") => {
+            json!({ "purpose": "recruitment", "granted": false })
+        }
         ("POST", "/api/v1/interview-invitations/{id}/resend") => json!({}),
         ("PATCH", "/api/v1/job-roles/{id}") => json!({ "title": "pwned" }),
         ("PATCH", "/api/v1/questions/{id}") => json!({ "text": "pwned", "status": "rejected" }),
@@ -240,6 +262,7 @@ fn resource_of(path: &str) -> Option<&'static str> {
         "applications" => "applications",
         "interviews" => "interviews",
         "interview-invitations" => "interview-invitations",
+        "data-exports" => "data-exports",
         "invitations" => "invitations",
         "api-keys" => "api-keys",
         "jobs" => "jobs",

@@ -5,6 +5,7 @@
 //! this module.
 
 mod api;
+mod data_subjects;
 mod email;
 mod identity;
 mod interviewer;
