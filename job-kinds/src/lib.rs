@@ -17,6 +17,7 @@ pub mod letters;
 mod noop;
 mod parse_resume;
 mod purge_finished_jobs;
+mod reseal_personal_data;
 mod retention_cleanup;
 mod score_interview;
 pub mod send_email;
@@ -32,6 +33,7 @@ pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
 pub use purge_finished_jobs::PurgeFinishedJobs;
+pub use reseal_personal_data::ResealPersonalData;
 pub use retention_cleanup::RetentionCleanup;
 pub use score_interview::ScoreInterview;
 pub use send_email::{Postbox, SendEmail};
@@ -145,6 +147,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<RetentionCleanup>()
         .register::<ExportCandidateData>()
         .register::<EraseCandidate>()
+        .register::<ResealPersonalData>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

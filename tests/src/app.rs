@@ -48,6 +48,7 @@ struct RunnerParts {
     pool: sqlx::PgPool,
     services: Arc<job_kinds::Services>,
     registry: job_kinds::Registry,
+    mail: mail::MailConfig,
 }
 
 impl RunnerParts {
@@ -97,7 +98,11 @@ impl TestApp {
         // `--diagnostics` is a bare flag on the command line (a value only
         // in TALENTI_DIAGNOSTICS): on unless `args` turn it off.
         let mut diagnostics = true;
-        for (k, v) in base.iter().chain(args) {
+        // `args` win over the base settings they name.
+        let base = base
+            .iter()
+            .filter(|(k, _)| args.iter().all(|(a, _)| a != k));
+        for (k, v) in base.chain(args) {
             if *k == "--diagnostics" {
                 diagnostics = job_engine::config::parse_flag(v).expect("--diagnostics value");
             } else {
@@ -131,6 +136,7 @@ impl TestApp {
                 .expect("postbox"),
             }),
             registry: job_kinds::registry(config.common.diagnostics),
+            mail: config.mail.clone(),
         };
         let mut app = Self {
             env,
@@ -149,6 +155,22 @@ impl TestApp {
         .await
         .expect("grant platform admin");
         app
+    }
+
+    /// The job runner's keyring from now on (`TALENTI_DATA_KEYS` syntax),
+    /// as when workers are deployed with a new key; the API keeps its own.
+    pub fn set_worker_keys(&mut self, spec: &str) {
+        let keys = Arc::new(seal::Keyring::parse(spec).expect("keyring"));
+        let old = &self.runner_parts.services;
+        self.runner_parts.services = Arc::new(job_kinds::Services {
+            storage: old.storage.clone(),
+            ai: old.ai.clone(),
+            documents: old.documents.clone(),
+            limits: old.limits.clone(),
+            mailer: old.mailer.clone(),
+            postbox: job_kinds::Postbox::new(&self.runner_parts.mail, keys).expect("postbox"),
+        });
+        self.runner = self.runner_parts.runner(RetryDelay::Fixed(Duration::ZERO));
     }
 
     /// When failed attempts' retries are due from now on:

@@ -204,3 +204,45 @@ pub async fn delivery<'e>(db: impl PgExecutor<'e>, id: Uuid) -> StoreResult<Opti
     .fetch_optional(db)
     .await?)
 }
+
+/// Re-seals up to `limit` emails whose recipient or message is under
+/// another key than the keyring's current one; returns how many. Rows
+/// another transaction holds are waited for (a sender's lock is short),
+/// so a batch smaller than `limit` means none is left.
+pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -> StoreResult<u64> {
+    let rows = sqlx::query!(
+        r#"SELECT id, recipient, message FROM emails
+           WHERE (convert_from(substring(recipient from 3 for get_byte(recipient, 1)), 'UTF8') <> $1
+                  OR (message IS NOT NULL
+                      AND convert_from(substring(message from 3 for get_byte(message, 1)), 'UTF8') <> $1))
+           ORDER BY id LIMIT $2 FOR UPDATE"#,
+        keys.current_id(),
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let unseal = |e: seal::OpenError| StoreError::Conflict(format!("re-sealing an email: {e}"));
+    for r in &rows {
+        let recipient = keys
+            .reseal(&r.recipient, &recipient_aad(r.id))
+            .map_err(unseal)?
+            .unwrap_or_else(|| r.recipient.clone());
+        let message = match &r.message {
+            Some(m) => Some(
+                keys.reseal(m, &message_aad(r.id))
+                    .map_err(unseal)?
+                    .unwrap_or_else(|| m.clone()),
+            ),
+            None => None,
+        };
+        sqlx::query!(
+            "UPDATE emails SET recipient = $2, message = $3 WHERE id = $1",
+            r.id,
+            recipient,
+            message
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(rows.len() as u64)
+}

@@ -551,3 +551,32 @@ pub async fn take_starting(
     }
     Ok(out)
 }
+
+/// Re-seals up to `limit` invitations' tokens that are under another key
+/// than the keyring's current one; returns how many.
+pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -> StoreResult<u64> {
+    let rows = sqlx::query!(
+        r#"SELECT id, token_sealed FROM interview_invitations
+           WHERE convert_from(substring(token_sealed from 3 for get_byte(token_sealed, 1)), 'UTF8') <> $1
+           ORDER BY id LIMIT $2 FOR UPDATE"#,
+        keys.current_id(),
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in &rows {
+        if let Some(token) = keys
+            .reseal(&r.token_sealed, &token_aad(r.id))
+            .map_err(|e| StoreError::Conflict(format!("re-sealing invitation {}: {e}", r.id)))?
+        {
+            sqlx::query!(
+                "UPDATE interview_invitations SET token_sealed = $2 WHERE id = $1",
+                r.id,
+                token
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(rows.len() as u64)
+}

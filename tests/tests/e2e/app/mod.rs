@@ -10,6 +10,7 @@ mod email;
 mod identity;
 mod interviewer;
 mod invitations;
+mod keys;
 mod lifecycle;
 mod questions;
 mod recruiting;
