@@ -166,7 +166,7 @@ impl TestApp {
             storage: old.storage.clone(),
             ai: old.ai.clone(),
             documents: old.documents.clone(),
-            limits: old.limits.clone(),
+            limits: old.limits,
             mailer: old.mailer.clone(),
             postbox: job_kinds::Postbox::new(&self.runner_parts.mail, keys).expect("postbox"),
         });
