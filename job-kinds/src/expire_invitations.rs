@@ -3,8 +3,6 @@
 //! started; their links stop working (they already answer 410 once past
 //! the time). In batches, skipping rows another run holds.
 
-use std::time::Duration;
-
 use recruiting::store::interview_invitations as invitations;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -22,13 +20,7 @@ impl Job for ExpireInvitations {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 1,
-            max_attempts: 3,
-            base_backoff: Duration::from_secs(30),
-            max_backoff: Duration::from_secs(300),
-            timeout: Duration::from_secs(600),
-        }
+        crate::housekeeping_policy()
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

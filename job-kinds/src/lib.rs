@@ -76,6 +76,18 @@ fn recruiting_policy(concurrency: usize, timeout_secs: u64) -> KindPolicy {
     }
 }
 
+/// The policy of a periodic housekeeping kind: one at a time per worker,
+/// three attempts a minute or more apart, an hour to finish.
+fn housekeeping_policy() -> KindPolicy {
+    KindPolicy {
+        concurrency: 1,
+        max_attempts: 3,
+        base_backoff: std::time::Duration::from_secs(60),
+        max_backoff: std::time::Duration::from_secs(600),
+        timeout: std::time::Duration::from_secs(3600),
+    }
+}
+
 /// A database error in a handler: transient, so the attempt is retried.
 fn db(e: sqlx::Error) -> JobError {
     JobError::retryable(format!("database: {e}"))

@@ -4,8 +4,6 @@
 //! removed once a run reports nothing left. In batches, each its own
 //! transaction.
 
-use std::time::Duration;
-
 use recruiting::store::{emails, interview_invitations};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -23,13 +21,7 @@ impl Job for ResealPersonalData {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 1,
-            max_attempts: 3,
-            base_backoff: Duration::from_secs(60),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(3600),
-        }
+        crate::housekeeping_policy()
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

@@ -5,8 +5,6 @@
 //! object that cannot be deleted is recorded on its interview and in the
 //! result, and the run goes on with the rest (the next run tries it again).
 
-use std::time::Duration;
-
 use object_store::path::Path;
 use recruiting::store::recordings::{self, DueRecording};
 use serde::{Deserialize, Serialize};
@@ -39,13 +37,7 @@ impl Job for RetentionCleanup {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 1,
-            max_attempts: 3,
-            base_backoff: Duration::from_secs(60),
-            max_backoff: Duration::from_secs(600),
-            timeout: Duration::from_secs(3600),
-        }
+        crate::housekeeping_policy()
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

@@ -6,8 +6,6 @@
 //! schedulers, a repeated tick) remind once; the email's dedupe key makes
 //! sure of it.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use recruiting::store::interview_invitations as invitations;
 use serde::{Deserialize, Serialize};
@@ -51,13 +49,7 @@ impl Job for SendReminders {
     type Services = crate::Services;
 
     fn policy() -> KindPolicy {
-        KindPolicy {
-            concurrency: 1,
-            max_attempts: 3,
-            base_backoff: Duration::from_secs(30),
-            max_backoff: Duration::from_secs(300),
-            timeout: Duration::from_secs(600),
-        }
+        crate::housekeeping_policy()
     }
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {

@@ -336,6 +336,12 @@ impl TestApp {
     pub async fn scheduled_interview(&self, who: &Session, email: &str) -> Value {
         crate::fixtures::scheduled_interview(self, who, email).await
     }
+
+    /// A scheduled interview whose candidate (`email`) `who` invited;
+    /// returns (interview, invitation).
+    pub async fn invited_interview(&self, who: &Session, email: &str) -> (Value, Value) {
+        crate::fixtures::invited_interview(self, who, email).await
+    }
 }
 
 impl crate::fixtures::Client for TestApp {

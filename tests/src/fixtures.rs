@@ -164,3 +164,23 @@ pub async fn scheduled_interview(c: &impl Client, who: &Session, email: &str) ->
     assert_eq!(st, 201, "{iv}");
     iv
 }
+
+/// A scheduled interview ([`scheduled_interview`]) whose candidate `who`
+/// invited by email; returns (interview, invitation).
+pub async fn invited_interview(c: &impl Client, who: &Session, email: &str) -> (Value, Value) {
+    let iv = scheduled_interview(c, who, email).await;
+    let path = format!(
+        "/api/v1/interviews/{}/invitations",
+        iv["id"].as_str().unwrap()
+    );
+    let (st, inv) = c
+        .send(
+            Some(&who.access_token),
+            Method::POST,
+            &path,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(st, 201, "{inv}");
+    (iv, inv)
+}

@@ -74,6 +74,18 @@ pub fn bin_dir() -> &'static Path {
     })
 }
 
+/// `TALENTI_SCHEDULE` with `entries` and every other schedule declared in
+/// code turned off, so that only a test's own schedules tick.
+pub fn only_schedules(entries: &str) -> String {
+    let mut spec = entries.to_owned();
+    for p in job_kinds::registry(true).periodic() {
+        if !entries.contains(&format!("{}=", p.name)) {
+            spec.push_str(&format!(";{}=off", p.name));
+        }
+    }
+    spec
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .expect("bind port 0")

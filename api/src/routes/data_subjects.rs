@@ -56,6 +56,36 @@ pub struct Consents {
     pub history: Vec<Consent>,
 }
 
+/// Records `req` (its note checked) for the candidate.
+async fn record(
+    conn: &mut sqlx::PgConnection,
+    org: Uuid,
+    candidate: Uuid,
+    req: &ConsentRequest,
+    source: ConsentSource,
+    recorded_by: Option<Uuid>,
+) -> Result<Consent, ApiError> {
+    let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let mut p = Vec::new();
+    if let Some(n) = note {
+        validate::check(&mut p, "note", validate::max_len(n, 1000));
+    }
+    validate::finish(p)?;
+    Ok(subjects::record_consent(
+        conn,
+        org,
+        candidate,
+        NewConsent {
+            purpose: req.purpose,
+            granted: req.granted,
+            source,
+            recorded_by,
+            note,
+        },
+    )
+    .await?)
+}
+
 /// Records a candidate's consent (or its withdrawal) for a purpose, as
 /// the candidate told the organisation.
 #[utoipa::path(post, path = "/candidates/{id}/consents", tag = "candidates", security(("bearer" = [])),
@@ -69,24 +99,14 @@ async fn record_consent(
     Json(req): Json<ConsentRequest>,
 ) -> Result<(StatusCode, axum::Json<Consent>), ApiError> {
     ctx.require(Perm::Write)?;
-    let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let mut p = Vec::new();
-    if let Some(n) = note {
-        validate::check(&mut p, "note", validate::max_len(n, 1000));
-    }
-    validate::finish(p)?;
     let mut tx = state.pool.begin().await?;
-    let consent = subjects::record_consent(
+    let consent = record(
         &mut tx,
         ctx.org_id,
         id,
-        NewConsent {
-            purpose: req.purpose,
-            granted: req.granted,
-            source: ConsentSource::Recruiter,
-            recorded_by: ctx.user_id(),
-            note,
-        },
+        &req,
+        ConsentSource::Recruiter,
+        ctx.user_id(),
     )
     .await?;
     audit::org(
@@ -155,24 +175,14 @@ async fn candidate_consent(
     Json(req): Json<ConsentRequest>,
 ) -> Result<(StatusCode, axum::Json<Consent>), ApiError> {
     let (org, candidate) = candidate_by_link(&state, &headers).await?;
-    let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let mut p = Vec::new();
-    if let Some(n) = note {
-        validate::check(&mut p, "note", validate::max_len(n, 1000));
-    }
-    validate::finish(p)?;
     let mut tx = state.pool.begin().await?;
-    let consent = subjects::record_consent(
+    let consent = record(
         &mut tx,
         org,
         candidate,
-        NewConsent {
-            purpose: req.purpose,
-            granted: req.granted,
-            source: ConsentSource::Candidate,
-            recorded_by: None,
-            note,
-        },
+        &req,
+        ConsentSource::Candidate,
+        None,
     )
     .await?;
     tx.commit().await?;

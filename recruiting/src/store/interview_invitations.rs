@@ -76,6 +76,13 @@ fn token_aad(id: Uuid) -> Vec<u8> {
     format!("interview_invitations.token:{id}").into_bytes()
 }
 
+/// The invitation's link token, unsealed.
+fn open_token(keys: &Keyring, id: Uuid, sealed: &[u8]) -> StoreResult<String> {
+    keys.open_str(sealed, &token_aad(id)).map_err(|e| {
+        StoreError::Conflict(format!("invitation {id}: the link cannot be opened: {e}"))
+    })
+}
+
 /// Who and what an invitation's email is about.
 #[derive(Debug, Clone)]
 pub struct Addressee {
@@ -479,14 +486,7 @@ pub async fn take_reminders(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let token = keys
-            .open_str(&r.token_sealed, &token_aad(r.id))
-            .map_err(|e| {
-                StoreError::Conflict(format!(
-                    "invitation {}: the link cannot be opened: {e}",
-                    r.id
-                ))
-            })?;
+        let token = open_token(keys, r.id, &r.token_sealed)?;
         let to = addressee(&mut *conn, r.organisation_id, r.interview_id).await?;
         out.push(Reminder {
             invitation_id: r.id,
@@ -534,14 +534,7 @@ pub async fn take_starting(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let token = keys
-            .open_str(&r.token_sealed, &token_aad(r.invitation_id))
-            .map_err(|e| {
-                StoreError::Conflict(format!(
-                    "invitation {}: the link cannot be opened: {e}",
-                    r.invitation_id
-                ))
-            })?;
+        let token = open_token(keys, r.invitation_id, &r.token_sealed)?;
         let to = addressee(&mut *conn, r.organisation_id, r.id).await?;
         out.push(Starting {
             starts_at: r.scheduled_at,

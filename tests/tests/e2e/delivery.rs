@@ -77,21 +77,8 @@ async fn a_worker_killed_mid_delivery_never_sends_a_second_copy() {
 async fn two_schedulers_ticking_every_second_remind_once() {
     let app = TestApp::new("remind-replicas").await;
     let org = app.organisation("replicaco").await;
-    let iv = app
-        .scheduled_interview(&org.recruiter, "remind.me@example.com")
+    app.invited_interview(&org.recruiter, "remind.me@example.com")
         .await;
-    let (s, inv) = app
-        .call(
-            &org.recruiter,
-            Method::POST,
-            &format!(
-                "/api/v1/interviews/{}/invitations",
-                iv["id"].as_str().unwrap()
-            ),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(s, 201, "{inv}");
     app.run_pending_jobs().await;
     sqlx::query("UPDATE interview_invitations SET expires_at = now() + interval '2 hours'")
         .execute(&app.env.pool)
@@ -99,12 +86,7 @@ async fn two_schedulers_ticking_every_second_remind_once() {
         .unwrap();
 
     // Only the reminders' schedule, every second, on two replicas.
-    let mut spec = "send_reminders=* * * * * *".to_owned();
-    for p in job_kinds::registry(true).periodic() {
-        if p.name != "send_reminders" {
-            spec.push_str(&format!(";{}=off", p.name));
-        }
-    }
+    let spec = tests::only_schedules("send_reminders=* * * * * *");
     let vars = [("TALENTI_SCHEDULE", spec.as_str())];
     let _a = app.env.scheduler("scheduler-a", &vars);
     let _b = app.env.scheduler("scheduler-b", &vars);

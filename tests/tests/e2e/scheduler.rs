@@ -11,18 +11,6 @@ const T: Duration = Duration::from_secs(60);
 
 const TAKEN: &str = "tick already enqueued by another replica";
 
-/// `TALENTI_SCHEDULE` with `entries` and every other schedule declared in
-/// code turned off, so that only the test's schedules tick.
-fn only(entries: &str) -> String {
-    let mut spec = entries.to_owned();
-    for p in job_kinds::registry(true).periodic() {
-        if !entries.contains(&format!("{}=", p.name)) {
-            spec.push_str(&format!(";{}=off", p.name));
-        }
-    }
-    spec
-}
-
 /// The ticks (as logged) of `proc`'s log lines that contain `needle`.
 fn logged_ticks(proc: &Proc, needle: &str) -> Vec<String> {
     log_lines(proc, &[needle])
@@ -38,7 +26,7 @@ fn logged_ticks(proc: &Proc, needle: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_schedulers_enqueue_exactly_one_job_per_tick() {
     let env = TestEnv::new("two-schedulers").await;
-    let spec = only("noop=* * * * * *");
+    let spec = tests::only_schedules("noop=* * * * * *");
     let every_second = [("TALENTI_SCHEDULE", spec.as_str()), ("NO_COLOR", "1")];
     let mut a = env.scheduler("scheduler-a", &every_second);
     let mut b = env.scheduler("scheduler-b", &every_second);
@@ -105,7 +93,7 @@ async fn a_tick_missed_while_no_scheduler_ran_is_enqueued_once_at_startup() {
         .unwrap();
     let due = next_tick - chrono::Duration::days(1);
     // The declared schedules are turned off: only this one may enqueue.
-    let spec = only(&format!(
+    let spec = tests::only_schedules(&format!(
         "noop={} {} * * *",
         next_tick.minute(),
         next_tick.hour()
