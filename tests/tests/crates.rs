@@ -159,3 +159,64 @@ fn mail_and_sealing_know_no_database_and_no_domain() {
         }
     }
 }
+
+/// Every type the OpenAPI document names (`ToSchema`, or its
+/// `#[schema(as = …)]`) has its own name: utoipa keeps one schema per name,
+/// so two types sharing one would silently describe one of them wrongly.
+#[test]
+fn openapi_schema_names_are_unique() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap();
+    let mut files = Vec::new();
+    let mut dirs = vec![root.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() && !name.starts_with('.') && name != "target" && name != "vendor" {
+                dirs.push(path);
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            // A derive (its list may span lines) naming ToSchema: the
+            // item it is on follows within a few lines.
+            if !line.contains("utoipa::ToSchema") {
+                continue;
+            }
+            let mut alias = None;
+            let item = lines[i..].iter().take(12).find_map(|l| {
+                let l = l.trim();
+                if let Some(rest) = l.strip_prefix("#[schema(as = ") {
+                    alias = rest.split([')', ',']).next().map(str::to_owned);
+                }
+                let l = l.strip_prefix("pub ").unwrap_or(l);
+                let rest = l
+                    .strip_prefix("struct ")
+                    .or_else(|| l.strip_prefix("enum "))?;
+                Some(
+                    rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                        .next()?
+                        .to_owned(),
+                )
+            });
+            let Some(item) = item else { continue };
+            let name = alias.unwrap_or(item);
+            let at = format!("{}:{}", file.strip_prefix(root).unwrap().display(), i + 1);
+            if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                assert_eq!(
+                    first, at,
+                    "schema name `{name}` is used by {first} and {at}"
+                );
+            }
+        }
+    }
+    assert!(seen.len() > 50, "found only {} schemas", seen.len());
+}

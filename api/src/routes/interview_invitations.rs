@@ -42,6 +42,7 @@ const MAX_DAYS: u32 = 30;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InterviewInviteRequest)]
 pub struct InviteRequest {
     /// Days the link works (1–30; default 7).
     #[schema(minimum = 1, maximum = 30)]
@@ -62,6 +63,7 @@ impl InviteRequest {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = InterviewInvitationView)]
 pub struct InvitationView {
     #[serde(flatten)]
     pub invitation: Invitation,
@@ -249,6 +251,7 @@ async fn revoke(
 
 /// What the candidate's link opens.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = OpenedInterviewInvitation)]
 pub struct OpenedInvitation {
     pub interview_id: Uuid,
     pub organisation: String,

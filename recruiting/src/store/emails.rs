@@ -184,6 +184,7 @@ pub async fn mark_sent(conn: &mut PgConnection, id: Uuid, receipt: &str) -> Stor
 
 /// An email's delivery, for status views.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EmailDelivery)]
 pub struct Delivery {
     pub id: Uuid,
     pub template: String,

@@ -17,6 +17,7 @@ use crate::domain::interview::InterviewStatus;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type, utoipa::ToSchema)]
 #[sqlx(type_name = "interview_invitation_status", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
+#[schema(as = InterviewInvitationStatus)]
 pub enum InvitationStatus {
     /// Its email is on its way.
     Pending,
@@ -54,6 +55,7 @@ impl InvitationStatus {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = InterviewInvitation)]
 pub struct Invitation {
     pub id: Uuid,
     pub interview_id: Uuid,

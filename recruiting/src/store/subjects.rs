@@ -13,6 +13,7 @@ use super::{StoreError, StoreResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ConsentPurpose)]
 pub enum Purpose {
     /// Processing the application at all.
     Recruitment,
@@ -280,6 +281,7 @@ pub async fn resume_files(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, sqlx::Type, utoipa::ToSchema)]
 #[sqlx(type_name = "data_export_status", rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
+#[schema(as = DataExportStatus)]
 pub enum ExportStatus {
     Pending,
     Ready,
@@ -287,6 +289,7 @@ pub enum ExportStatus {
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = DataExport)]
 pub struct Export {
     pub id: Uuid,
     pub candidate_id: Uuid,
