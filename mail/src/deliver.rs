@@ -94,13 +94,7 @@ impl Mailer {
                     Tls::Starttls => 587,
                     Tls::None => 25,
                 });
-                let hello = config
-                    .sender()?
-                    .email
-                    .domain()
-                    .parse::<String>()
-                    .map(ClientId::Domain)
-                    .unwrap_or_default();
+                let hello = ClientId::Domain(config.sender()?.email.domain().to_owned());
                 Transport::Smtp(Box::new(Smtp {
                     host: host.trim().to_owned(),
                     port,

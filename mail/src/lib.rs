@@ -81,11 +81,6 @@ impl MailConfig {
             .parse()
             .map_err(|e| anyhow::anyhow!("TALENTI_MAIL_FROM `{}`: {e}", self.from))
     }
-
-    /// A link into the web app: `path` (starting with `/`) on the public URL.
-    pub fn link(&self, path: &str) -> String {
-        format!("{}{path}", self.public_url.trim_end_matches('/'))
-    }
 }
 
 /// A message ready to deliver: its envelope and its bytes.

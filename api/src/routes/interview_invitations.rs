@@ -11,7 +11,7 @@ use chrono::{DateTime, Duration, Utc};
 use job_kinds::{letters, send_email};
 use recruiting::store::{
     emails::{self, Delivery},
-    interview_invitations::{self as store, Invitation, InvitationStatus, Link},
+    interview_invitations::{self as store, Addressee, Invitation, InvitationStatus, Link},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -83,18 +83,16 @@ async fn view(conn: &mut PgConnection, invitation: Invitation) -> Result<Invitat
 async fn mail_link(
     conn: &mut PgConnection,
     state: &AppState,
-    org: Uuid,
-    interview: Uuid,
+    to: &Addressee,
     invitation: &Invitation,
     token: &str,
 ) -> Result<Invitation, ApiError> {
-    let to = store::addressee(&mut *conn, org, interview).await?;
     let posted = send_email::post(
         &mut *conn,
         &state.postbox,
         letters::invitation(
             &state.postbox,
-            &to,
+            to,
             invitation.id,
             invitation.token_version,
             token,
@@ -104,7 +102,7 @@ async fn mail_link(
     .await
     .map_err(|e| post_error("candidate.email", e))?;
     store::set_email(&mut *conn, invitation.id, posted.email_id).await?;
-    Ok(store::get(&mut *conn, org, invitation.id).await?)
+    Ok(store::get(&mut *conn, to.organisation_id, invitation.id).await?)
 }
 
 /// Invites the interview's candidate by email: a link that works until it
@@ -138,7 +136,7 @@ async fn invite(
         ctx.user_id(),
     )
     .await?;
-    let invitation = mail_link(&mut tx, &state, ctx.org_id, interview, &invitation, &token).await?;
+    let invitation = mail_link(&mut tx, &state, &to, &invitation, &token).await?;
     audit::org(
         &mut tx,
         &ctx,
@@ -206,7 +204,7 @@ async fn resend(
         },
     )
     .await?;
-    let invitation = mail_link(&mut tx, &state, ctx.org_id, interview, &invitation, &token).await?;
+    let invitation = mail_link(&mut tx, &state, &to, &invitation, &token).await?;
     audit::org(
         &mut tx,
         &ctx,

@@ -426,30 +426,26 @@ pub async fn follow_interview(
 /// Up to `limit` live invitations past their expiry become `expired`, with
 /// their interviews if those had not started. Returns how many.
 pub async fn expire_due(conn: &mut PgConnection, limit: i64) -> StoreResult<u64> {
-    let expired = sqlx::query!(
+    let expired = sqlx::query_scalar!(
         r#"WITH due AS (
                SELECT id FROM interview_invitations
                WHERE status IN ('pending', 'sent', 'opened') AND expires_at <= now()
                ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+           ), expired AS (
+               UPDATE interview_invitations v SET status = 'expired'
+               FROM due WHERE v.id = due.id
+               RETURNING v.interview_id, v.organisation_id
+           ), unstarted AS (
+               UPDATE interviews i SET status = 'expired', access_token_hash = NULL, access_expires_at = NULL
+               FROM expired e
+               WHERE i.id = e.interview_id AND i.organisation_id = e.organisation_id AND i.status = 'scheduled'
            )
-           UPDATE interview_invitations v SET status = 'expired'
-           FROM due WHERE v.id = due.id
-           RETURNING v.interview_id, v.organisation_id"#,
+           SELECT count(*) AS "expired!" FROM expired"#,
         limit
     )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    for r in &expired {
-        sqlx::query!(
-            "UPDATE interviews SET status = 'expired', access_token_hash = NULL, access_expires_at = NULL
-             WHERE id = $1 AND organisation_id = $2 AND status = 'scheduled'",
-            r.interview_id,
-            r.organisation_id,
-        )
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(expired.len() as u64)
+    Ok(expired as u64)
 }
 
 /// A reminder to send: the invitation, its link and its addressee.
