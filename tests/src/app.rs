@@ -337,6 +337,22 @@ impl TestApp {
         crate::fixtures::scheduled_interview(self, who, email).await
     }
 
+    /// `who` uploads the fixture resume `fixture` to the job role at
+    /// `role_path`; once its parse has run, the resume as `GET
+    /// /resumes/{id}` shows it (with its `candidate_id` and
+    /// `application_id`).
+    pub async fn parsed_resume(&self, who: &Session, role_path: &str, fixture: &str) -> Value {
+        let (st, up) = self
+            .upload(who, &format!("{role_path}/resumes"), fixture)
+            .await;
+        assert_eq!(st, 202, "{up}");
+        self.run_pending_jobs().await;
+        let path = format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap());
+        let (st, resume) = self.call(who, Method::GET, &path, None).await;
+        assert_eq!(st, 200, "{resume}");
+        resume
+    }
+
     /// A scheduled interview whose candidate (`email`) `who` invited;
     /// returns (interview, invitation).
     pub async fn invited_interview(&self, who: &Session, email: &str) -> (Value, Value) {

@@ -23,16 +23,9 @@ async fn candidate_with_history(
     let role = app
         .job_role(r, "jd_01", &format!("Role for {resume}"))
         .await;
-    let (s, up) = app.upload(r, &format!("{role}/resumes"), resume).await;
-    assert_eq!(s, 202, "{up}");
-    app.run_pending_jobs().await;
-    let role_id: Uuid = role.rsplit('/').next().unwrap().parse().unwrap();
-    let (candidate, application): (Uuid, Uuid) =
-        sqlx::query_as("SELECT candidate_id, id FROM applications WHERE job_role_id = $1")
-            .bind(role_id)
-            .fetch_one(&app.env.pool)
-            .await
-            .unwrap();
+    let parsed = app.parsed_resume(r, &role, resume).await;
+    let candidate = parsed["candidate_id"].as_str().unwrap();
+    let application = parsed["application_id"].as_str().unwrap();
     let (s, iv) = app
         .call(
             r,
@@ -66,7 +59,7 @@ async fn candidate_with_history(
     )
     .await;
     app.run_pending_jobs().await;
-    (candidate.to_string(), application.to_string(), iv)
+    (candidate.to_owned(), application.to_owned(), iv)
 }
 
 async fn post(app: &TestApp, who: &Session, path: &str, body: Value) -> (u16, Value) {

@@ -21,19 +21,7 @@ async fn a_report_is_rendered_stored_and_reads_back_with_the_interview_evidence(
         None,
     )
     .await;
-    let (st, up) = api
-        .upload(r, &format!("{role_path}/resumes"), "resume_01.pdf")
-        .await;
-    assert_eq!(st, 202, "{up}");
-    api.run_pending_jobs().await;
-    let (_, resume) = api
-        .call(
-            r,
-            Method::GET,
-            &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
-            None,
-        )
-        .await;
+    let resume = api.parsed_resume(r, &role_path, "resume_01.pdf").await;
     let app = resume["application_id"].as_str().unwrap().to_owned();
     let report_path = format!("/api/v1/applications/{app}/report");
 

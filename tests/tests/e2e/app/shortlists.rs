@@ -60,17 +60,7 @@ async fn a_role_is_shortlisted_from_resumes_and_interviews_and_the_shortlist_mov
         "resume_12.pdf",
         "resume_03.pdf",
     ] {
-        let (st, up) = api.upload(r, &format!("{role_path}/resumes"), file).await;
-        assert_eq!(st, 202, "{up}");
-        api.run_pending_jobs().await;
-        let (_, resume) = api
-            .call(
-                r,
-                Method::GET,
-                &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
-                None,
-            )
-            .await;
+        let resume = api.parsed_resume(r, &role_path, file).await;
         let app = resume["application_id"]
             .as_str()
             .unwrap_or_else(|| panic!("{resume}"));
