@@ -31,7 +31,14 @@ impl Job for CandidateReport {
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
         let org = ctx.organisation()?;
         let mut conn = ctx.pool.acquire().await.map_err(db)?;
-        let input = match store_reports::report_input(&mut conn, org, self.application_id).await {
+        let input = match store_reports::report_input(
+            &mut conn,
+            &ctx.services.postbox.keys,
+            org,
+            self.application_id,
+        )
+        .await
+        {
             Ok(input) => input,
             Err(StoreError::NotFound(_)) => {
                 return Err(JobError::permanent("the application no longer exists"))
@@ -75,9 +82,14 @@ impl Job for CandidateReport {
             .map_err(|e| JobError::permanent(e.to_string()))?;
         let key = recruiting::storage::report_key(org, self.application_id, ctx.job_id);
         let size = pdf.len();
+        let sealed = ctx
+            .services
+            .postbox
+            .keys
+            .seal(&pdf, &store_reports::file_aad(key.as_ref()));
         ctx.services
             .storage
-            .put(&key, pdf.into())
+            .put(&key, sealed.into())
             .await
             .map_err(|e| JobError::retryable(format!("storing the report: {e}")))?;
         let saved = store_reports::save(
@@ -87,6 +99,7 @@ impl Job for CandidateReport {
             ctx.job_id,
             key.as_ref(),
             i32::try_from(size).unwrap_or(i32::MAX),
+            ctx.services.postbox.keys.current_id(),
         )
         .await
         .map_err(store)?;

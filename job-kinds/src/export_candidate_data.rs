@@ -11,7 +11,7 @@ use std::io::Write as _;
 
 use chrono::Utc;
 use object_store::path::Path;
-use recruiting::store::{subjects, StoreError};
+use recruiting::store::{resumes, subjects, StoreError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -114,26 +114,31 @@ impl Job for ExportCandidateData {
             }
             Err(e) => return Err(store(e)),
         }
-        let sections = match subjects::export_sections(&mut conn, org, self.candidate_id).await {
-            Ok(s) => s,
-            Err(StoreError::NotFound(_)) => {
-                return Err(JobError::permanent("the candidate no longer exists"))
-            }
-            Err(e) => return Err(store(e)),
-        };
+        let keys = &ctx.services.postbox.keys;
+        let sections =
+            match subjects::export_sections(&mut conn, keys, org, self.candidate_id).await {
+                Ok(s) => s,
+                Err(StoreError::NotFound(_)) => {
+                    return Err(JobError::permanent("the candidate no longer exists"))
+                }
+                Err(e) => return Err(store(e)),
+            };
         let mut files = Vec::new();
-        for (key, name) in subjects::resume_files(&mut conn, org, self.candidate_id)
+        for (id, key, name) in subjects::resume_files(&mut conn, org, self.candidate_id)
             .await
             .map_err(store)?
         {
             let path = Path::parse(&key).map_err(|e| JobError::permanent(e.to_string()))?;
             match ctx.services.storage.get(&path).await {
-                Ok(got) => files.push((
-                    name,
-                    got.bytes()
+                Ok(got) => {
+                    let stored = got
+                        .bytes()
                         .await
-                        .map_err(|e| JobError::retryable(format!("reading {key}: {e}")))?,
-                )),
+                        .map_err(|e| JobError::retryable(format!("reading {key}: {e}")))?;
+                    let plain = resumes::open_file(keys, id, &stored)
+                        .map_err(|e| JobError::retryable(format!("opening {key}: {e}")))?;
+                    files.push((name, bytes::Bytes::from(plain)));
+                }
                 // A resume whose file is gone is in the JSON, not the files.
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(JobError::retryable(format!("reading a resume: {e}"))),
@@ -146,9 +151,10 @@ impl Job for ExportCandidateData {
             .map_err(|e| JobError::permanent(format!("building the archive: {e}")))?;
         let key = format!("exports/{org}/{}.zip", self.export_id);
         let size = zip.len() as i64;
+        let sealed = keys.seal(&zip, &subjects::archive_aad(&key));
         ctx.services
             .storage
-            .put(&Path::from(key.as_str()), zip.into())
+            .put(&Path::from(key.as_str()), sealed.into())
             .await
             .map_err(|e| JobError::retryable(format!("storing the archive: {e}")))?;
 
@@ -157,7 +163,7 @@ impl Job for ExportCandidateData {
         let postbox = &ctx.services.postbox;
         let mut tx = ctx.pool.begin().await.map_err(db)?;
         let (first_name, email, organisation) =
-            subjects::addressee(&mut tx, org, self.candidate_id)
+            subjects::addressee(&mut tx, keys, org, self.candidate_id)
                 .await
                 .map_err(store)?;
         subjects::export_ready(

@@ -74,13 +74,18 @@ impl Job for ParseResume {
 
 impl ParseResume {
     async fn attempt(&self, ctx: &JobContext) -> Result<Value, JobError> {
-        let (org, storage_key) = match (ctx.organisation_id, &self.storage_key) {
-            (Some(org), Some(key)) if is_own_key(org, self.resume_id, key) => (org, key.clone()),
+        // `expected`: the candidate the parse is for, when known here (the
+        // phone is sealed for them; see `resumes::save_parse`).
+        let (org, storage_key, expected) = match (ctx.organisation_id, &self.storage_key) {
+            (Some(org), Some(key)) if is_own_key(org, self.resume_id, key) => {
+                (org, key.clone(), None)
+            }
             _ => {
                 let row = resumes::locate(&ctx.pool, ctx.organisation_id, self.resume_id)
                     .await
-                    .map_err(db)?;
-                row.ok_or_else(|| JobError::permanent(RESUME_GONE))?
+                    .map_err(db)?
+                    .ok_or_else(|| JobError::permanent(RESUME_GONE))?;
+                (row.organisation_id, row.storage_key, row.candidate_id)
             }
         };
 
@@ -99,6 +104,20 @@ impl ParseResume {
                 return self.fail(ctx, reason).await;
             }
             Err(e) => return Err(JobError::retryable(format!("reading the upload: {e}"))),
+        };
+        let keys = &ctx.services.postbox.keys;
+        let bytes = match resumes::open_file(keys, self.resume_id, &bytes) {
+            Ok(plain) => bytes::Bytes::from(plain),
+            // A key missing from this worker's keyring may be in another's
+            // (a rotation being deployed): retried.
+            Err(e @ seal::OpenError::UnknownKey(_)) => {
+                return Err(JobError::retryable(format!("opening the upload: {e}")))
+            }
+            Err(e) => {
+                return self
+                    .fail(ctx, &format!("the stored file cannot be opened: {e}"))
+                    .await
+            }
         };
         let limits = ctx.services.limits;
         let extracted = match ctx.services.documents.read(bytes, limits).await {
@@ -123,9 +142,20 @@ impl ParseResume {
 
         ctx.progress(80, "saving the profile").await?;
         let pages = i32::try_from(extracted.pages).unwrap_or(i32::MAX);
-        let saved = resumes::save_parse(&ctx.pool, org, self.resume_id, &profile, &version, pages)
-            .await
-            .map_err(db)?;
+        let mut conn = ctx.pool.acquire().await.map_err(db)?;
+        let saved = resumes::save_parse(
+            &mut conn,
+            keys,
+            org,
+            self.resume_id,
+            expected,
+            &profile,
+            &version,
+            pages,
+        )
+        .await
+        .map_err(crate::store)?;
+        drop(conn);
         let Some(landed) = saved else {
             let reason = self.why_unsaved(ctx, org, Some(&profile)).await?;
             return self.fail(ctx, reason).await;

@@ -15,13 +15,25 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let keys = seal::Keyring::parse(&format!("k1:{}", seal::Keyring::generate_key()))?;
+//! let (data_key, index_key) = (seal::Keyring::generate_key(), seal::Keyring::generate_key());
+//! let keys = seal::Keyring::parse(&format!("k1:{data_key}"), &index_key)?;
 //! let aad = b"candidates.email:0190c3a2-7f41-7d2e-9a51-3c0e8f2b6d14";
 //! let sealed = keys.seal_str("ada@example.com", aad);
 //! assert_eq!(keys.open_str(&sealed, aad)?, "ada@example.com");
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Finding sealed values: blind indexes
+//!
+//! A sealed value cannot be looked up (its nonce is random). Where one must
+//! be found by equality — a candidate by email — the row also stores
+//! [`Keyring::blind_index`]: an HMAC-SHA256 of the normalised value under a
+//! separate index key (`TALENTI_INDEX_KEY`). The index key does not rotate
+//! with the data keys: changing it means recomputing every index (open the
+//! value, index it again). Anyone holding both the database and the index
+//! key can test a guessed value; without the key, the index says only which
+//! rows share a value.
 //!
 //! # Key rotation
 //!
@@ -77,6 +89,8 @@ pub enum KeyringError {
     BadBase64 { id: String },
     #[error("data key `{id}` is {len} bytes; it must be exactly 32")]
     BadLength { id: String, len: usize },
+    #[error("the index key is not 32 bytes of base64")]
+    BadIndexKey,
 }
 
 /// Why a sealed value did not open.
@@ -100,19 +114,28 @@ struct DataKey {
 }
 
 /// One or more 32-byte keys, each with an id. The first key is current: it
-/// seals. All keys open. Key bytes are wiped from memory on drop.
+/// seals. All keys open. Beside them, the index key for
+/// [blind indexes](Keyring::blind_index). Key bytes are wiped from memory on
+/// drop.
 pub struct Keyring {
     /// Never empty.
     keys: Vec<DataKey>,
+    index: Zeroizing<[u8; KEY_LEN]>,
 }
 
 impl Keyring {
-    /// Parses comma-separated `id:base64key` entries, current key first.
+    /// Parses comma-separated `id:base64key` data key entries, current key
+    /// first, and the index key (32 bytes of base64).
     ///
     /// Ids are 1–32 characters of `[A-Za-z0-9_-]`; keys are 32 bytes in
     /// standard or URL-safe base64, padded or not. Whitespace around entries,
     /// ids and keys is ignored.
-    pub fn parse(spec: &str) -> Result<Keyring, KeyringError> {
+    pub fn parse(spec: &str, index_key: &str) -> Result<Keyring, KeyringError> {
+        let index = decode_key(index_key)
+            .filter(|k| k.len() == KEY_LEN)
+            .ok_or(KeyringError::BadIndexKey)?;
+        let mut index_bytes = Zeroizing::new([0u8; KEY_LEN]);
+        index_bytes.copy_from_slice(&index);
         if spec.trim().is_empty() {
             return Err(KeyringError::Empty);
         }
@@ -129,11 +152,8 @@ impl Keyring {
             if keys.iter().any(|k| k.id == id) {
                 return Err(KeyringError::DuplicateId { id: id.to_owned() });
             }
-            let bytes = STANDARD_ANY_PADDING
-                .decode(key)
-                .or_else(|_| URL_SAFE_ANY_PADDING.decode(key))
-                .map(Zeroizing::new)
-                .map_err(|_| KeyringError::BadBase64 { id: id.to_owned() })?;
+            let bytes =
+                decode_key(key).ok_or_else(|| KeyringError::BadBase64 { id: id.to_owned() })?;
             if bytes.len() != KEY_LEN {
                 return Err(KeyringError::BadLength {
                     id: id.to_owned(),
@@ -146,7 +166,10 @@ impl Keyring {
                 cipher,
             });
         }
-        Ok(Keyring { keys })
+        Ok(Keyring {
+            keys,
+            index: index_bytes,
+        })
     }
 
     /// A new random key in standard base64, for a keyring entry.
@@ -210,6 +233,20 @@ impl Keyring {
         String::from_utf8(self.open(sealed, aad)?).map_err(|_| OpenError::NotUtf8)
     }
 
+    /// The blind index of `value` in `domain` (such as `candidates.email`):
+    /// HMAC-SHA256 under the index key over the domain, a zero byte and the
+    /// value, which the caller normalises first. Equal values in one domain
+    /// have equal indexes; other domains' do not match.
+    pub fn blind_index(&self, domain: &str, value: &str) -> Vec<u8> {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.index[..])
+            .expect("HMAC takes a key of any length");
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    }
+
     /// Whether `sealed` is under the current key.
     pub fn is_current(&self, sealed: &[u8]) -> bool {
         key_id(sealed) == Some(self.current_id())
@@ -231,6 +268,15 @@ impl fmt::Debug for Keyring {
         let ids: Vec<&str> = self.keys.iter().map(|k| k.id.as_str()).collect();
         f.debug_struct("Keyring").field("ids", &ids).finish()
     }
+}
+
+fn decode_key(key: &str) -> Option<Zeroizing<Vec<u8>>> {
+    let key = key.trim();
+    STANDARD_ANY_PADDING
+        .decode(key)
+        .or_else(|_| URL_SAFE_ANY_PADDING.decode(key))
+        .ok()
+        .map(Zeroizing::new)
 }
 
 /// The id of the key `sealed` is under, or `None` if it is malformed.
@@ -274,6 +320,17 @@ pub struct KeysConfig {
         value_name = "ID:KEY,..."
     )]
     pub data_keys: Option<String>,
+
+    /// The key of the blind indexes that find sealed values by equality (a
+    /// candidate by email or phone): 32 random bytes in base64. Unlike the
+    /// data keys it does not rotate; keep it as long as the data.
+    #[arg(
+        long,
+        env = "TALENTI_INDEX_KEY",
+        hide_env_values = true,
+        value_name = "BASE64"
+    )]
+    pub index_key: Option<String>,
 }
 
 impl KeysConfig {
@@ -282,7 +339,14 @@ impl KeysConfig {
             "no data keys: set TALENTI_DATA_KEYS (or --data-keys) to `id:base64key` entries, \
              e.g. TALENTI_DATA_KEYS=k1:$(head -c32 /dev/urandom | base64)",
         )?;
-        let keyring = Keyring::parse(spec).context("TALENTI_DATA_KEYS")?;
+        let index = self.index_key.as_deref().context(
+            "no index key: set TALENTI_INDEX_KEY (or --index-key) to 32 random bytes in base64, \
+             e.g. TALENTI_INDEX_KEY=$(head -c32 /dev/urandom | base64)",
+        )?;
+        let keyring = Keyring::parse(spec, index).map_err(|e| match e {
+            KeyringError::BadIndexKey => anyhow::Error::new(e).context("TALENTI_INDEX_KEY"),
+            e => anyhow::Error::new(e).context("TALENTI_DATA_KEYS"),
+        })?;
         Ok(Arc::new(keyring))
     }
 }
@@ -290,8 +354,10 @@ impl KeysConfig {
 impl fmt::Debug for KeysConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let redacted = self.data_keys.as_ref().map(|_| "<redacted>");
+        let index = self.index_key.as_ref().map(|_| "<redacted>");
         f.debug_struct("KeysConfig")
             .field("data_keys", &redacted)
+            .field("index_key", &index)
             .finish()
     }
 }
@@ -321,7 +387,7 @@ mod tests {
     }
 
     fn ring(spec: &str) -> Keyring {
-        Keyring::parse(spec).unwrap()
+        Keyring::parse(spec, &key(0xee)).unwrap()
     }
 
     #[test]
@@ -547,7 +613,7 @@ mod tests {
             ),
         ];
         for (spec, expected) in cases {
-            let err = Keyring::parse(&spec).unwrap_err();
+            let err = Keyring::parse(&spec, &key(0xee)).unwrap_err();
             assert_eq!(err, expected, "{spec:?}");
             let shown = format!("{err} {err:?}");
             assert!(
@@ -573,9 +639,35 @@ mod tests {
 
         let config = KeysConfig {
             data_keys: Some(format!("k1:{k1}")),
+            index_key: Some(key(0xee)),
         };
         let shown = format!("{config:?}");
-        assert!(!shown.contains(&k1[..8]), "{shown}");
+        assert!(
+            !shown.contains(&k1[..8]) && !shown.contains(&key(0xee)[..8]),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn blind_index_is_keyed_and_domain_separated() {
+        let keys = ring(&format!("k1:{}", key(1)));
+        let a = keys.blind_index("candidates.email", "ada@example.com");
+        assert_eq!(a.len(), 32);
+        // The same value, domain and index key: the same index, whichever
+        // data keys seal.
+        let rotated = ring(&format!("k2:{},k1:{}", key(2), key(1)));
+        assert_eq!(
+            a,
+            rotated.blind_index("candidates.email", "ada@example.com")
+        );
+        assert_ne!(a, keys.blind_index("candidates.email", "bob@example.com"));
+        assert_ne!(a, keys.blind_index("candidates.phone", "ada@example.com"));
+        // No ambiguity between where the domain ends and the value starts.
+        assert_ne!(keys.blind_index("a", "bc"), keys.blind_index("ab", "c"));
+        let other = Keyring::parse(&format!("k1:{}", key(1)), &key(0xdd)).unwrap();
+        assert_ne!(a, other.blind_index("candidates.email", "ada@example.com"));
+        // Not the bare SHA-256 of the value (which anyone could compute).
+        assert_ne!(a, token_digest("ada@example.com"));
     }
 
     #[test]
@@ -599,20 +691,44 @@ mod tests {
         }
 
         let spec = format!("k2:{},k1:{}", key(2), key(1));
-        let cli = Cli::try_parse_from(["talenti", "--data-keys", &spec]).unwrap();
+        let index = key(0xee);
+        let cli =
+            Cli::try_parse_from(["talenti", "--data-keys", &spec, "--index-key", &index]).unwrap();
         assert_eq!(cli.keys.keyring().unwrap().current_id(), "k2");
 
-        let unset = KeysConfig { data_keys: None }
-            .keyring()
-            .unwrap_err()
-            .to_string();
+        let unset = KeysConfig {
+            data_keys: None,
+            index_key: Some(index.clone()),
+        }
+        .keyring()
+        .unwrap_err()
+        .to_string();
         assert!(
             unset.contains("TALENTI_DATA_KEYS") && unset.contains("head -c32"),
             "{unset}"
         );
+        let unset = KeysConfig {
+            data_keys: Some(spec.clone()),
+            index_key: None,
+        }
+        .keyring()
+        .unwrap_err()
+        .to_string();
+        assert!(
+            unset.contains("TALENTI_INDEX_KEY") && unset.contains("head -c32"),
+            "{unset}"
+        );
+        let short = KeysConfig {
+            data_keys: Some(spec.clone()),
+            index_key: Some(index[..20].to_owned()),
+        };
+        let err = format!("{:#}", short.keyring().unwrap_err());
+        assert!(err.contains("TALENTI_INDEX_KEY"), "{err}");
+        assert!(!err.contains(&index[..8]), "{err}");
 
         let bad = KeysConfig {
             data_keys: Some(format!("k1:{}", &key(1)[..20])),
+            index_key: Some(index),
         };
         let err = format!("{:#}", bad.keyring().unwrap_err());
         assert!(

@@ -89,6 +89,7 @@ impl TestApp {
             ("--storage-url", storage.to_str().expect("utf-8 path")),
             ("--jwt-secret", "test-secret-test-secret-test-secret!"),
             ("--data-keys", crate::TEST_DATA_KEYS),
+            ("--index-key", crate::TEST_INDEX_KEY),
             ("--outbox", outbox.to_str().expect("utf-8 path")),
             ("--from", "Talenti <no-reply@talenti.test>"),
             ("--rate-limit-per-second", "100000"),
@@ -160,7 +161,7 @@ impl TestApp {
     /// The job runner's keyring from now on (`TALENTI_DATA_KEYS` syntax),
     /// as when workers are deployed with a new key; the API keeps its own.
     pub fn set_worker_keys(&mut self, spec: &str) {
-        let keys = Arc::new(seal::Keyring::parse(spec).expect("keyring"));
+        let keys = Arc::new(crate::test_keyring(spec));
         let old = &self.runner_parts.services;
         self.runner_parts.services = Arc::new(job_kinds::Services {
             storage: old.storage.clone(),

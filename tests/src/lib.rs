@@ -26,6 +26,13 @@ pub const OPS_EMAIL: &str = "ops@talenti.test";
 pub const PASSWORD: &str = "correct horse battery";
 /// The keyring every test process seals personal data with.
 pub const TEST_DATA_KEYS: &str = "test1:dGFsZW50aS10ZXN0LWtleS0wMTIzNDU2Nzg5YWJjZGU=";
+/// The blind-index key of every test process.
+pub const TEST_INDEX_KEY: &str = "dGFsZW50aS10ZXN0LWluZGV4LWtleS0wMTIzNDU2Nzg=";
+
+/// The test keyring (data keys `spec`, the test index key).
+pub fn test_keyring(spec: &str) -> seal::Keyring {
+    seal::Keyring::parse(spec, TEST_INDEX_KEY).expect("test keyring")
+}
 
 pub fn admin_database_url() -> String {
     std::env::var("TALENTI_TEST_DATABASE_URL")
@@ -310,6 +317,7 @@ impl TestEnv {
                 log_dir.join("storage").to_string_lossy().into_owned(),
             ),
             ("TALENTI_DATA_KEYS".to_owned(), TEST_DATA_KEYS.to_owned()),
+            ("TALENTI_INDEX_KEY".to_owned(), TEST_INDEX_KEY.to_owned()),
             (
                 "TALENTI_MAIL_OUTBOX".to_owned(),
                 log_dir.join("outbox").to_string_lossy().into_owned(),

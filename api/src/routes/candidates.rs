@@ -239,6 +239,7 @@ async fn create(
     let mut tx = state.pool.begin().await?;
     let row = candidates::create(
         &mut tx,
+        &state.postbox.keys,
         ctx.org_id,
         &NewCandidate {
             first_name: r.first_name.trim(),
@@ -275,7 +276,9 @@ async fn create(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListCandidates {
-    /// Matches name or email.
+    /// Matches part of the name, or a whole email (any case) or phone number
+    /// (its digits): email and phone are stored sealed, so only an exact
+    /// value can be looked up.
     pub q: Option<String>,
     /// Candidates with this skill (exact, case-insensitive).
     pub skill: Option<String>,
@@ -304,7 +307,7 @@ async fn list(
         before: page.before,
         limit: page.fetch(),
     };
-    let rows = candidates::list(&state.pool, ctx.org_id, &filter).await?;
+    let rows = candidates::list(&state.pool, &state.postbox.keys, ctx.org_id, &filter).await?;
     Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
 }
 
@@ -318,7 +321,7 @@ async fn show(
 ) -> Result<axum::Json<CandidateView>, ApiError> {
     ctx.require(Perm::Read)?;
     Ok(axum::Json(
-        candidates::get(&state.pool, ctx.org_id, id).await?,
+        candidates::get(&state.pool, &state.postbox.keys, ctx.org_id, id).await?,
     ))
 }
 
@@ -382,7 +385,7 @@ async fn update(
         certifications: r.certifications.as_deref(),
     };
     let mut tx = state.pool.begin().await?;
-    let row = candidates::update(&mut tx, ctx.org_id, id, &changes).await?;
+    let row = candidates::update(&mut tx, &state.postbox.keys, ctx.org_id, id, &changes).await?;
     audit::org(
         &mut tx,
         &ctx,

@@ -287,6 +287,11 @@ async fn zip_response(state: &AppState, key: &str) -> Result<Response, ApiError>
         .bytes()
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading an export: {e}")))?;
+    let bytes = state
+        .postbox
+        .keys
+        .open(&bytes, &subjects::archive_aad(key))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("opening an export: {e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/zip".to_owned()),
@@ -365,7 +370,7 @@ async fn erase(
 ) -> Result<(StatusCode, axum::Json<Enqueued>), ApiError> {
     ctx.require(Perm::Manage)?;
     let mut tx = state.pool.begin().await?;
-    recruiting::store::candidates::get(&mut *tx, ctx.org_id, id).await?;
+    recruiting::store::candidates::get(&mut *tx, &state.postbox.keys, ctx.org_id, id).await?;
     let job = EraseCandidate {
         candidate_id: id,
         requested_by: ctx.user_id(),

@@ -121,7 +121,7 @@ async fn invite(
     let expires_at = req.expires_at()?;
     let token = tokens::random_secret();
     let mut tx = state.pool.begin().await?;
-    let to = store::addressee(&mut tx, ctx.org_id, interview).await?;
+    let to = store::addressee(&mut tx, &state.postbox.keys, ctx.org_id, interview).await?;
     let id = Uuid::now_v7();
     let invitation = store::create(
         &mut tx,
@@ -185,7 +185,7 @@ async fn resend(
     let interview = store::get(&mut *tx, ctx.org_id, id).await?.interview_id;
     // The interview first, then the invitation: the order every writer
     // of both takes.
-    let to = store::addressee(&mut tx, ctx.org_id, interview).await?;
+    let to = store::addressee(&mut tx, &state.postbox.keys, ctx.org_id, interview).await?;
     if to.interview_status.is_final() {
         return Err(ApiError::Conflict(format!(
             "the interview is {}",

@@ -82,6 +82,12 @@ async fn download(
         .bytes()
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("reading the report: {e}")))?;
+    let bytes = recruiting::storage::open_stored(
+        &state.postbox.keys,
+        &reports::file_aad(&report.storage_key),
+        &bytes,
+    )
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("opening the report: {e}")))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),

@@ -161,9 +161,13 @@ async fn accept(
     let key = recruiting::storage::resume_key(ctx.org_id, resume_id, kind.extension());
     let sha = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as i64;
+    // Stored sealed: the file is the resume's whole text.
+    let keys = &state.postbox.keys;
+    let sealed = keys.seal(&bytes, &resumes::file_aad(resume_id));
+    drop(bytes);
     state
         .storage
-        .put(&key, bytes.into())
+        .put(&key, sealed.into())
         .await
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("storing upload: {e}")))?;
 
@@ -189,6 +193,7 @@ async fn accept(
                 job_id: job.job.id,
                 created_by: ctx.user_id(),
             },
+            keys.current_id(),
         )
         .await?;
         audit::org(
@@ -260,5 +265,7 @@ async fn show(
     Path(id): Path<Uuid>,
 ) -> Result<axum::Json<ResumeView>, ApiError> {
     ctx.require(Perm::Read)?;
-    Ok(axum::Json(resumes::get(&state.pool, ctx.org_id, id).await?))
+    Ok(axum::Json(
+        resumes::get(&state.pool, &state.postbox.keys, ctx.org_id, id).await?,
+    ))
 }

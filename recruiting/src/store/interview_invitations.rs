@@ -111,12 +111,13 @@ impl Addressee {
 /// The interview's candidate and role, with the interview locked.
 pub async fn addressee(
     conn: &mut PgConnection,
+    keys: &Keyring,
     org: Uuid,
     interview: Uuid,
 ) -> StoreResult<Addressee> {
     let r = sqlx::query!(
         r#"SELECT i.status AS "status: InterviewStatus", i.scheduled_at, c.id AS candidate_id,
-                  c.first_name, c.last_name, c.email, j.title, o.name
+                  c.first_name, c.last_name, c.email_sealed, c.legacy_email, j.title, o.name
            FROM interviews i
            JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
            JOIN candidates c ON c.id = a.candidate_id AND c.organisation_id = a.organisation_id
@@ -130,6 +131,21 @@ pub async fn addressee(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound("interview"))?;
+    if r.email_sealed.is_none() && r.legacy_email.is_none() {
+        return Err(StoreError::Conflict(
+            "the candidate's personal data was erased".into(),
+        ));
+    }
+    let (email, _) = super::candidates::open_contact(
+        keys,
+        r.candidate_id,
+        super::candidates::Contact {
+            email_sealed: r.email_sealed.as_deref(),
+            legacy_email: r.legacy_email,
+            phone_sealed: None,
+            legacy_phone: None,
+        },
+    )?;
     Ok(Addressee {
         organisation_id: org,
         interview_id: interview,
@@ -138,7 +154,7 @@ pub async fn addressee(
         candidate_id: r.candidate_id,
         first_name: r.first_name,
         last_name: r.last_name,
-        email: r.email,
+        email,
         role_title: r.title,
         organisation: r.name,
     })
@@ -485,7 +501,7 @@ pub async fn take_reminders(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let token = open_token(keys, r.id, &r.token_sealed)?;
-        let to = addressee(&mut *conn, r.organisation_id, r.interview_id).await?;
+        let to = addressee(&mut *conn, keys, r.organisation_id, r.interview_id).await?;
         out.push(Reminder {
             invitation_id: r.id,
             token_version: r.token_version,
@@ -533,7 +549,7 @@ pub async fn take_starting(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let token = open_token(keys, r.invitation_id, &r.token_sealed)?;
-        let to = addressee(&mut *conn, r.organisation_id, r.id).await?;
+        let to = addressee(&mut *conn, keys, r.organisation_id, r.id).await?;
         out.push(Starting {
             starts_at: r.scheduled_at,
             token,

@@ -18,6 +18,7 @@ pub mod questions;
 pub mod recordings;
 pub mod reports;
 pub mod resumes;
+pub mod sealed_files;
 pub mod shortlists;
 pub mod subjects;
 

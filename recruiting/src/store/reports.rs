@@ -10,6 +10,12 @@ use uuid::Uuid;
 use super::{StoreError, StoreResult};
 use crate::domain::pipeline::Stage;
 
+/// The associated data a rendered report (it holds the candidate's
+/// contact details) is sealed with in storage, bound to where it is stored.
+pub fn file_aad(storage_key: &str) -> Vec<u8> {
+    format!("candidate_reports.file:{storage_key}").into_bytes()
+}
+
 /// An application's facts for its report.
 #[derive(Debug, Clone)]
 pub struct ReportInput {
@@ -30,11 +36,13 @@ pub struct ReportInput {
 
 pub async fn report_input(
     conn: &mut PgConnection,
+    keys: &seal::Keyring,
     org: Uuid,
     application: Uuid,
 ) -> StoreResult<ReportInput> {
     let r = sqlx::query!(
-        r#"SELECT c.first_name, c.last_name, c.email, c.phone, c.location, c.headline, c.skills,
+        r#"SELECT c.id AS candidate_id, c.first_name, c.last_name, c.email_sealed, c.legacy_email,
+                  c.phone_sealed, c.legacy_phone, c.location, c.headline, c.skills,
                   c.total_years_experience, j.title,
                   j.extracted_requirements AS "requirements: Json<JobRequirements>",
                   a.stage AS "stage: Stage",
@@ -55,11 +63,21 @@ pub async fn report_input(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound("application"))?;
+    let (email, phone) = super::candidates::open_contact(
+        keys,
+        r.candidate_id,
+        super::candidates::Contact {
+            email_sealed: r.email_sealed.as_deref(),
+            legacy_email: r.legacy_email,
+            phone_sealed: r.phone_sealed.as_deref(),
+            legacy_phone: r.legacy_phone,
+        },
+    )?;
     Ok(ReportInput {
         first_name: r.first_name,
         last_name: r.last_name,
-        email: r.email,
-        phone: r.phone,
+        email,
+        phone,
         location: r.location,
         headline: r.headline,
         skills: r.skills,
@@ -71,8 +89,10 @@ pub async fn report_input(
     })
 }
 
-/// Records a rendered report; a job records its report once. False if the
-/// application is gone.
+/// Records a rendered report, stored sealed under the data key
+/// `file_key`; a job records its report once. False if the application is
+/// gone.
+#[allow(clippy::too_many_arguments)]
 pub async fn save(
     conn: &mut PgConnection,
     org: Uuid,
@@ -80,11 +100,13 @@ pub async fn save(
     job_id: Uuid,
     storage_key: &str,
     size_bytes: i32,
+    file_key: &str,
 ) -> StoreResult<bool> {
     let exists = sqlx::query_scalar!(
         r#"WITH saved AS (
-               INSERT INTO candidate_reports (id, organisation_id, application_id, storage_key, size_bytes, job_id)
-               SELECT $1, a.organisation_id, a.id, $4, $5, $6
+               INSERT INTO candidate_reports (id, organisation_id, application_id, storage_key, size_bytes, job_id,
+                                              file_key)
+               SELECT $1, a.organisation_id, a.id, $4, $5, $6, $7
                FROM applications a WHERE a.id = $3 AND a.organisation_id = $2
                ON CONFLICT (job_id) DO NOTHING
            )
@@ -95,6 +117,7 @@ pub async fn save(
         storage_key,
         size_bytes,
         job_id,
+        file_key,
     )
     .fetch_one(&mut *conn)
     .await?;

@@ -1,13 +1,49 @@
 //! Resumes: uploads, their parse status, and where a parse lands.
 
 use chrono::{DateTime, Utc};
+use seal::Keyring;
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{types::Json, PgConnection, PgExecutor};
 use uuid::Uuid;
 
+use super::candidates::Sealer;
 use super::{StoreError, StoreResult};
 use extraction::ResumeProfile;
+
+/// The associated data a resume's stored file is sealed with.
+pub fn file_aad(id: Uuid) -> Vec<u8> {
+    format!("resumes.file:{id}").into_bytes()
+}
+
+/// A resume file's bytes as uploaded, from what storage holds (see
+/// [`crate::storage::open_stored`]; the row's `file_key` is not needed: a
+/// file being sealed by `reseal_personal_data` is sealed before its row
+/// says so).
+pub fn open_file(keys: &Keyring, id: Uuid, stored: &[u8]) -> Result<Vec<u8>, seal::OpenError> {
+    crate::storage::open_stored(keys, &file_aad(id), stored)
+}
+
+fn parsed_aad(id: Uuid) -> Vec<u8> {
+    format!("resumes.parsed:{id}").into_bytes()
+}
+
+fn open_parsed(
+    keys: &Keyring,
+    id: Uuid,
+    sealed: Option<&[u8]>,
+    legacy: Option<Value>,
+) -> StoreResult<Option<Value>> {
+    let Some(sealed) = sealed else {
+        return Ok(legacy);
+    };
+    let bytes = keys
+        .open(sealed, &parsed_aad(id))
+        .map_err(|e| StoreError::Conflict(format!("the resume's parse cannot be opened: {e}")))?;
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|e| StoreError::Conflict(format!("the resume's parse is not JSON: {e}")))
+}
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = ResumeView)]
@@ -64,16 +100,22 @@ pub struct Origin {
     pub candidate_id: Option<Uuid>,
 }
 
-/// Records an upload (in the transaction that enqueues its parse).
-pub async fn create(conn: &mut PgConnection, org: Uuid, r: &NewResume<'_>) -> sqlx::Result<()> {
+/// Records an upload (in the transaction that enqueues its parse); its
+/// file is stored sealed with [`file_aad`] under the data key `file_key`.
+pub async fn create(
+    conn: &mut PgConnection,
+    org: Uuid,
+    r: &NewResume<'_>,
+    file_key: &str,
+) -> sqlx::Result<()> {
     let (application, role) = match r.target {
         Target::Application(id) => (Some(id), None),
         Target::JobRole(id) => (None, Some(id)),
     };
     sqlx::query!(
         "INSERT INTO resumes (id, organisation_id, job_role_id, application_id, storage_key, filename, kind,
-                              size_bytes, sha256, job_id, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                              size_bytes, sha256, job_id, created_by, file_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         r.id,
         org,
         role,
@@ -85,24 +127,57 @@ pub async fn create(conn: &mut PgConnection, org: Uuid, r: &NewResume<'_>) -> sq
         r.sha256,
         r.job_id,
         r.created_by,
+        file_key,
     )
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn get<'e>(db: impl PgExecutor<'e>, org: Uuid, id: Uuid) -> StoreResult<Resume> {
-    sqlx::query_as!(
-        Resume,
+pub async fn get<'e>(
+    db: impl PgExecutor<'e>,
+    keys: &Keyring,
+    org: Uuid,
+    id: Uuid,
+) -> StoreResult<Resume> {
+    let r = sqlx::query!(
         r#"SELECT id, job_role_id, application_id, candidate_id, filename, kind, size_bytes,
-                  status::text AS "status!", error, pages, parser_version, parsed, job_id, created_at, updated_at
+                  status::text AS "status!", error, pages, parser_version, parsed_sealed, legacy_parsed,
+                  job_id, created_at, updated_at
            FROM resumes WHERE id = $1 AND organisation_id = $2"#,
         id,
         org,
     )
     .fetch_optional(db)
     .await?
-    .ok_or(StoreError::NotFound("resume"))
+    .ok_or(StoreError::NotFound("resume"))?;
+    Ok(Resume {
+        parsed: open_parsed(keys, r.id, r.parsed_sealed.as_deref(), r.legacy_parsed)?,
+        id: r.id,
+        job_role_id: r.job_role_id,
+        application_id: r.application_id,
+        candidate_id: r.candidate_id,
+        filename: r.filename,
+        kind: r.kind,
+        size_bytes: r.size_bytes,
+        status: r.status,
+        error: r.error,
+        pages: r.pages,
+        parser_version: r.parser_version,
+        job_id: r.job_id,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+/// Where a resume's file is and whom its parse is for.
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub organisation_id: Uuid,
+    pub storage_key: String,
+    /// The candidate a parse updates, when the resume already has one (its
+    /// own or its application's).
+    pub candidate_id: Option<Uuid>,
 }
 
 /// The resume's organisation and stored file. `org` None: a system job
@@ -111,16 +186,19 @@ pub async fn locate<'e>(
     db: impl PgExecutor<'e>,
     org: Option<Uuid>,
     id: Uuid,
-) -> sqlx::Result<Option<(Uuid, String)>> {
-    let row = sqlx::query!(
-        "SELECT organisation_id, storage_key FROM resumes
-         WHERE id = $1 AND organisation_id = COALESCE($2, organisation_id)",
+) -> sqlx::Result<Option<Located>> {
+    sqlx::query_as!(
+        Located,
+        r#"SELECT r.organisation_id, r.storage_key,
+                  COALESCE(r.candidate_id, a.candidate_id) AS candidate_id
+           FROM resumes r
+           LEFT JOIN applications a ON a.id = r.application_id AND a.organisation_id = r.organisation_id
+           WHERE r.id = $1 AND r.organisation_id = COALESCE($2, r.organisation_id)"#,
         id,
         org,
     )
     .fetch_optional(db)
-    .await?;
-    Ok(row.map(|r| (r.organisation_id, r.storage_key)))
+    .await
 }
 
 pub async fn origin<'e>(
@@ -189,15 +267,33 @@ pub struct Landed {
 /// This statement writes the candidates and applications tables too: the
 /// one place outside their stores that does, kept for the parse's cost
 /// (BENCHMARKS.md, parse pipeline).
-pub async fn save_parse<'e>(
-    db: impl PgExecutor<'e>,
+///
+/// The email, phone and parse are sealed here. A phone is sealed for the
+/// candidate it lands on: `expected` (from [`locate`]) or the new
+/// candidate's id; when the parse lands on another one (a role upload of a
+/// known email, or a resume moved since [`locate`]), a second statement
+/// writes the phone sealed for that candidate.
+#[allow(clippy::too_many_arguments)]
+pub async fn save_parse(
+    conn: &mut PgConnection,
+    keys: &Keyring,
     org: Uuid,
     id: Uuid,
+    expected: Option<Uuid>,
     p: &ResumeProfile,
     version: &str,
     pages: i32,
-) -> sqlx::Result<Option<Landed>> {
-    let email = parsed_email(p);
+) -> StoreResult<Option<Landed>> {
+    let sealer = Sealer { keys };
+    let new_candidate = Uuid::now_v7();
+    let sealed_for = expected.unwrap_or(new_candidate);
+    let email = parsed_email(p).map(|e| sealer.email(new_candidate, e));
+    let (email_sealed, email_index) = email.map(|e| (e.sealed, e.index)).unzip();
+    let phone_plain = p.phone_e164.as_deref().or(p.phone.as_deref());
+    let phone = sealer.phone(sealed_for, phone_plain);
+    let (phone_sealed, phone_index) = phone.map(|p| (p.sealed, p.index)).unzip();
+    let parsed = serde_json::to_vec(p).map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let parsed_sealed = keys.seal(&parsed, &parsed_aad(id));
     let row = sqlx::query!(
         r#"WITH r AS (
             SELECT r.id, r.job_role_id, r.application_id, COALESCE(r.candidate_id, a.candidate_id) AS candidate_id
@@ -208,7 +304,9 @@ pub async fn save_parse<'e>(
              UPDATE candidates SET
                  first_name = CASE WHEN 'first_name' = ANY(candidates.edited_fields) THEN candidates.first_name ELSE COALESCE($3, candidates.first_name) END,
                  last_name = CASE WHEN 'last_name' = ANY(candidates.edited_fields) THEN candidates.last_name ELSE COALESCE($4, candidates.last_name) END,
-                 phone = CASE WHEN 'phone' = ANY(candidates.edited_fields) THEN candidates.phone ELSE COALESCE($5, candidates.phone) END,
+                 phone_sealed = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.phone_sealed ELSE $5 END,
+                 phone_index = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.phone_index ELSE $24 END,
+                 legacy_phone = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.legacy_phone END,
                  linkedin_url = CASE WHEN 'linkedin_url' = ANY(candidates.edited_fields) THEN candidates.linkedin_url ELSE COALESCE($6, candidates.linkedin_url) END,
                  github_url = CASE WHEN 'github_url' = ANY(candidates.edited_fields) THEN candidates.github_url ELSE COALESCE($7, candidates.github_url) END,
                  portfolio_url = CASE WHEN 'portfolio_url' = ANY(candidates.edited_fields) THEN candidates.portfolio_url ELSE COALESCE($8, candidates.portfolio_url) END,
@@ -223,17 +321,21 @@ pub async fn save_parse<'e>(
              FROM r WHERE candidates.organisation_id = $2 AND candidates.id = r.candidate_id
              RETURNING candidates.id
          ), fresh AS (
-             INSERT INTO candidates (id, organisation_id, email, first_name, last_name, phone, linkedin_url, github_url,
+             INSERT INTO candidates (id, organisation_id, email_sealed, email_index, first_name, last_name,
+                                     phone_sealed, phone_index, linkedin_url, github_url,
                                      portfolio_url, location, headline, summary, skills, experience, education,
                                      certifications, total_years_experience, parsed_resume_id, parser_version, parsed_at)
-             SELECT $20, $2, $22, COALESCE($3, 'Unknown'), COALESCE($4, ''), $5, $6, $7, $8, $9, $10, $11, $12, $13,
-                    $14, $15, $16, $1, $17, now()
+             SELECT $20, $2, $22, $25, COALESCE($3, 'Unknown'), COALESCE($4, ''),
+                    CASE WHEN $20 = $23 THEN $5 END, CASE WHEN $20 = $23 THEN $24 END,
+                    $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $1, $17, now()
              FROM r WHERE r.candidate_id IS NULL AND r.application_id IS NULL AND r.job_role_id IS NOT NULL
-                      AND $22::text IS NOT NULL
-             ON CONFLICT (organisation_id, lower(email)) DO UPDATE SET
+                      AND $22::bytea IS NOT NULL
+             ON CONFLICT (organisation_id, email_index) DO UPDATE SET
                  first_name = CASE WHEN 'first_name' = ANY(candidates.edited_fields) THEN candidates.first_name ELSE COALESCE($3, candidates.first_name) END,
                  last_name = CASE WHEN 'last_name' = ANY(candidates.edited_fields) THEN candidates.last_name ELSE COALESCE($4, candidates.last_name) END,
-                 phone = CASE WHEN 'phone' = ANY(candidates.edited_fields) THEN candidates.phone ELSE COALESCE($5, candidates.phone) END,
+                 phone_sealed = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.phone_sealed ELSE $5 END,
+                 phone_index = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.phone_index ELSE $24 END,
+                 legacy_phone = CASE WHEN 'phone' = ANY(candidates.edited_fields) OR $5::bytea IS NULL OR candidates.id <> $23 THEN candidates.legacy_phone END,
                  linkedin_url = CASE WHEN 'linkedin_url' = ANY(candidates.edited_fields) THEN candidates.linkedin_url ELSE COALESCE($6, candidates.linkedin_url) END,
                  github_url = CASE WHEN 'github_url' = ANY(candidates.edited_fields) THEN candidates.github_url ELSE COALESCE($7, candidates.github_url) END,
                  portfolio_url = CASE WHEN 'portfolio_url' = ANY(candidates.edited_fields) THEN candidates.portfolio_url ELSE COALESCE($8, candidates.portfolio_url) END,
@@ -255,7 +357,8 @@ pub async fn save_parse<'e>(
              ON CONFLICT (candidate_id, job_role_id) DO UPDATE SET job_role_id = EXCLUDED.job_role_id
              RETURNING id
          )
-         UPDATE resumes SET status = 'parsed', error = NULL, parsed = $18, parser_version = $17, pages = $19,
+         UPDATE resumes SET status = 'parsed', error = NULL, parsed_sealed = $18, legacy_parsed = NULL,
+                parser_version = $17, pages = $19,
                 candidate_id = c.id, application_id = COALESCE(r.application_id, (SELECT id FROM a))
          FROM c, r WHERE resumes.id = r.id
          RETURNING c.id AS "candidate_id!", resumes.application_id"#,
@@ -263,7 +366,7 @@ pub async fn save_parse<'e>(
         org,
         p.first_name,
         p.last_name,
-        p.phone_e164.as_ref().or(p.phone.as_ref()),
+        phone_sealed,
         p.linkedin_url,
         p.github_url,
         p.portfolio_url,
@@ -276,16 +379,72 @@ pub async fn save_parse<'e>(
         &p.certifications,
         p.total_years_experience.map(|y| y as f32),
         version,
-        Json(p) as _,
+        parsed_sealed,
         pages,
+        new_candidate,
         Uuid::now_v7(),
-        Uuid::now_v7(),
-        email,
+        email_sealed,
+        sealed_for,
+        phone_index,
+        email_index,
     )
-    .fetch_optional(db)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.map(|r| Landed {
+    let Some(r) = row else { return Ok(None) };
+    if r.candidate_id != sealed_for {
+        if let Some(phone) = sealer.phone(r.candidate_id, phone_plain) {
+            sqlx::query!(
+                "UPDATE candidates SET phone_sealed = $3, phone_index = $4, legacy_phone = NULL
+                 WHERE id = $1 AND organisation_id = $2 AND NOT 'phone' = ANY(edited_fields)",
+                r.candidate_id,
+                org,
+                phone.sealed,
+                phone.index,
+            )
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(Some(Landed {
         candidate_id: r.candidate_id,
         application_id: r.application_id,
     }))
+}
+
+/// For key rotation and the upgrade from plaintext: re-seals up to `limit`
+/// resumes' parses that are under another key than the current one or
+/// still plain (`legacy_parsed`); returns how many.
+pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -> StoreResult<u64> {
+    let rows = sqlx::query!(
+        r#"SELECT id, parsed_sealed, legacy_parsed FROM resumes
+           WHERE legacy_parsed IS NOT NULL
+              OR convert_from(substring(parsed_sealed from 3 for get_byte(parsed_sealed, 1)), 'UTF8') <> $1
+           ORDER BY id LIMIT $2 FOR UPDATE"#,
+        keys.current_id(),
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let unseal =
+        |e: seal::OpenError| StoreError::Conflict(format!("re-sealing a resume's parse: {e}"));
+    for r in &rows {
+        let aad = parsed_aad(r.id);
+        let sealed = match (&r.parsed_sealed, &r.legacy_parsed) {
+            (Some(s), _) => Some(
+                keys.reseal(s, &aad)
+                    .map_err(unseal)?
+                    .unwrap_or_else(|| s.clone()),
+            ),
+            (None, Some(plain)) => Some(keys.seal(&serde_json::to_vec(plain).expect("JSON"), &aad)),
+            (None, None) => None,
+        };
+        sqlx::query!(
+            "UPDATE resumes SET parsed_sealed = $2, legacy_parsed = NULL WHERE id = $1",
+            r.id,
+            sealed,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(rows.len() as u64)
 }

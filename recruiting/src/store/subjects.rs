@@ -7,7 +7,8 @@ use serde_json::Value;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use super::{StoreError, StoreResult};
+use super::{candidates, resumes, StoreError, StoreResult};
+use seal::Keyring;
 
 // ------------------------------------------------------------------ consent
 
@@ -153,6 +154,7 @@ async fn live_candidate(conn: &mut PgConnection, org: Uuid, candidate: Uuid) -> 
 /// JSON (secrets such as token digests left out).
 pub async fn export_sections(
     conn: &mut PgConnection,
+    keys: &Keyring,
     org: Uuid,
     candidate: Uuid,
 ) -> StoreResult<Vec<(&'static str, Vec<Value>)>> {
@@ -237,17 +239,71 @@ pub async fn export_sections(
          JOIN applications a ON a.id = p.application_id AND a.organisation_id = p.organisation_id
          WHERE a.candidate_id = $1 AND a.organisation_id = $2 ORDER BY p.created_at"
     );
+    open_sealed_sections(conn, keys, org, candidate, &mut out).await?;
     Ok(out)
+}
+
+/// The export's candidate and resumes with their sealed columns opened: the
+/// email, phone and parse in plain in place of their ciphertexts and
+/// indexes.
+async fn open_sealed_sections(
+    conn: &mut PgConnection,
+    keys: &Keyring,
+    org: Uuid,
+    candidate: Uuid,
+    out: &mut [(&'static str, Vec<Value>)],
+) -> StoreResult<()> {
+    let person = candidates::get(&mut *conn, keys, org, candidate).await?;
+    for (name, rows) in out.iter_mut() {
+        for row in rows.iter_mut() {
+            let Some(obj) = row.as_object_mut() else {
+                continue;
+            };
+            match *name {
+                "candidate" => {
+                    for col in [
+                        "email_sealed",
+                        "email_index",
+                        "legacy_email",
+                        "phone_sealed",
+                        "phone_index",
+                        "legacy_phone",
+                    ] {
+                        obj.remove(col);
+                    }
+                    obj.insert("email".into(), Value::from(person.email.clone()));
+                    obj.insert("phone".into(), Value::from(person.phone.clone()));
+                }
+                "resumes" => {
+                    let id = obj
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.parse::<Uuid>().ok());
+                    obj.remove("parsed_sealed");
+                    obj.remove("legacy_parsed");
+                    obj.remove("file_key");
+                    if let Some(id) = id {
+                        let parse = resumes::get(&mut *conn, keys, org, id).await?.parsed;
+                        obj.insert("parsed".into(), parse.unwrap_or(Value::Null));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Who an export's email goes to: (first name, email, organisation).
 pub async fn addressee(
     conn: &mut PgConnection,
+    keys: &Keyring,
     org: Uuid,
     candidate: Uuid,
 ) -> StoreResult<(String, String, String)> {
     let r = sqlx::query!(
-        "SELECT c.first_name, c.email, o.name FROM candidates c JOIN organisations o ON o.id = c.organisation_id
+        "SELECT c.first_name, c.email_sealed, c.legacy_email, o.name
+         FROM candidates c JOIN organisations o ON o.id = c.organisation_id
          WHERE c.id = $1 AND c.organisation_id = $2",
         candidate,
         org
@@ -255,15 +311,31 @@ pub async fn addressee(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound("candidate"))?;
-    Ok((r.first_name, r.email, r.name))
+    let (email, _) = candidates::open_contact(
+        keys,
+        candidate,
+        candidates::Contact {
+            email_sealed: r.email_sealed.as_deref(),
+            legacy_email: r.legacy_email,
+            phone_sealed: None,
+            legacy_phone: None,
+        },
+    )?;
+    Ok((r.first_name, email, r.name))
 }
 
-/// The candidate's stored files: resumes (key, name inside an export).
+/// The associated data an export archive is sealed with in storage (it
+/// holds everything about a person), bound to where it is stored.
+pub fn archive_aad(storage_key: &str) -> Vec<u8> {
+    format!("data_exports.archive:{storage_key}").into_bytes()
+}
+
+/// The candidate's stored files: resumes (id, key, name inside an export).
 pub async fn resume_files(
     conn: &mut PgConnection,
     org: Uuid,
     candidate: Uuid,
-) -> StoreResult<Vec<(String, String)>> {
+) -> StoreResult<Vec<(Uuid, String, String)>> {
     Ok(sqlx::query!(
         "SELECT id, storage_key, kind FROM resumes
          WHERE (candidate_id = $1 OR application_id IN (SELECT id FROM applications WHERE candidate_id = $1))
@@ -274,7 +346,7 @@ pub async fn resume_files(
     .fetch_all(&mut *conn)
     .await?
     .into_iter()
-    .map(|r| (r.storage_key, format!("resume-{}.{}", r.id, r.kind)))
+    .map(|r| (r.id, r.storage_key, format!("resume-{}.{}", r.id, r.kind)))
     .collect())
 }
 
@@ -578,7 +650,8 @@ pub async fn erase(
     .await?;
     sqlx::query!(
         "UPDATE candidates SET first_name = 'Erased', last_name = 'candidate',
-                email = 'erased-' || id || '@erased.invalid', phone = NULL, user_id = NULL,
+                email_sealed = NULL, email_index = NULL, legacy_email = NULL,
+                phone_sealed = NULL, phone_index = NULL, legacy_phone = NULL, user_id = NULL,
                 linkedin_url = NULL, github_url = NULL, portfolio_url = NULL, location = NULL,
                 headline = NULL, summary = NULL, skills = '{}', experience = '[]', education = '[]',
                 certifications = '{}', parsed_resume_id = NULL, total_years_experience = NULL,

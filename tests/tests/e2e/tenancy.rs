@@ -174,7 +174,7 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
 async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
     let queries = [
         "SELECT string_agg(concat_ws('|', id, title, status, updated_at), ',' ORDER BY id) FROM job_roles WHERE organisation_id = $1",
-        "SELECT string_agg(concat_ws('|', id, first_name, email, updated_at), ',' ORDER BY id) FROM candidates WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, first_name, encode(email_sealed, 'hex'), encode(phone_sealed, 'hex'), updated_at), ',' ORDER BY id) FROM candidates WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, stage, updated_at), ',' ORDER BY id) FROM applications WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, updated_at, encode(access_token_hash, 'hex')), ',' ORDER BY id) FROM interviews WHERE organisation_id = $1",
         "SELECT count(*)::text FROM transcript_segments WHERE organisation_id = $1",

@@ -18,6 +18,13 @@ use uuid::Uuid;
 
 use crate::wait_all_succeeded;
 
+/// A made-up candidate's email, sealed and indexed as the platform stores it.
+fn sealed_email(id: Uuid, email: &str) -> (Vec<u8>, Vec<u8>) {
+    let keys = tests::test_keyring(tests::TEST_DATA_KEYS);
+    let f = recruiting::store::candidates::Sealer { keys: &keys }.email(id, email);
+    (f.sealed, f.index)
+}
+
 /// tr_01 repeated, shifted in time, until it spans 60 minutes.
 fn sixty_minute_transcript() -> Vec<Turn> {
     let base: Vec<Value> = serde_json::from_slice(&fixture("transcripts/tr_01.json")).unwrap();
@@ -95,8 +102,9 @@ async fn interviewer(concurrent: usize, round: usize, think: Duration) -> anyhow
     for n in 0..concurrent {
         let (cand, app, iv) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let token = format!("bench-token-{n}-{}", Uuid::now_v7());
-        sqlx::query("INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, 'C', 'B', $3)")
-            .bind(cand).bind(org).bind(format!("i{n}@example.com"))
+        let (email, index) = sealed_email(cand, &format!("i{n}@example.com"));
+        sqlx::query("INSERT INTO candidates (id, organisation_id, first_name, last_name, email_sealed, email_index) VALUES ($1, $2, 'C', 'B', $3, $4)")
+            .bind(cand).bind(org).bind(email).bind(index)
             .execute(&env.pool).await?;
         sqlx::query("INSERT INTO applications (id, organisation_id, candidate_id, job_role_id) VALUES ($1, $2, $3, $4)")
             .bind(app).bind(org).bind(cand).bind(role)
@@ -203,8 +211,9 @@ async fn score_jobs(turns: &[Turn], round: usize) -> anyhow::Result<()> {
     let mut tx = env.pool.begin().await?;
     for n in 0..jobs {
         let (cand, app, iv) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
-        sqlx::query("INSERT INTO candidates (id, organisation_id, first_name, last_name, email) VALUES ($1, $2, 'C', 'B', $3)")
-            .bind(cand).bind(org).bind(format!("c{n}@example.com"))
+        let (email, index) = sealed_email(cand, &format!("c{n}@example.com"));
+        sqlx::query("INSERT INTO candidates (id, organisation_id, first_name, last_name, email_sealed, email_index) VALUES ($1, $2, 'C', 'B', $3, $4)")
+            .bind(cand).bind(org).bind(email).bind(index)
             .execute(&mut *tx).await?;
         sqlx::query("INSERT INTO applications (id, organisation_id, candidate_id, job_role_id) VALUES ($1, $2, $3, $4)")
             .bind(app).bind(org).bind(cand).bind(role)
@@ -254,14 +263,21 @@ async fn shortlist_job(applications: usize, round: usize) -> anyhow::Result<()> 
     .concat();
     let seeded = Instant::now();
     let mut tx = env.pool.begin().await?;
+    let ids: Vec<Uuid> = (0..applications).map(|_| Uuid::now_v7()).collect();
+    let (emails, indexes): (Vec<Vec<u8>>, Vec<Vec<u8>>) = ids
+        .iter()
+        .enumerate()
+        .map(|(g, id)| sealed_email(*id, &format!("c{}@example.com", g + 1)))
+        .unzip();
     sqlx::query(
-        "INSERT INTO candidates (id, organisation_id, first_name, last_name, email, skills, total_years_experience)
-         SELECT gen_random_uuid(), $1, 'Cand', 'N' || g, 'c' || g || '@example.com',
-                ARRAY(SELECT s FROM unnest($3::text[]) WITH ORDINALITY AS u(s, i) WHERE (g * 7 + i * 3) % 5 < 2),
-                (g % 16)::real
-         FROM generate_series(1, $2) AS g",
+        "INSERT INTO candidates (id, organisation_id, first_name, last_name, email_sealed, email_index, skills,
+                                 total_years_experience)
+         SELECT c.id, $1, 'Cand', 'N' || c.g, c.email, c.idx,
+                ARRAY(SELECT s FROM unnest($2::text[]) WITH ORDINALITY AS u(s, i) WHERE (c.g * 7 + i * 3) % 5 < 2),
+                (c.g % 16)::real
+         FROM unnest($3::uuid[], $4::bytea[], $5::bytea[]) WITH ORDINALITY AS c(id, email, idx, g)",
     )
-    .bind(org).bind(applications as i32).bind(&pool_skills)
+    .bind(org).bind(&pool_skills).bind(&ids).bind(&emails).bind(&indexes)
     .execute(&mut *tx).await?;
     sqlx::query(
         "INSERT INTO applications (id, organisation_id, candidate_id, job_role_id)

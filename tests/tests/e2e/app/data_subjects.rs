@@ -179,12 +179,21 @@ async fn an_export_holds_the_candidates_data_and_nobody_elses() {
         candidate_with_history(&app, &org, "resume_01.pdf", "Project Bluebird").await;
     let (_other, _, _) =
         candidate_with_history(&app, &org, "resume_02.pdf", "Project Redwing").await;
-    let other_email: String =
-        sqlx::query_scalar("SELECT email FROM candidates WHERE id <> $1::uuid")
-            .bind(&amara)
-            .fetch_one(&app.env.pool)
-            .await
-            .unwrap();
+    let other: uuid::Uuid = sqlx::query_scalar("SELECT id FROM candidates WHERE id <> $1::uuid")
+        .bind(&amara)
+        .fetch_one(&app.env.pool)
+        .await
+        .unwrap();
+    let (s, other) = app
+        .call(
+            &org.recruiter,
+            Method::GET,
+            &format!("/api/v1/candidates/{other}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{other}");
+    let other_email = other["email"].as_str().unwrap().to_owned();
 
     let (s, req) = post(
         &app,
@@ -268,6 +277,27 @@ async fn an_export_holds_the_candidates_data_and_nobody_elses() {
         "amara.okonkwo@example.com"
     );
     assert!(!doc.to_string().contains("token_hash"));
+    // Sealed columns are opened for the export, not handed over as ciphertext.
+    assert_eq!(doc["data"]["candidate"][0]["phone"], "+2348035550142");
+    assert_eq!(
+        doc["data"]["resumes"][0]["parsed"]["email"],
+        "amara.okonkwo@example.com"
+    );
+    for sealed in [
+        "email_sealed",
+        "email_index",
+        "phone_sealed",
+        "parsed_sealed",
+        "legacy_",
+    ] {
+        assert!(!doc.to_string().contains(sealed), "{sealed} in the export");
+    }
+    // The resume as it was uploaded (stored sealed).
+    let pdf = files
+        .iter()
+        .find(|(n, _)| n.starts_with("files/resume-"))
+        .unwrap();
+    assert_eq!(pdf.1, tests::fixture("resume_01.pdf"));
 
     // Admins fetch it too; the link ends when it expires.
     let res = app
@@ -294,6 +324,15 @@ async fn an_export_holds_the_candidates_data_and_nobody_elses() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+fn urlencoding(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Every row of every table, as text, that contains `needle`.
@@ -365,11 +404,49 @@ async fn after_erasure_nothing_finds_the_candidate() {
         "555 0142",
         "Project Bluebird",
     ];
-    for p in personal {
+    // Names and the transcript are held in plain; the email and phone only
+    // sealed, in no row's text (nor the resume's parse, nor the outbox).
+    for p in ["Okonkwo", "Amara", "Project Bluebird"] {
         assert!(
             !rows_containing(&app, p).await.is_empty(),
             "the setup holds {p}"
         );
+    }
+    for p in [
+        "amara.okonkwo@example.com",
+        "amara.okonkwo",
+        "5550142",
+        "555 0142",
+    ] {
+        let hits = rows_containing(&app, p).await;
+        assert!(hits.is_empty(), "{p} is held in plain: {hits:#?}");
+    }
+    // Found by them all the same: the whole email (any case) or phone number.
+    let searches = [
+        "amara.okonkwo@example.com",
+        "AMARA.Okonkwo@example.com",
+        "+234 803 555 0142",
+        "+2348035550142",
+        "Okonkwo",
+        "Amara",
+    ];
+    for q in searches {
+        let (s, found) = app
+            .call(
+                a,
+                Method::GET,
+                &format!("/api/v1/candidates?q={}", urlencoding(q)),
+                None,
+            )
+            .await;
+        assert_eq!(s, 200, "{found}");
+        let ids: Vec<&str> = found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, [amara.as_str()], "{q}");
     }
     let files: Vec<String> = sqlx::query_scalar(
         "SELECT storage_key FROM resumes WHERE candidate_id = $1::uuid
@@ -413,9 +490,14 @@ async fn after_erasure_nothing_finds_the_candidate() {
         files.iter().all(|f| !storage.join(f).exists()),
         "files remain"
     );
-    for q in ["amara.okonkwo@example.com", "Okonkwo", "Amara"] {
+    for q in searches {
         let (s, found) = app
-            .call(a, Method::GET, &format!("/api/v1/candidates?q={q}"), None)
+            .call(
+                a,
+                Method::GET,
+                &format!("/api/v1/candidates?q={}", urlencoding(q)),
+                None,
+            )
             .await;
         assert_eq!(
             (s, found["items"].as_array().unwrap().len()),
@@ -425,7 +507,12 @@ async fn after_erasure_nothing_finds_the_candidate() {
     }
     // The same search finds a candidate who is still there.
     let (_, found) = app
-        .call(a, Method::GET, "/api/v1/candidates?q=jm.nunez.ortega", None)
+        .call(
+            a,
+            Method::GET,
+            "/api/v1/candidates?q=JM.Nunez.Ortega@example.es",
+            None,
+        )
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
     // What stays: the anonymised score's numbers, the application, the

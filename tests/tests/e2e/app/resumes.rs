@@ -240,3 +240,108 @@ async fn builtin_engine_turns_pdf_and_docx_resumes_into_candidates() {
     want.sort();
     assert_eq!(got, want);
 }
+
+/// A candidate's phone is sealed for their own row whichever way a parse
+/// finds them: a role upload of an email already known (the upsert lands
+/// on the existing candidate), an upload to their application, and a
+/// recruiter's own edit that a parse leaves alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
+    let api = TestApp::new("phone-seal").await;
+    let org = api.organisation("ph").await;
+    let r = &org.recruiter;
+    let (role_a, role_b) = (role(&api, &org).await, role(&api, &org).await);
+    let (st, cand) = api
+        .call(
+            r,
+            Method::POST,
+            "/api/v1/candidates",
+            Some(json!({ "first_name": "A", "last_name": "O", "email": "Amara.Okonkwo@example.com" })),
+        )
+        .await;
+    assert_eq!(st, 201, "{cand}");
+    let id = cand["id"].as_str().unwrap().to_owned();
+    assert_eq!(cand["phone"], Value::Null);
+    let phone = || async {
+        let (st, c) = api
+            .call(r, Method::GET, &format!("/api/v1/candidates/{id}"), None)
+            .await;
+        assert_eq!(st, 200, "{c}");
+        c["phone"].clone()
+    };
+
+    // A role upload of the same email: the same candidate, now with the phone.
+    let parsed = api
+        .parsed_resume(r, &format!("/api/v1/job-roles/{role_b}"), "resume_01.pdf")
+        .await;
+    assert_eq!(
+        parsed["candidate_id"].as_str(),
+        Some(id.as_str()),
+        "{parsed}"
+    );
+    assert_eq!(phone().await, "+2348035550142");
+
+    // An upload to their application, after the recruiter cleared the phone.
+    let (st, _) = api
+        .call(
+            r,
+            Method::PATCH,
+            &format!("/api/v1/candidates/{id}"),
+            Some(json!({ "phone": null })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    sqlx::query("UPDATE candidates SET edited_fields = '{}'")
+        .execute(&api.env.pool)
+        .await
+        .unwrap();
+    let (st, app) = api
+        .call(
+            r,
+            Method::POST,
+            "/api/v1/applications",
+            Some(json!({ "candidate_id": id, "job_role_id": role_a })),
+        )
+        .await;
+    assert_eq!(st, 201, "{app}");
+    let (st, up) = api
+        .upload(
+            r,
+            &format!(
+                "/api/v1/applications/{}/resume",
+                app["id"].as_str().unwrap()
+            ),
+            "resume_01.pdf",
+        )
+        .await;
+    assert_eq!(st, 202, "{up}");
+    api.run_pending_jobs().await;
+    assert_eq!(phone().await, "+2348035550142");
+
+    // The recruiter's number stays through another parse.
+    let (st, _) = api
+        .call(
+            r,
+            Method::PATCH,
+            &format!("/api/v1/candidates/{id}"),
+            Some(json!({ "phone": "+44 20 7946 0958" })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    api.parsed_resume(r, &format!("/api/v1/job-roles/{role_b}"), "resume_01.pdf")
+        .await;
+    assert_eq!(phone().await, "+44 20 7946 0958");
+    let (_, found) = api
+        .call(r, Method::GET, "/api/v1/candidates?q=%2B442079460958", None)
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    let (_, found) = api
+        .call(
+            r,
+            Method::GET,
+            "/api/v1/candidates?q=%2B2348035550142",
+            None,
+        )
+        .await;
+    assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+}
