@@ -92,7 +92,7 @@ pub enum Scope {
 
 impl Scope {
     /// (`all`, `organisation_id`) bound as `($n::bool OR organisation_id = $n+1)`.
-    fn binds(self) -> (bool, Option<Uuid>) {
+    pub(crate) fn binds(self) -> (bool, Option<Uuid>) {
         match self {
             Scope::Platform => (true, None),
             Scope::Organisation(org) => (false, Some(org)),
@@ -396,6 +396,7 @@ pub async fn due_ids<'e>(
         "SELECT id FROM jobs
          WHERE kind = ANY($1) AND status IN ('queued', 'failed') AND attempt < max_attempts
            AND run_at <= clock_timestamp()
+           AND kind NOT IN (SELECT kind FROM job_kind_pauses)
          ORDER BY run_at, id
          LIMIT $2",
         kinds,
@@ -650,7 +651,7 @@ pub struct Dispatched {
 }
 
 /// Marks up to `limit` due jobs of `kind` as dispatched, each with a fresh
-/// Redis task id. Run inside the dispatcher's transaction so that a failed
+/// Redis task id; none while the kind is paused ([`crate::control`]). Run inside the dispatcher's transaction so that a failed
 /// push to Redis rolls the marks back.
 pub async fn mark_dispatched(
     conn: &mut PgConnection,
@@ -664,6 +665,7 @@ pub async fn mark_dispatched(
              SELECT id FROM jobs
              WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL
                AND run_at <= clock_timestamp()
+               AND NOT EXISTS (SELECT 1 FROM job_kind_pauses WHERE kind = $1)
              ORDER BY run_at
              LIMIT $2
              FOR UPDATE SKIP LOCKED)
@@ -675,14 +677,16 @@ pub async fn mark_dispatched(
     .await
 }
 
-/// When the next not-yet-due job of `kind` becomes due, if any.
+/// When the next not-yet-due job of `kind` becomes due, if any (none while
+/// the kind is paused: its resume wakes the dispatchers).
 pub async fn next_due<'e>(
     db: impl PgExecutor<'e>,
     kind: &str,
 ) -> sqlx::Result<Option<DateTime<Utc>>> {
     sqlx::query_scalar!(
         "SELECT min(run_at) FROM jobs
-         WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL",
+         WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL
+           AND NOT EXISTS (SELECT 1 FROM job_kind_pauses WHERE kind = $1)",
         kind,
     )
     .fetch_one(db)

@@ -8,9 +8,11 @@
 //! Postgres into a bounded window of each kind's Redis queue; the
 //! [`runner`] claims, runs and records them; [`schedule`] enqueues periodic
 //! jobs once per tick across replicas. A kind is declared with [`Job`].
+//! What operators see and do to the queues is [`control`].
 
 pub mod backoff;
 pub mod config;
+pub mod control;
 pub mod db;
 pub mod dispatcher;
 pub mod kind;

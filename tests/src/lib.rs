@@ -69,6 +69,8 @@ pub fn bin_dir() -> &'static Path {
                 "worker",
                 "-p",
                 "scheduler",
+                "-p",
+                "ops",
             ])
             .current_dir(workspace_root())
             .status()
@@ -456,6 +458,25 @@ impl TestEnv {
             String::from_utf8_lossy(&out.stderr)
         );
         text
+    }
+
+    /// Runs `talenti-ops --json <args>` against this test's database;
+    /// panics if it fails. Returns its JSON.
+    pub fn ops(&self, args: &[&str]) -> Value {
+        let out = Command::new(bin_dir().join("talenti-ops"))
+            .arg("--json")
+            .args(args)
+            .envs(&self.env)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run talenti-ops");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "talenti-ops {args:?} failed: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("talenti-ops {args:?}: {e}: {text}"))
     }
 
     pub async fn job(&self, id: Uuid) -> JobRow {

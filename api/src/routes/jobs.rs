@@ -31,11 +31,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// header) see every job including system jobs; everyone else sees only
 /// their organisation's.
 pub struct JobsCaller {
-    scope: Scope,
-    can_write: bool,
-    organisation_id: Option<Uuid>,
-    actor: Actor,
-    meta: RequestMeta,
+    pub(crate) scope: Scope,
+    pub(crate) can_write: bool,
+    /// May act on many jobs at once: platform admins, and an
+    /// organisation's admins (on its jobs).
+    pub(crate) can_manage: bool,
+    pub(crate) organisation_id: Option<Uuid>,
+    pub(crate) actor: Actor,
+    pub(crate) meta: RequestMeta,
+}
+
+impl JobsCaller {
+    /// Who it is, for [`job_engine::control`]'s audit entries.
+    pub(crate) fn control_actor(&self) -> job_engine::control::Actor {
+        job_engine::control::Actor {
+            user_id: self.actor.user_id,
+            via: match self.actor.api_key_id {
+                Some(key) => format!("api-key:{key}"),
+                None => "api".to_owned(),
+            },
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for JobsCaller {
@@ -51,6 +67,7 @@ impl FromRequestParts<AppState> for JobsCaller {
                 return Ok(Self {
                     scope: Scope::Platform,
                     can_write: true,
+                    can_manage: true,
                     organisation_id: None,
                     actor: principal.actor(),
                     meta: RequestMeta::from_parts(parts),
@@ -62,6 +79,7 @@ impl FromRequestParts<AppState> for JobsCaller {
         Ok(Self {
             scope: Scope::Organisation(ctx.org_id),
             can_write: ctx.role.allows(Perm::Write),
+            can_manage: ctx.role.allows(Perm::Manage),
             organisation_id: Some(ctx.org_id),
             actor: ctx.actor(),
             meta: ctx.meta,

@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod members;
 pub mod organisations;
 pub mod questions;
+pub mod queues;
 pub mod reports;
 pub mod resumes;
 pub mod shortlists;

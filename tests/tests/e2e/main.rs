@@ -12,6 +12,7 @@ mod identity;
 mod lifecycle;
 mod mailbox;
 mod openapi;
+mod queues;
 mod recovery;
 mod resumes;
 mod scheduler;

@@ -13,6 +13,7 @@ mod invitations;
 mod keys;
 mod lifecycle;
 mod questions;
+mod queues;
 mod recruiting;
 mod reports;
 mod resumes;

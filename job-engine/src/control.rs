@@ -1,0 +1,400 @@
+//! Queue control: what operators see and do to the queues, one
+//! implementation behind the API, the ops CLI and the dashboard.
+//!
+//! - [`stats`]: per kind, jobs by state, the age of the oldest due job and
+//!   whether the kind is paused, in one statement over the partial indexes
+//!   of unfinished and dead jobs (finished rows are not read).
+//! - [`pause`] / [`resume`]: a paused kind is not moved to Redis by any
+//!   dispatcher (its jobs wait in Postgres; attempts already running or
+//!   already in Redis finish). Kept in a table, so it survives restarts.
+//! - [`bulk`]: retry, cancel or purge the jobs a [`BulkFilter`] selects, in
+//!   batches, as one operation with a required reason, written to the audit
+//!   log with how many jobs it touched; a dry run only counts.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{PgConnection, PgExecutor, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::db::{self, JobStatus, Scope};
+
+/// One kind's queue, as operators see it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct KindStats {
+    pub kind: String,
+    /// Waiting and due now (including retries whose time has come).
+    pub due: i64,
+    /// Waiting for a later time (delayed on enqueue).
+    pub scheduled: i64,
+    /// Claimed by a worker.
+    pub running: i64,
+    /// Failed, with a retry due later.
+    pub retrying: i64,
+    /// Out of attempts, or failed for good.
+    pub dead: i64,
+    /// How long the oldest due job has been due, in seconds (0: none).
+    pub oldest_due_secs: f64,
+    /// Whether dispatchers hold the kind back.
+    pub paused: bool,
+}
+
+/// Every kind with unfinished or dead jobs, or paused, in `scope`.
+pub async fn stats<'e>(db: impl PgExecutor<'e>, scope: Scope) -> sqlx::Result<Vec<KindStats>> {
+    let (all, org) = scope.binds();
+    sqlx::query_as!(
+        KindStats,
+        r#"WITH u AS (
+               SELECT kind,
+                      count(*) FILTER (WHERE status IN ('queued', 'failed') AND run_at <= now()) AS due,
+                      count(*) FILTER (WHERE status = 'queued' AND run_at > now()) AS scheduled,
+                      count(*) FILTER (WHERE status = 'running') AS running,
+                      count(*) FILTER (WHERE status = 'failed' AND run_at > now()) AS retrying,
+                      min(run_at) FILTER (WHERE status IN ('queued', 'failed') AND run_at <= now()) AS oldest_due
+               FROM jobs
+               WHERE status IN ('queued', 'failed', 'running') AND ($1 OR organisation_id = $2)
+               GROUP BY kind
+           ), d AS (
+               SELECT kind, count(*) AS dead FROM jobs
+               WHERE status = 'dead' AND ($1 OR organisation_id = $2)
+               GROUP BY kind
+           ), k AS (
+               SELECT kind FROM u UNION SELECT kind FROM d UNION SELECT kind FROM job_kind_pauses
+           )
+           SELECT k.kind AS "kind!",
+                  COALESCE(u.due, 0) AS "due!", COALESCE(u.scheduled, 0) AS "scheduled!",
+                  COALESCE(u.running, 0) AS "running!", COALESCE(u.retrying, 0) AS "retrying!",
+                  COALESCE(d.dead, 0) AS "dead!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - u.oldest_due)::float8, 0) AS "oldest_due_secs!",
+                  p.kind IS NOT NULL AS "paused!"
+           FROM k LEFT JOIN u ON u.kind = k.kind LEFT JOIN d ON d.kind = k.kind
+                  LEFT JOIN job_kind_pauses p ON p.kind = k.kind
+           ORDER BY k.kind"#,
+        all,
+        org,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Who did it, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The platform user, when a person signed in did it.
+    pub user_id: Option<Uuid>,
+    /// How they did it: `api`, `cli:<os user>`, `dashboard`.
+    pub via: String,
+}
+
+/// A kind's pause.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Pause {
+    pub kind: String,
+    pub reason: String,
+    pub paused_by: String,
+    pub paused_at: DateTime<Utc>,
+}
+
+/// Pauses `kind` (again: keeps the first pause). Returns the pause in force.
+pub async fn pause(pool: &PgPool, kind: &str, reason: &str, actor: &Actor) -> sqlx::Result<Pause> {
+    let mut tx = pool.begin().await?;
+    let p = sqlx::query_as!(
+        Pause,
+        "WITH ins AS (
+             INSERT INTO job_kind_pauses (kind, reason, paused_by) VALUES ($1, $2, $3)
+             ON CONFLICT (kind) DO NOTHING
+             RETURNING kind, reason, paused_by, paused_at
+         )
+         SELECT kind AS \"kind!\", reason AS \"reason!\", paused_by AS \"paused_by!\", paused_at AS \"paused_at!\"
+         FROM ins
+         UNION ALL
+         SELECT kind, reason, paused_by, paused_at FROM job_kind_pauses WHERE kind = $1 AND NOT EXISTS (SELECT 1 FROM ins)",
+        kind,
+        reason,
+        actor.via,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        None,
+        actor,
+        "jobs.pause",
+        json!({ "kind": kind, "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(p)
+}
+
+/// Resumes `kind`; false if it was not paused. Dispatchers are woken.
+pub async fn resume(pool: &PgPool, kind: &str, actor: &Actor) -> sqlx::Result<bool> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!("DELETE FROM job_kind_pauses WHERE kind = $1", kind)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if done {
+        audit(&mut tx, None, actor, "jobs.resume", json!({ "kind": kind })).await?;
+        db::notify(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// The kinds paused now.
+pub async fn pauses<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<Vec<Pause>> {
+    sqlx::query_as!(
+        Pause,
+        "SELECT kind, reason, paused_by, paused_at FROM job_kind_pauses ORDER BY kind"
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// What a bulk operation does to each job it selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkAction {
+    /// `dead` (or `failed`) jobs back to `queued`, due now, with their
+    /// kind's attempt budget again (as a single retry).
+    Retry,
+    /// Waiting jobs (`queued`, `failed`) to `cancelled`.
+    Cancel,
+    /// Finished jobs (`succeeded`, `dead`, `cancelled`) deleted.
+    Purge,
+}
+
+impl BulkAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Retry => "retry",
+            Self::Cancel => "cancel",
+            Self::Purge => "purge",
+        }
+    }
+
+    /// The statuses the action applies to.
+    fn statuses(self) -> &'static [JobStatus] {
+        match self {
+            Self::Retry => &[JobStatus::Dead, JobStatus::Failed],
+            Self::Cancel => &[JobStatus::Queued, JobStatus::Failed],
+            Self::Purge => &[JobStatus::Succeeded, JobStatus::Dead, JobStatus::Cancelled],
+        }
+    }
+}
+
+/// Which jobs a bulk operation selects. Every field narrows; none set
+/// selects every job the action applies to.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkFilter {
+    pub kind: Option<String>,
+    /// One of the statuses the action applies to.
+    pub status: Option<JobStatus>,
+    /// An organisation's jobs (an organisation's admins see only their
+    /// own: naming another selects nothing).
+    pub organisation_id: Option<Uuid>,
+    /// Part of the last error, any case.
+    pub error_contains: Option<String>,
+    /// Created at or after.
+    pub created_after: Option<DateTime<Utc>>,
+    /// Created before.
+    pub created_before: Option<DateTime<Utc>>,
+    /// Finished more than this many days ago (purge).
+    pub older_than_days: Option<u32>,
+}
+
+/// What a bulk operation did (or, dry, would do).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BulkOutcome {
+    pub action: BulkAction,
+    pub dry_run: bool,
+    /// Jobs touched (dry: that would be).
+    pub jobs: u64,
+}
+
+/// Why a bulk operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BulkError {
+    #[error("a reason is required")]
+    NoReason,
+    #[error("`{0}` does not apply to {1} jobs")]
+    Status(&'static str, &'static str),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Rows per statement: a big operation is many short ones, so it never
+/// holds thousands of row locks against the workers for long.
+const BULK_BATCH: i64 = 5_000;
+
+/// A bulk operation: what, on which jobs, why, by whom.
+#[derive(Debug, Clone)]
+pub struct BulkRequest<'a> {
+    pub action: BulkAction,
+    pub filter: &'a BulkFilter,
+    /// Only count.
+    pub dry_run: bool,
+    pub reason: &'a str,
+    pub actor: &'a Actor,
+    /// For a retry: each kind's attempt budget (its declared
+    /// `max_attempts`); a kind not listed gets one more attempt.
+    pub budgets: &'a [(String, i32)],
+}
+
+/// Applies the action to the jobs the filter selects in `scope` (or only
+/// counts them, `dry_run`), in batches; one audit entry for the whole
+/// operation.
+pub async fn bulk(
+    pool: &PgPool,
+    scope: Scope,
+    req: BulkRequest<'_>,
+) -> Result<BulkOutcome, BulkError> {
+    let BulkRequest {
+        action,
+        filter,
+        dry_run,
+        reason,
+        actor,
+        budgets,
+    } = req;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(BulkError::NoReason);
+    }
+    let within = match scope {
+        Scope::Platform => None,
+        Scope::Organisation(org) => Some(org),
+    };
+    let statuses: Vec<JobStatus> = match filter.status {
+        Some(s) if action.statuses().contains(&s) => vec![s],
+        Some(s) => return Err(BulkError::Status(action.as_str(), s.as_str())),
+        None => action.statuses().to_vec(),
+    };
+    if dry_run {
+        let mut q = QueryBuilder::new("SELECT count(*) FROM jobs WHERE ");
+        selected(&mut q, &statuses, filter, within);
+        let n: i64 = q.build_query_scalar().fetch_one(pool).await?;
+        return Ok(BulkOutcome {
+            action,
+            dry_run,
+            jobs: n as u64,
+        });
+    }
+    let mut jobs = 0u64;
+    loop {
+        let mut q = QueryBuilder::new(match action {
+            BulkAction::Retry => {
+                "UPDATE jobs SET status = 'queued', run_at = clock_timestamp(), dispatched_at = NULL,
+                        redis_task_id = NULL, finished_at = NULL, lease_expires_at = NULL, dead_hook_at = NULL,
+                        max_attempts = GREATEST(max_attempts, attempt + COALESCE(
+                            (SELECT b.budget FROM unnest("
+            }
+            BulkAction::Cancel => {
+                "UPDATE jobs SET status = 'cancelled', finished_at = clock_timestamp(), dispatched_at = NULL,
+                        lease_expires_at = NULL, updated_at = clock_timestamp()
+                 WHERE id IN (SELECT id FROM jobs WHERE "
+            }
+            BulkAction::Purge => "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE ",
+        });
+        if action == BulkAction::Retry {
+            let (kinds, counts): (Vec<String>, Vec<i32>) = budgets.iter().cloned().unzip();
+            q.push_bind(kinds).push(", ").push_bind(counts).push(
+                ") AS b(kind, budget) WHERE b.kind = jobs.kind), 1)),
+                        updated_at = clock_timestamp()
+                     WHERE id IN (SELECT id FROM jobs WHERE ",
+            );
+        }
+        selected(&mut q, &statuses, filter, within);
+        q.push(" LIMIT ")
+            .push_bind(BULK_BATCH)
+            .push(" FOR UPDATE SKIP LOCKED)");
+        let n = q.build().execute(pool).await?.rows_affected();
+        jobs += n;
+        if n < BULK_BATCH as u64 {
+            break;
+        }
+    }
+    let mut tx = pool.begin().await?;
+    audit(
+        &mut tx,
+        within.or(filter.organisation_id),
+        actor,
+        &format!("jobs.bulk_{}", action.as_str()),
+        json!({ "filter": filter, "reason": reason, "jobs": jobs }),
+    )
+    .await?;
+    if action == BulkAction::Retry && jobs > 0 {
+        db::notify(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(BulkOutcome {
+        action,
+        dry_run,
+        jobs,
+    })
+}
+
+/// The WHERE clause of the jobs a bulk operation selects: the filter's,
+/// within an organisation when the caller is confined to one.
+fn selected(
+    q: &mut QueryBuilder<'_, Postgres>,
+    statuses: &[JobStatus],
+    f: &BulkFilter,
+    within: Option<Uuid>,
+) {
+    q.push("status = ANY(")
+        .push_bind(statuses.to_vec())
+        .push(")");
+    if let Some(org) = within {
+        q.push(" AND organisation_id = ").push_bind(org);
+    }
+    if let Some(kind) = &f.kind {
+        q.push(" AND kind = ").push_bind(kind.clone());
+    }
+    if let Some(org) = f.organisation_id {
+        q.push(" AND organisation_id = ").push_bind(org);
+    }
+    if let Some(text) = &f.error_contains {
+        q.push(" AND strpos(lower(last_error), lower(")
+            .push_bind(text.clone())
+            .push(")) > 0");
+    }
+    if let Some(t) = f.created_after {
+        q.push(" AND created_at >= ").push_bind(t);
+    }
+    if let Some(t) = f.created_before {
+        q.push(" AND created_at < ").push_bind(t);
+    }
+    if let Some(days) = f.older_than_days {
+        q.push(" AND finished_at < now() - make_interval(days => ")
+            .push_bind(days as i32)
+            .push(")");
+    }
+}
+
+/// One entry of the platform's audit log for an operation on jobs.
+async fn audit(
+    conn: &mut PgConnection,
+    organisation_id: Option<Uuid>,
+    actor: &Actor,
+    action: &str,
+    details: serde_json::Value,
+) -> sqlx::Result<()> {
+    let mut details = details;
+    details["via"] = json!(actor.via);
+    sqlx::query!(
+        "INSERT INTO audit_log (id, organisation_id, actor_user_id, action, target_type, details)
+         VALUES ($1, $2, $3, $4, 'jobs', $5)",
+        Uuid::now_v7(),
+        organisation_id,
+        actor.user_id,
+        action,
+        details,
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
