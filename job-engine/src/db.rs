@@ -226,6 +226,27 @@ pub async fn get<'e>(
     .await
 }
 
+/// The jobs among `ids` that `scope` sees, in no particular order.
+pub async fn get_many<'e>(
+    db: impl PgExecutor<'e>,
+    scope: Scope,
+    ids: &[Uuid],
+) -> sqlx::Result<Vec<JobRow>> {
+    let (all, org) = scope.binds();
+    sqlx::query_as!(
+        JobRow,
+        r#"SELECT id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
+                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
+                     worker_id, created_at, started_at, finished_at, updated_at
+           FROM jobs WHERE id = ANY($1) AND ($2 OR organisation_id = $3)"#,
+        ids,
+        all,
+        org,
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// Filters for listing jobs, newest first, with a cursor (the last id seen).
 #[derive(Debug, Clone, Default)]
 pub struct ListFilter {

@@ -2,7 +2,8 @@
 
 use axum::{
     extract::{FromRequestParts, State},
-    http::request::Parts,
+    http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
 };
 use chrono::{DateTime, Utc};
 use job_engine::db::{self, JobRow, JobStatus, ListFilter, Scope, TransitionError};
@@ -142,23 +143,73 @@ impl From<JobRow> for JobView {
     }
 }
 
-/// A job's status, attempts, progress, result and error.
+/// The entity tag of jobs as they are now: a digest of each one's id and
+/// last change. Every change of a job (status, attempt, progress, result)
+/// moves its `updated_at`.
+fn etag<'a>(jobs: impl IntoIterator<Item = &'a JobRow>) -> String {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for j in jobs {
+        h.update(j.id.as_bytes());
+        h.update(j.updated_at.timestamp_micros().to_be_bytes());
+    }
+    let d = h.finalize();
+    format!("\"{}\"", hex(&d[..12]))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `304 Not Modified` when the caller's `If-None-Match` names `tag`, else
+/// the body; either way with the tag.
+fn conditional<T: Serialize>(headers: &HeaderMap, tag: String, body: T) -> Response {
+    let matches = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == tag || t == "*");
+    let mut res = if matches {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Json(body).into_response()
+    };
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    res
+}
+
+/// A job's status, attempts, progress, result and error. Answers `304`
+/// without a body when `If-None-Match` holds the `ETag` of the last answer
+/// and nothing changed since: poll with it.
 #[utoipa::path(get, path = "/jobs/{id}", tag = "jobs", security(("bearer" = [])), params(("id" = Uuid, Path)),
-    responses((status = 200, body = JobView), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = JobView, headers(("ETag" = String))), (status = 304, description = "unchanged since the `If-None-Match` tag"),
+              (status = 404, body = ErrorBody)))]
 async fn show(
     State(state): State<AppState>,
     caller: JobsCaller,
+    headers: HeaderMap,
     Path(id): Path<Uuid>,
-) -> Result<Json<JobView>, ApiError> {
+) -> Result<Response, ApiError> {
     let job = db::get(&state.pool, caller.scope, id)
         .await?
         .ok_or(ApiError::NotFound("job"))?;
-    Ok(Json(job.into()))
+    let tag = etag([&job]);
+    Ok(conditional(&headers, tag, JobView::from(job)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Up to 200 job ids, comma-separated: those jobs (the ones the caller
+    /// may see), whatever the other filters; one request for a frontend
+    /// following a batch. With `ETag` / `If-None-Match` like `GET /jobs/{id}`.
+    ids: Option<String>,
     kind: Option<String>,
     status: Option<String>,
     cursor: Option<String>,
@@ -176,14 +227,20 @@ pub struct JobPage {
 
 const MAX_PAGE: i64 = 200;
 
-/// Jobs, newest first, filtered by kind and status.
+/// Jobs, newest first, filtered by kind and status; or the jobs named by
+/// `ids` (a batch's status in one request).
 #[utoipa::path(get, path = "/jobs", tag = "jobs", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = JobPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = JobPage), (status = 304, description = "`ids` given: unchanged since the `If-None-Match` tag"),
+              (status = 422, body = ErrorBody)))]
 async fn list(
     State(state): State<AppState>,
     caller: JobsCaller,
+    headers: HeaderMap,
     Query(q): Query<ListQuery>,
-) -> Result<Json<JobPage>, ApiError> {
+) -> Result<Response, ApiError> {
+    if let Some(ids) = q.ids.as_deref() {
+        return batch(&state, &caller, &headers, ids).await;
+    }
     let mut problems = Vec::new();
     let status = match q.status.as_deref() {
         None => None,
@@ -234,7 +291,49 @@ async fn list(
     Ok(Json(JobPage {
         items: rows.into_iter().map(JobView::from).collect(),
         next_cursor,
-    }))
+    })
+    .into_response())
+}
+
+/// Most ids in one batch request.
+const MAX_IDS: usize = 200;
+
+/// `GET /jobs?ids=…`: the named jobs the caller may see, in the order named
+/// (unknown and other organisations' ids are left out).
+async fn batch(
+    state: &AppState,
+    caller: &JobsCaller,
+    headers: &HeaderMap,
+    ids: &str,
+) -> Result<Response, ApiError> {
+    let parsed: Result<Vec<Uuid>, _> = ids
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Uuid::parse_str)
+        .collect();
+    let ids = match parsed {
+        Ok(ids) if !ids.is_empty() && ids.len() <= MAX_IDS => ids,
+        Ok(_) => {
+            return Err(ApiError::field(
+                "ids",
+                format!("1 to {MAX_IDS} comma-separated job ids"),
+            ))
+        }
+        Err(_) => return Err(ApiError::field("ids", "comma-separated job ids (UUIDs)")),
+    };
+    let mut rows = db::get_many(&state.pool, caller.scope, &ids).await?;
+    rows.sort_by_key(|j| ids.iter().position(|i| *i == j.id));
+    rows.dedup_by_key(|j| j.id);
+    let tag = etag(&rows);
+    Ok(conditional(
+        headers,
+        tag,
+        JobPage {
+            items: rows.into_iter().map(JobView::from).collect(),
+            next_cursor: None,
+        },
+    ))
 }
 
 fn transition_error(e: TransitionError, action: &str) -> ApiError {

@@ -269,3 +269,92 @@ async fn bulk_operations_count_first_need_a_reason_and_stay_in_their_organisatio
     assert_eq!(audited[0].1["reason"], "the provider is back");
     assert_eq!(audited[0].1["filter"]["error_contains"], "ABORT");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frontend_follows_a_batch_in_one_request_and_polls_with_etags() {
+    let app = TestApp::new("job-batch").await;
+    let org = app.organisation("batchco").await;
+    app.run_pending_jobs().await;
+    let mut ids = Vec::new();
+    for _ in 0..30 {
+        ids.push(app.enqueue("noop", json!({})).await);
+    }
+    let path = format!(
+        "/api/v1/jobs?ids={}",
+        ids.iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let res = app.req(Method::GET, &path).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let page: Value = serde_json::from_slice(res.bytes()).unwrap();
+    let listed: Vec<Uuid> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(listed, ids, "every job, in the order asked");
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|j| j["status"] == "queued"));
+
+    // Unchanged: 304, no body.
+    let res = app
+        .req(Method::GET, &path)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+    assert!(res.bytes().is_empty());
+    assert_eq!(res.headers()["etag"], tag.as_str());
+    // One job moves: the batch's tag moves.
+    app.run_pending_jobs().await;
+    let res = app
+        .req(Method::GET, &path)
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page: Value = serde_json::from_slice(res.bytes()).unwrap();
+    assert!(page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|j| j["status"] == "succeeded"));
+
+    // One job the same way.
+    let one = format!("/api/v1/jobs/{}", ids[0]);
+    let res = app.req(Method::GET, &one).send().await.unwrap();
+    let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let res = app
+        .req(Method::GET, &one)
+        .header("if-none-match", &format!("\"other\", {tag}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 304);
+
+    // Only what the caller may see: these are system jobs.
+    let (s, page) = app.call(&org.recruiter, Method::GET, &path, None).await;
+    assert_eq!(
+        (s, page["items"].as_array().unwrap().len()),
+        (200, 0),
+        "{page}"
+    );
+    // Bad lists are the caller's mistake.
+    for bad in ["nope", "", &vec![ids[0].to_string(); 201].join(",")] {
+        let (s, v) = app.get_json(&format!("/api/v1/jobs?ids={bad}")).await;
+        assert_eq!(
+            (s, tests::error_fields(&v)),
+            (422, vec!["ids".to_owned()]),
+            "{bad}: {v}"
+        );
+    }
+}
