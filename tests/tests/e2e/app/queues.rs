@@ -335,7 +335,7 @@ async fn a_frontend_follows_a_batch_in_one_request_and_polls_with_etags() {
     let tag = res.headers()["etag"].to_str().unwrap().to_owned();
     let res = app
         .req(Method::GET, &one)
-        .header("if-none-match", &format!("\"other\", {tag}"))
+        .header("if-none-match", format!("\"other\", {tag}"))
         .send()
         .await
         .unwrap();
