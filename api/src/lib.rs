@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod auth;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod openapi;
 pub mod operator;
@@ -151,10 +152,13 @@ pub struct AppState {
     pub ai: Arc<dyn job_kinds::ai::AiProvider>,
     /// Composes the emails handlers post (and seals personal data).
     pub postbox: Arc<job_kinds::Postbox>,
+    /// Live job events for `GET /jobs/{id}/events`.
+    pub job_events: Arc<events::Hub>,
 }
 
 impl AppState {
     pub fn new(config: &Config, pool: PgPool) -> anyhow::Result<Self> {
+        let job_events = events::Hub::new(pool.clone());
         let secret = match &config.jwt_secret {
             Some(s) if s.len() >= 32 => s.as_bytes().to_vec(),
             Some(_) => anyhow::bail!("TALENTI_JWT_SECRET must be at least 32 characters"),
@@ -197,6 +201,7 @@ impl AppState {
                 &config.mail,
                 config.keys.keyring()?,
             )?),
+            job_events,
         })
     }
 }
@@ -391,6 +396,7 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         .common
         .pool_with_acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms.max(100)))?;
     let state = AppState::new(&config, pool.clone())?;
+    let job_events = state.job_events.clone();
     let app = router(state, &config);
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;
     tracing::info!(addr = %listener.local_addr()?, "api listening");
@@ -398,7 +404,11 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async move { shutdown.stopped().await })
+    .with_graceful_shutdown(async move {
+        shutdown.stopped().await;
+        // Event streams never end by themselves.
+        job_events.close();
+    })
     .await?;
     pool.close().await;
     Ok(())

@@ -3,7 +3,10 @@
 use axum::{
     extract::{FromRequestParts, State},
     http::{header, request::Parts, HeaderMap, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
 };
 use chrono::{DateTime, Utc};
 use job_engine::db::{self, JobRow, JobStatus, ListFilter, Scope, TransitionError};
@@ -24,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list))
         .routes(routes!(show))
+        .routes(routes!(events))
         .routes(routes!(retry))
         .routes(routes!(cancel))
 }
@@ -201,6 +205,110 @@ async fn show(
         .ok_or(ApiError::NotFound("job"))?;
     let tag = etag([&job]);
     Ok(conditional(&headers, tag, JobView::from(job)))
+}
+
+/// A job's changes as they happen, as server-sent events: one `job` event
+/// (data: the job as `GET /jobs/{id}` shows it; id: its version) now and
+/// after every change of status, attempt or progress; the stream ends after
+/// the job ends (succeeded, dead, cancelled). Reconnecting with
+/// `Last-Event-ID` skips the current state when it is the one last seen.
+/// Comments every 15 s keep idle connections open.
+#[utoipa::path(get, path = "/jobs/{id}/events", tag = "jobs", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("Last-Event-ID" = Option<String>, Header, description = "the id of the last event received")),
+    responses((status = 200, description = "`text/event-stream` of `job` events", content_type = "text/event-stream", body = JobView),
+              (status = 404, body = ErrorBody)))]
+async fn events(
+    State(state): State<AppState>,
+    caller: JobsCaller,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Result<Response, ApiError> {
+    // Subscribed before the first read, so no change falls in between.
+    let heard = state.job_events.subscribe().await;
+    let job = db::get(&state.pool, caller.scope, id)
+        .await?
+        .ok_or(ApiError::NotFound("job"))?;
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let stream = JobStream {
+        pool: state.pool.clone(),
+        scope: caller.scope,
+        id,
+        heard,
+        closed: Box::pin(state.job_events.closed()),
+        last_sent: last_seen,
+        current: Some(job),
+        ended: false,
+    }
+    .into_stream();
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
+}
+
+/// One client's stream of one job.
+struct JobStream {
+    pool: sqlx::PgPool,
+    scope: Scope,
+    id: Uuid,
+    heard: tokio::sync::broadcast::Receiver<crate::events::Heard>,
+    closed: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+    /// The version of the job last sent (or named by `Last-Event-ID`).
+    last_sent: Option<String>,
+    /// Read and not yet sent.
+    current: Option<JobRow>,
+    ended: bool,
+}
+
+impl JobStream {
+    fn into_stream(
+        self,
+    ) -> impl futures::Stream<Item = Result<Event, std::convert::Infallible>> + Send {
+        futures::stream::unfold(self, |mut s| async move {
+            use crate::events::Heard;
+            use tokio::sync::broadcast::error::RecvError;
+            loop {
+                if s.ended {
+                    return None;
+                }
+                if let Some(job) = s.current.take() {
+                    let version = job.updated_at.timestamp_micros().to_string();
+                    s.ended = job.status.is_finished();
+                    if s.last_sent.as_deref() != Some(version.as_str()) {
+                        s.last_sent = Some(version.clone());
+                        let event = Event::default()
+                            .event("job")
+                            .id(version)
+                            .json_data(JobView::from(job))
+                            .unwrap_or_else(|_| Event::default().comment("unserialisable"));
+                        return Some((Ok(event), s));
+                    }
+                    continue;
+                }
+                let reread = tokio::select! {
+                    heard = s.heard.recv() => match heard {
+                        Ok(Heard::Job(id)) => id == s.id,
+                        Ok(Heard::Resync) | Err(RecvError::Lagged(_)) => true,
+                        Err(RecvError::Closed) => return None,
+                    },
+                    _ = &mut s.closed => return None,
+                };
+                if reread {
+                    match db::get(&s.pool, s.scope, s.id).await {
+                        Ok(Some(job)) => s.current = Some(job),
+                        // Purged meanwhile: nothing more to say.
+                        Ok(None) => return None,
+                        Err(e) => {
+                            tracing::warn!(error = %e, job.id = %s.id, "job events: reading the job");
+                            return None;
+                        }
+                    }
+                }
+            }
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -77,6 +77,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/job-roles/{id}/question-sets/latest"),
     ("get", "/api/v1/jobs"),
     ("get", "/api/v1/jobs/{id}"),
+    ("get", "/api/v1/jobs/{id}/events"),
     ("post", "/api/v1/jobs/{id}/retry"),
     ("post", "/api/v1/jobs/{id}/cancel"),
     ("post", "/api/v1/jobs/bulk"),

@@ -116,3 +116,105 @@ async fn a_kind_paused_with_the_cli_waits_across_a_worker_restart_and_drains_whe
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("does not apply to queued jobs"), "{err}");
 }
+
+/// A server-sent event: its `event`, `id` and `data` fields.
+#[derive(Debug, Clone)]
+struct Sent {
+    event: String,
+    id: String,
+    data: serde_json::Value,
+}
+
+/// Reads a `text/event-stream` to its end (or panics after `T`).
+async fn read_events(res: reqwest::Response) -> Vec<Sent> {
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let text = tokio::time::timeout(T, res.text())
+        .await
+        .expect("the stream ends when the job ends")
+        .unwrap();
+    text.split("\n\n")
+        .filter(|block| block.lines().any(|l| l.starts_with("data:")))
+        .map(|block| {
+            let field = |name: &str| {
+                block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix(name))
+                    .map(|v| v.trim_start().to_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
+            Sent {
+                event: field("event:"),
+                id: field("id:"),
+                data: serde_json::from_str(&field("data:")).unwrap(),
+            }
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jobs_events_stream_its_changes_as_they_happen_and_end_with_it() {
+    let env = TestEnv::new("job-events").await;
+    let api = env.api(&[]).await;
+    let _worker = env.worker("worker", &[]);
+    let org = api.organisation("eventsco").await;
+    // A job that fails once (a retry a second later), then succeeds.
+    let id = env
+        .enqueue_committed("noop", json!({ "fail_times": 1, "sleep_ms": 300 }))
+        .await;
+    let path = format!("/api/v1/jobs/{id}/events");
+    let res = api.req(reqwest::Method::GET, &path).send().await.unwrap();
+    let events = read_events(res).await;
+    assert!(events.iter().all(|e| e.event == "job"), "{events:?}");
+    let seen: Vec<(String, i64)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.data["status"].as_str().unwrap().to_owned(),
+                e.data["attempt"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    // Every change after the first answer, none twice; the end is the last.
+    let expected_tail = [
+        ("failed".to_owned(), 1),
+        ("running".to_owned(), 2),
+        ("succeeded".to_owned(), 2),
+    ];
+    assert!(seen.ends_with(&expected_tail), "{seen:?}");
+    assert!(seen.len() <= 5, "{seen:?}");
+    let mut ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), events.len(), "each event a new version");
+
+    // Reconnecting after the last event: nothing new, and the stream ends.
+    let last = &events.last().unwrap().id;
+    let res = api
+        .req(reqwest::Method::GET, &path)
+        .header("last-event-id", last)
+        .send()
+        .await
+        .unwrap();
+    assert!(read_events(res).await.is_empty());
+    // Reconnecting with an older one: the current state, once.
+    let res = api
+        .req(reqwest::Method::GET, &path)
+        .header("last-event-id", &events[0].id)
+        .send()
+        .await
+        .unwrap();
+    let again = read_events(res).await;
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].data["status"], "succeeded");
+    // Another organisation's member: no such job.
+    let res = api
+        .as_(&org.owner.access_token, reqwest::Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
