@@ -48,6 +48,15 @@ pub struct Config {
     #[command(flatten)]
     pub files: FilesConfig,
 
+    #[command(flatten)]
+    pub metrics: job_engine::telemetry::MetricsConfig,
+
+    /// A secret that lets a scraper read `GET /metrics` on the API's own
+    /// port (`Authorization: Bearer …`). Unset: that route answers 404; use
+    /// TALENTI_METRICS_ADDR.
+    #[arg(long, env = "TALENTI_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// The AI provider of the interviewer (the worker has its own, for jobs).
     #[command(flatten)]
     pub ai: job_kinds::ai::AiConfig,
@@ -154,6 +163,9 @@ pub struct AppState {
     pub postbox: Arc<job_kinds::Postbox>,
     /// Live job events for `GET /jobs/{id}/events`.
     pub job_events: Arc<events::Hub>,
+    /// The process's metrics, and the secret that reads them on the API
+    /// port (None: `GET /metrics` is not served there).
+    pub metrics: Option<(metrics_exporter_prometheus::PrometheusHandle, Arc<str>)>,
 }
 
 impl AppState {
@@ -202,6 +214,7 @@ impl AppState {
                 config.keys.keyring()?,
             )?),
             job_events,
+            metrics: None,
         })
     }
 }
@@ -274,6 +287,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::admin::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
+        .merge(routes::metrics::router())
         .nest("/api/v1", v1)
         .split_for_parts();
     openapi::complete(&mut doc);
@@ -395,7 +409,23 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let pool = config
         .common
         .pool_with_acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms.max(100)))?;
-    let state = AppState::new(&config, pool.clone())?;
+    let mut state = AppState::new(&config, pool.clone())?;
+    let handle = job_engine::telemetry::install(&config.metrics, "api")?;
+    if let Some(token) = config.metrics_token.as_deref() {
+        anyhow::ensure!(
+            token.len() >= 16,
+            "TALENTI_METRICS_TOKEN must be at least 16 characters"
+        );
+        state.metrics = Some((handle, Arc::from(token)));
+    }
+    if config.metrics.metrics_addr.is_some() || config.metrics_token.is_some() {
+        job_engine::telemetry::spawn_state_gauges(
+            pool.clone(),
+            state.registry.names().collect(),
+            &config.metrics,
+            shutdown.clone(),
+        );
+    }
     let job_events = state.job_events.clone();
     let app = router(state, &config);
     let listener = tokio::net::TcpListener::bind(("0.0.0.0", config.port)).await?;

@@ -77,6 +77,25 @@ pub async fn stats<'e>(db: impl PgExecutor<'e>, scope: Scope) -> sqlx::Result<Ve
     .await
 }
 
+/// The `n` organisations with the most due jobs, most first.
+pub async fn noisiest_tenants<'e>(
+    db: impl PgExecutor<'e>,
+    n: i64,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    let rows = sqlx::query!(
+        r#"SELECT organisation_id AS "organisation_id!", count(*) AS "due!" FROM jobs
+           WHERE status IN ('queued', 'failed') AND run_at <= now() AND organisation_id IS NOT NULL
+           GROUP BY organisation_id ORDER BY 2 DESC LIMIT $1"#,
+        n
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.organisation_id, r.due))
+        .collect())
+}
+
 /// Who did it, for the audit log.
 #[derive(Debug, Clone)]
 pub struct Actor {

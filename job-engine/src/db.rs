@@ -148,6 +148,7 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Resul
 
     if let Some(row) = inserted {
         notify(&mut *conn).await?;
+        metrics::counter!("talenti_jobs_enqueued_total", "kind" => row.kind.clone()).increment(1);
         return Ok(Enqueued {
             job: row,
             created: true,
@@ -195,6 +196,8 @@ pub async fn enqueue_many(
     .execute(&mut *conn)
     .await?;
     notify(&mut *conn).await?;
+    metrics::counter!("talenti_jobs_enqueued_total", "kind" => kind.to_owned())
+        .increment(ids.len() as u64);
     Ok(ids)
 }
 
@@ -375,6 +378,8 @@ pub struct Claimed {
     pub payload: Value,
     pub attempt: i32,
     pub max_attempts: i32,
+    /// How long the job waited, due, before this claim, in seconds.
+    pub waited_secs: f64,
 }
 
 /// Claims jobs for `worker_id` under a lease. A job is claimable when it is
@@ -396,7 +401,8 @@ pub async fn claim<'e>(
          WHERE id = ANY($1) AND attempt < max_attempts
            AND ((status IN ('queued', 'failed') AND run_at <= clock_timestamp())
                 OR (status = 'running' AND lease_expires_at < clock_timestamp()))
-         RETURNING id, kind, organisation_id, payload, attempt, max_attempts",
+         RETURNING id, kind, organisation_id, payload, attempt, max_attempts,
+                   GREATEST(EXTRACT(EPOCH FROM started_at - run_at), 0)::float8 AS \"waited_secs!\"",
         ids,
         worker_id,
         lease.as_millis() as f64,

@@ -212,6 +212,7 @@ impl Dispatcher {
         .execute(&mut *tx)
         .await?;
         let backlog = self.queues.backlog(kind).await?;
+        metrics::gauge!("talenti_redis_window", "kind" => kind.to_owned()).set(backlog as f64);
         let room = self
             .config
             .window
@@ -238,6 +239,7 @@ impl Dispatcher {
         if reap {
             let reaped = db::reap_expired_leases(&self.pool).await?;
             if reaped > 0 {
+                metrics::counter!("talenti_lease_expiries_total").increment(reaped);
                 tracing::warn!(count = reaped, "recovered jobs whose worker was lost");
             }
         }
@@ -251,6 +253,8 @@ impl Dispatcher {
             let lost = self.queues.lost(kind, &stale).await?;
             if !lost.is_empty() {
                 let n = db::undispatch(&self.pool, &lost).await?;
+                metrics::counter!("talenti_redispatches_total", "kind" => kind.clone())
+                    .increment(n);
                 tracing::warn!(
                     kind,
                     count = n,

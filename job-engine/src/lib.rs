@@ -20,6 +20,7 @@ pub mod queue;
 pub mod runner;
 pub mod schedule;
 pub mod shutdown;
+pub mod telemetry;
 
 pub use kind::{
     DeadJob, Enqueue, EnqueueError, Job, JobContext, JobError, KindPolicy, KindSpec, Registry,

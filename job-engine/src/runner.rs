@@ -278,28 +278,48 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 return Err(e);
             }
         };
+        let kind = self
+            .inner
+            .registry
+            .get(&claimed.kind)
+            .map(|s| s.name)
+            .unwrap_or("unknown");
+        metrics::counter!("talenti_jobs_started_total", "kind" => kind).increment(1);
+        metrics::histogram!("talenti_job_wait_seconds", "kind" => kind).record(claimed.waited_secs);
         // The attempt lives on its own task: if apalis drops this delivery
         // (its worker died with Redis), the attempt still ends and records
         // its outcome instead of staying `running` under a lease this
         // process keeps renewing.
         let this = self.clone();
         let attempt = self.inner.attempts.spawn(async move {
+            let started = std::time::Instant::now();
             let outcome = this.run_claimed(claimed).await;
+            metrics::histogram!("talenti_job_run_seconds", "kind" => kind)
+                .record(started.elapsed().as_secs_f64());
             let failed = outcome
                 .as_ref()
                 .map(|o| o.status != JobStatus::Succeeded)
                 .unwrap_or(false);
             if let Some(outcome) = outcome {
-                let dead = outcome.status == JobStatus::Dead;
-                if this.record(outcome).await && dead {
-                    this.inner.died.notify_one();
+                let status = outcome.status;
+                if this.record(outcome).await {
+                    let name = match status {
+                        JobStatus::Succeeded => "talenti_jobs_succeeded_total",
+                        JobStatus::Failed => "talenti_jobs_failed_total",
+                        _ => "talenti_jobs_dead_total",
+                    };
+                    metrics::counter!(name, "kind" => kind).increment(1);
+                    if status == JobStatus::Dead {
+                        this.inner.died.notify_one();
+                    }
                 }
             }
-            this.inner
-                .running
-                .lock()
-                .expect("running map")
-                .remove(&job_id);
+            let in_flight = {
+                let mut running = this.inner.running.lock().expect("running map");
+                running.remove(&job_id);
+                running.len()
+            };
+            metrics::gauge!("talenti_jobs_in_flight").set(in_flight as f64);
             failed
         });
         let failed = attempt.await.unwrap_or(true);

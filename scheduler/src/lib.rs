@@ -19,6 +19,9 @@ pub struct Config {
     /// that takes an empty payload, e.g. `noop=*/10 * * * * *`.
     #[arg(long, env = "TALENTI_SCHEDULE", default_value = "")]
     pub schedule: String,
+
+    #[command(flatten)]
+    pub metrics: job_engine::telemetry::MetricsConfig,
 }
 
 pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
@@ -29,6 +32,15 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::info!(schedule = %s.name, cron = %s.expression, "schedule loaded");
     }
     let pool = config.common.pool()?;
+    job_engine::telemetry::install(&config.metrics, "scheduler")?;
+    if config.metrics.metrics_addr.is_some() {
+        job_engine::telemetry::spawn_state_gauges(
+            pool.clone(),
+            registry.names().collect(),
+            &config.metrics,
+            shutdown.clone(),
+        );
+    }
     job_engine::schedule::run(pool.clone(), schedules, shutdown).await;
     pool.close().await;
     Ok(())

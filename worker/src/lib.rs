@@ -38,6 +38,9 @@ pub struct Config {
     #[command(flatten)]
     pub keys: seal::KeysConfig,
 
+    #[command(flatten)]
+    pub metrics: job_engine::telemetry::MetricsConfig,
+
     /// Comma-separated job kinds this process runs (default: every kind).
     #[arg(long, env = "TALENTI_WORKER_KINDS", value_delimiter = ',')]
     pub kinds: Vec<String>,
@@ -108,6 +111,15 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     );
 
     let pool = config.common.pool()?;
+    job_engine::telemetry::install(&config.metrics, "worker")?;
+    if config.metrics.metrics_addr.is_some() {
+        job_engine::telemetry::spawn_state_gauges(
+            pool.clone(),
+            registry.names().collect(),
+            &config.metrics,
+            shutdown.clone(),
+        );
+    }
     let worker_id = worker_id();
     tracing::info!(worker.id = %worker_id, kinds = ?kinds, "worker starting");
 

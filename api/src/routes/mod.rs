@@ -14,6 +14,7 @@ pub mod interviews;
 pub mod job_roles;
 pub mod jobs;
 pub mod members;
+pub mod metrics;
 pub mod organisations;
 pub mod questions;
 pub mod queues;

@@ -11,6 +11,7 @@ mod hardening;
 mod identity;
 mod lifecycle;
 mod mailbox;
+mod metrics;
 mod openapi;
 mod queues;
 mod recovery;

@@ -6,6 +6,7 @@ use tests::TestEnv;
 const EXPECTED: &[(&str, &str)] = &[
     ("get", "/health/live"),
     ("get", "/health/ready"),
+    ("get", "/metrics"),
     ("post", "/api/v1/auth/signup"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/refresh"),
