@@ -283,14 +283,20 @@ async fn open(
     let opened = store::open(&mut tx, &tokens::hash_secret(token))
         .await?
         .ok_or(ApiError::NotFound("invitation"))?;
-    match opened.status {
-        InvitationStatus::Revoked => return Err(gone("this interview link was withdrawn")),
-        InvitationStatus::Completed => return Err(gone("this interview is already completed")),
-        InvitationStatus::Expired => return Err(gone("this interview link has expired")),
-        _ if opened.expired => return Err(gone("this interview link has expired")),
-        _ => {}
-    }
+    let refused = match opened.status {
+        InvitationStatus::Revoked => Some("this interview link was withdrawn"),
+        InvitationStatus::Completed => Some("this interview is already completed"),
+        InvitationStatus::Expired => Some("this interview link has expired"),
+        _ if opened.expired => Some("this interview link has expired"),
+        _ => None,
+    };
+    // Ended before answering either way: the row lock goes with it, not
+    // whenever the pool gets round to rolling a dropped transaction back
+    // (a housekeeping run skipping locked rows would pass this one over).
     tx.commit().await?;
+    if let Some(why) = refused {
+        return Err(gone(why));
+    }
     Ok(axum::Json(OpenedInvitation {
         interview_id: opened.interview_id,
         organisation: opened.organisation,
