@@ -15,6 +15,7 @@
 //! (d) `--assess`: the score and shortlist jobs (see `assess.rs`).
 
 mod assess;
+mod queue_stats;
 
 use job_engine::Job;
 use std::{
@@ -91,6 +92,10 @@ struct Args {
     /// Assessment benchmark: applications the shortlist ranks.
     #[arg(long, default_value_t = 10_000)]
     shortlist_applications: usize,
+    /// Time the queue-state queries (metrics, `GET /queues`) with this many
+    /// job rows in the table instead of the spine's benchmark.
+    #[arg(long)]
+    queue_stats: Option<i64>,
     /// Internal: extract the fixtures in a loop for this many seconds and
     /// print `pages resumes` (one process of the raw measurement).
     #[arg(long, hide = true)]
@@ -118,6 +123,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.assess {
         return assess::run(args.assess_repeats, args.shortlist_applications).await;
+    }
+    if let Some(rows) = args.queue_stats {
+        return queue_stats::run(rows, 20).await;
     }
     if !args.no_drain {
         for &n in &args.workers {
