@@ -163,6 +163,9 @@ pub struct AppState {
     pub postbox: Arc<job_kinds::Postbox>,
     /// Live job events for `GET /jobs/{id}/events`.
     pub job_events: Arc<events::Hub>,
+    /// Where the job queues live in Redis (URL, key prefix), for the
+    /// consistency view.
+    pub queue_target: Arc<(String, String)>,
     /// The process's metrics, and the secret that reads them on the API
     /// port (None: `GET /metrics` is not served there).
     pub metrics: Option<(metrics_exporter_prometheus::PrometheusHandle, Arc<str>)>,
@@ -214,6 +217,10 @@ impl AppState {
                 config.keys.keyring()?,
             )?),
             job_events,
+            queue_target: Arc::new((
+                config.common.redis_url.clone(),
+                config.common.queue_prefix.clone(),
+            )),
             metrics: None,
         })
     }

@@ -77,6 +77,140 @@ pub async fn stats<'e>(db: impl PgExecutor<'e>, scope: Scope) -> sqlx::Result<Ve
     .await
 }
 
+/// What finished per kind in a recent window (all organisations).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct Throughput {
+    pub kind: String,
+    /// Minutes counted, the current one included.
+    pub minutes: i32,
+    pub succeeded: i64,
+    /// Attempts that failed with a retry due.
+    pub failed: i64,
+    pub dead: i64,
+    /// Succeeded per minute over the window.
+    pub succeeded_per_minute: f64,
+}
+
+/// Throughput per kind over the last `minutes` minutes (the current one
+/// included), from `job_minutes`.
+pub async fn throughput<'e>(
+    db: impl PgExecutor<'e>,
+    minutes: i32,
+) -> sqlx::Result<Vec<Throughput>> {
+    sqlx::query_as!(
+        Throughput,
+        r#"SELECT kind, $1::int AS "minutes!",
+                  sum(succeeded)::int8 AS "succeeded!", sum(failed)::int8 AS "failed!", sum(dead)::int8 AS "dead!",
+                  (sum(succeeded)::float8 / $1::int) AS "succeeded_per_minute!"
+           FROM job_minutes
+           WHERE minute >= date_trunc('minute', now()) - ($1::int - 1) * interval '1 minute'
+           GROUP BY kind ORDER BY kind"#,
+        minutes.max(1),
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// A running attempt: its worker and lease.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Running {
+    pub id: Uuid,
+    pub kind: String,
+    pub organisation_id: Option<Uuid>,
+    pub attempt: i32,
+    pub worker_id: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    /// The lease ran out: the worker is gone or stalled (a dispatcher will
+    /// hand the job out again).
+    pub lease_expired: bool,
+    pub progress_percent: Option<i16>,
+}
+
+/// Running attempts in `scope` (of `kind`), longest running first.
+pub async fn running<'e>(
+    db: impl PgExecutor<'e>,
+    scope: Scope,
+    kind: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<Running>> {
+    let (all, org) = scope.binds();
+    sqlx::query_as!(
+        Running,
+        r#"SELECT id, kind, organisation_id, attempt, worker_id, started_at, lease_expires_at,
+                  COALESCE(lease_expires_at < now(), false) AS "lease_expired!", progress_percent
+           FROM jobs
+           WHERE status = 'running' AND ($1 OR organisation_id = $2) AND ($3::text IS NULL OR kind = $3)
+           ORDER BY started_at LIMIT $4"#,
+        all,
+        org,
+        kind,
+        limit,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// What only a two-store design has to check: Postgres and Redis agreeing.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Consistency {
+    pub kind: String,
+    /// Committed and due for more than `lag_secs` but not handed to Redis
+    /// (the dispatcher is behind, stopped, or the kind is paused).
+    pub undispatched: i64,
+    /// How long the oldest of those has been due, in seconds.
+    pub oldest_undispatched_secs: f64,
+    /// Handed to Redis more than `lag_secs` ago and still waiting.
+    pub dispatched_waiting: i64,
+    /// Of those (up to 1,000 checked), how many Redis no longer holds; the
+    /// dispatcher re-dispatches them. None: Redis was not asked.
+    pub missing_from_redis: Option<i64>,
+    /// Running under a lease that ran out (worker lost or stalled).
+    pub expired_leases: i64,
+}
+
+/// The consistency view per kind, from Postgres; [`Consistency::missing_from_redis`]
+/// is filled in by [`check_redis`].
+pub async fn consistency<'e>(
+    db: impl PgExecutor<'e>,
+    lag_secs: f64,
+) -> sqlx::Result<Vec<Consistency>> {
+    sqlx::query_as!(
+        Consistency,
+        r#"SELECT kind AS "kind!",
+                  count(*) FILTER (WHERE status IN ('queued', 'failed') AND dispatched_at IS NULL
+                                   AND run_at < now() - $1 * interval '1 second') AS "undispatched!",
+                  COALESCE(EXTRACT(EPOCH FROM now() - min(run_at) FILTER (
+                      WHERE status IN ('queued', 'failed') AND dispatched_at IS NULL
+                        AND run_at < now() - $1 * interval '1 second'))::float8, 0) AS "oldest_undispatched_secs!",
+                  count(*) FILTER (WHERE status IN ('queued', 'failed') AND dispatched_at < now() - $1 * interval '1 second')
+                      AS "dispatched_waiting!",
+                  NULL::int8 AS "missing_from_redis?",
+                  count(*) FILTER (WHERE status = 'running' AND lease_expires_at < now()) AS "expired_leases!"
+           FROM jobs WHERE status IN ('queued', 'failed', 'running')
+           GROUP BY kind ORDER BY kind"#,
+        lag_secs,
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Asks Redis which of each kind's long-dispatched jobs it still holds.
+pub async fn check_redis(
+    pool: &PgPool,
+    queues: &crate::queue::Queues,
+    lag_secs: f64,
+    view: &mut [Consistency],
+) -> anyhow::Result<()> {
+    let older = std::time::Duration::from_secs_f64(lag_secs.max(0.0));
+    for c in view.iter_mut() {
+        let stale = db::stale_dispatched(pool, &c.kind, older, 1_000).await?;
+        let lost = queues.lost(&c.kind, &stale).await?;
+        c.missing_from_redis = Some(lost.len() as i64);
+    }
+    Ok(())
+}
+
 /// The `n` organisations with the most due jobs, most first.
 pub async fn noisiest_tenants<'e>(
     db: impl PgExecutor<'e>,

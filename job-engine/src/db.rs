@@ -445,7 +445,8 @@ pub struct Outcome {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
-/// Records attempt outcomes in one statement. Only the attempt that holds the
+/// Records attempt outcomes in one statement, counting them in the
+/// kind's minute of `job_minutes` (throughput). Only the attempt that holds the
 /// job writes (status `running`, same attempt number): a cancelled job or one
 /// whose lease was lost and re-claimed elsewhere keeps its newer state.
 /// Returns the ids whose outcome was recorded.
@@ -459,8 +460,10 @@ pub async fn record_outcomes<'e>(
     let results: Vec<Option<Value>> = outcomes.iter().map(|o| o.result.clone()).collect();
     let errors: Vec<Option<String>> = outcomes.iter().map(|o| o.error.clone()).collect();
     let retry_ats: Vec<Option<DateTime<Utc>>> = outcomes.iter().map(|o| o.retry_at).collect();
+    let shard = rand::random::<u8>() as i16 % 16;
     sqlx::query_scalar!(
-        "UPDATE jobs SET status = u.status::job_status,
+        "WITH done AS (
+         UPDATE jobs SET status = u.status::job_status,
                 result = COALESCE(u.result, jobs.result),
                 last_error = COALESCE(u.error, jobs.last_error),
                 run_at = COALESCE(u.retry_at, jobs.run_at),
@@ -473,13 +476,26 @@ pub async fn record_outcomes<'e>(
          FROM UNNEST($1::uuid[], $2::int[], $3::text[], $4::jsonb[], $5::text[], $6::timestamptz[])
               AS u(id, attempt, status, result, error, retry_at)
          WHERE jobs.id = u.id AND jobs.status = 'running' AND jobs.attempt = u.attempt
-         RETURNING jobs.id",
+         RETURNING jobs.id, jobs.kind, jobs.status
+         ), counted AS (
+             INSERT INTO job_minutes (minute, kind, shard, succeeded, failed, dead)
+             SELECT date_trunc('minute', clock_timestamp()), kind, $7,
+                    count(*) FILTER (WHERE status = 'succeeded'), count(*) FILTER (WHERE status = 'failed'),
+                    count(*) FILTER (WHERE status = 'dead')
+             FROM done GROUP BY kind
+             ON CONFLICT (minute, kind, shard) DO UPDATE SET
+                 succeeded = job_minutes.succeeded + EXCLUDED.succeeded,
+                 failed = job_minutes.failed + EXCLUDED.failed,
+                 dead = job_minutes.dead + EXCLUDED.dead
+         )
+         SELECT id AS \"id!\" FROM done",
         &ids,
         &attempts,
         &statuses as &[&str],
         &results as &[Option<Value>],
         &errors as &[Option<String>],
         &retry_ats as &[Option<DateTime<Utc>>],
+        shard,
     )
     .fetch_all(db)
     .await
@@ -616,6 +632,16 @@ pub async fn settle_dead_hooks(
 /// run. Ids are UUIDv7, so only the primary key's range of jobs created
 /// before the later cutoff is scanned (no index on `finished_at` to keep
 /// up on every outcome). Returns how many.
+/// Deletes throughput minutes before `before`; how many rows.
+pub async fn prune_minutes(pool: &PgPool, before: DateTime<Utc>) -> sqlx::Result<u64> {
+    Ok(
+        sqlx::query!("DELETE FROM job_minutes WHERE minute < $1", before)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
+}
+
 pub async fn prune_finished(
     pool: &PgPool,
     finished_before: DateTime<Utc>,
@@ -685,8 +711,13 @@ pub async fn mark_dispatched(
     kind: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<Dispatched>> {
-    sqlx::query_as!(
-        Dispatched,
+    struct Marked {
+        id: Uuid,
+        redis_task_id: Uuid,
+        lag_secs: f64,
+    }
+    let marked = sqlx::query_as!(
+        Marked,
         "UPDATE jobs SET dispatched_at = clock_timestamp(), redis_task_id = gen_random_uuid()
          WHERE id IN (
              SELECT id FROM jobs
@@ -696,12 +727,25 @@ pub async fn mark_dispatched(
              ORDER BY run_at
              LIMIT $2
              FOR UPDATE SKIP LOCKED)
-         RETURNING id, redis_task_id AS \"redis_task_id!\"",
+         RETURNING id, redis_task_id AS \"redis_task_id!\",
+                   GREATEST(EXTRACT(EPOCH FROM dispatched_at - run_at), 0)::float8 AS \"lag_secs!\"",
         kind,
         limit,
     )
     .fetch_all(conn)
-    .await
+    .await?;
+    // Dispatch lag: due → handed to Redis.
+    let lag = metrics::histogram!("talenti_dispatch_lag_seconds", "kind" => kind.to_owned());
+    Ok(marked
+        .into_iter()
+        .map(|m| {
+            lag.record(m.lag_secs);
+            Dispatched {
+                id: m.id,
+                redis_task_id: m.redis_task_id,
+            }
+        })
+        .collect())
 }
 
 /// When the next not-yet-due job of `kind` becomes due, if any (none while

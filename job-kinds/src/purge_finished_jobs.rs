@@ -86,8 +86,13 @@ impl Job for PurgeFinishedJobs {
         if deleted > 0 {
             tracing::info!(deleted, "pruned finished jobs");
         }
+        // Throughput is shown for the last hour; a day is kept.
+        let minutes = db::prune_minutes(&ctx.pool, now - chrono::Duration::days(1))
+            .await
+            .map_err(|e| JobError::retryable(format!("database: {e}")))?;
         Ok(json!({
             "deleted": deleted,
+            "throughput_minutes_deleted": minutes,
             "finished_before": finished_before,
             "dead_before": dead_before,
         }))

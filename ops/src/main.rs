@@ -18,6 +18,11 @@ use uuid::Uuid;
 struct Cli {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: String,
+    /// Redis, for `consistency` (whether dispatched jobs are still there).
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
+    #[arg(long, env = "TALENTI_QUEUE_PREFIX", default_value = "talenti")]
+    queue_prefix: String,
     /// JSON instead of tables.
     #[arg(long, global = true)]
     json: bool,
@@ -27,8 +32,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Per kind: due, scheduled, running, retrying, dead, oldest due age, paused.
+    /// Per kind: due, scheduled, running, retrying, dead, oldest due age,
+    /// paused, and what finished in the last 5 minutes.
     Stats,
+    /// Running attempts with their worker and lease, longest running first.
+    Running {
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Postgres and Redis agreeing: undispatched, dispatched and waiting,
+    /// missing from Redis, expired leases.
+    Consistency {
+        /// Seconds before a wait counts.
+        #[arg(long, default_value_t = 10.0)]
+        lag_secs: f64,
+    },
     /// List or show jobs.
     #[command(subcommand)]
     Jobs(Jobs),
@@ -114,6 +134,14 @@ async fn main() -> anyhow::Result<()> {
     let out = match cli.command {
         Command::Stats => {
             let rows = control::stats(&pool, Scope::Platform).await?;
+            let recent = control::throughput(&pool, 5).await?;
+            let per_min = |kind: &str| {
+                recent
+                    .iter()
+                    .find(|t| t.kind == kind)
+                    .map(|t| format!("{:.1}", t.succeeded_per_minute))
+                    .unwrap_or_default()
+            };
             Output::rows(
                 &[
                     "kind",
@@ -124,6 +152,7 @@ async fn main() -> anyhow::Result<()> {
                     "dead",
                     "oldest due",
                     "paused",
+                    "done/min (5m)",
                 ],
                 rows.iter()
                     .map(|k| {
@@ -140,10 +169,90 @@ async fn main() -> anyhow::Result<()> {
                             } else {
                                 String::new()
                             },
+                            per_min(&k.kind),
+                        ]
+                    })
+                    .collect(),
+                json!({ "kinds": rows, "throughput": recent }),
+            )
+        }
+        Command::Running { kind, limit } => {
+            let rows = control::running(
+                &pool,
+                Scope::Platform,
+                kind.as_deref(),
+                limit.clamp(1, 1000),
+            )
+            .await?;
+            Output::rows(
+                &[
+                    "id",
+                    "kind",
+                    "attempt",
+                    "worker",
+                    "started",
+                    "lease until",
+                    "progress",
+                ],
+                rows.iter()
+                    .map(|r| {
+                        vec![
+                            r.id.to_string(),
+                            r.kind.clone(),
+                            r.attempt.to_string(),
+                            r.worker_id.clone().unwrap_or_default(),
+                            r.started_at
+                                .map(|t| t.format("%H:%M:%S").to_string())
+                                .unwrap_or_default(),
+                            match (r.lease_expires_at, r.lease_expired) {
+                                (Some(t), true) => format!("{} EXPIRED", t.format("%H:%M:%S")),
+                                (Some(t), false) => t.format("%H:%M:%S").to_string(),
+                                (None, _) => String::new(),
+                            },
+                            r.progress_percent
+                                .map(|p| format!("{p}%"))
+                                .unwrap_or_default(),
                         ]
                     })
                     .collect(),
                 serde_json::to_value(&rows)?,
+            )
+        }
+        Command::Consistency { lag_secs } => {
+            let mut rows = control::consistency(&pool, lag_secs).await?;
+            let redis = async {
+                let queues =
+                    job_engine::queue::Queues::connect(&cli.redis_url, &cli.queue_prefix).await?;
+                control::check_redis(&pool, &queues, lag_secs, &mut rows).await
+            };
+            let redis_error = redis.await.err().map(|e| format!("{e:#}"));
+            if let Some(e) = &redis_error {
+                eprintln!("Redis not asked: {e}");
+            }
+            Output::rows(
+                &[
+                    "kind",
+                    "undispatched",
+                    "oldest",
+                    "dispatched, waiting",
+                    "missing from Redis",
+                    "expired leases",
+                ],
+                rows.iter()
+                    .map(|c| {
+                        vec![
+                            c.kind.clone(),
+                            c.undispatched.to_string(),
+                            format!("{:.1}s", c.oldest_undispatched_secs),
+                            c.dispatched_waiting.to_string(),
+                            c.missing_from_redis
+                                .map(|n| n.to_string())
+                                .unwrap_or("?".into()),
+                            c.expired_leases.to_string(),
+                        ]
+                    })
+                    .collect(),
+                json!({ "kinds": rows, "redis_error": redis_error }),
             )
         }
         Command::Jobs(Jobs::List {

@@ -3,7 +3,10 @@
 //! retry / cancel / purge over a filter with a dry run and a reason.
 
 use axum::extract::State;
-use job_engine::control::{self, BulkAction, BulkError, BulkFilter, BulkOutcome, KindStats, Pause};
+use job_engine::control::{
+    self, BulkAction, BulkError, BulkFilter, BulkOutcome, Consistency, KindStats, Pause, Running,
+    Throughput,
+};
 use job_engine::db::Scope;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -19,6 +22,8 @@ use crate::{
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(stats))
+        .routes(routes!(running))
+        .routes(routes!(consistency))
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(bulk))
@@ -31,6 +36,9 @@ pub struct Queues {
     pub kinds: Vec<KindStats>,
     /// Why and by whom the paused kinds were paused.
     pub pauses: Vec<Pause>,
+    /// What finished per kind in the last 5 minutes (platform admins only:
+    /// it is not kept per organisation).
+    pub throughput: Option<Vec<Throughput>>,
 }
 
 /// Per kind: jobs due, scheduled, running, retrying and dead, the age of the
@@ -42,10 +50,99 @@ async fn stats(
     State(state): State<AppState>,
     caller: JobsCaller,
 ) -> Result<Json<Queues>, ApiError> {
+    let throughput = match caller.scope {
+        Scope::Platform => Some(control::throughput(&state.pool, 5).await?),
+        Scope::Organisation(_) => None,
+    };
     Ok(Json(Queues {
         kinds: control::stats(&state.pool, caller.scope).await?,
         pauses: control::pauses(&state.pool).await?,
+        throughput,
     }))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RunningQuery {
+    kind: Option<String>,
+    /// 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+}
+
+/// Running attempts, longest running first, with their worker and lease
+/// (an expired lease: a lost or stalled worker).
+#[utoipa::path(get, path = "/queues/running", tag = "jobs", security(("bearer" = [])), params(RunningQuery),
+    responses((status = 200, body = Vec<Running>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn running(
+    State(state): State<AppState>,
+    caller: JobsCaller,
+    crate::extract::Query(q): crate::extract::Query<RunningQuery>,
+) -> Result<Json<Vec<Running>>, ApiError> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::field("limit", "between 1 and 500"));
+    }
+    Ok(Json(
+        control::running(&state.pool, caller.scope, q.kind.as_deref(), limit).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyQuery {
+    /// Seconds a job may wait between commit and Redis, or in Redis,
+    /// before it counts (default 10).
+    #[param(minimum = 0, maximum = 86400)]
+    lag_secs: Option<f64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConsistencyView {
+    pub kinds: Vec<Consistency>,
+    /// Why Redis could not be asked (then `missing_from_redis` is null).
+    pub redis_error: Option<String>,
+}
+
+/// Postgres and Redis agreeing, per kind: jobs committed but not handed
+/// to Redis, handed over but still waiting (and how many of those Redis
+/// lost: the dispatcher re-sends them), running under an expired lease.
+/// Platform admins.
+#[utoipa::path(get, path = "/queues/consistency", tag = "jobs", security(("bearer" = [])), params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn consistency(
+    State(state): State<AppState>,
+    caller: JobsCaller,
+    crate::extract::Query(q): crate::extract::Query<ConsistencyQuery>,
+) -> Result<Json<ConsistencyView>, ApiError> {
+    if caller.scope != Scope::Platform {
+        return Err(forbidden("the consistency view is for platform admins"));
+    }
+    let lag = q.lag_secs.unwrap_or(10.0);
+    if !(0.0..=86_400.0).contains(&lag) {
+        return Err(ApiError::field("lag_secs", "between 0 and 86400"));
+    }
+    let mut kinds = control::consistency(&state.pool, lag).await?;
+    let (url, prefix) = state.queue_target.as_ref();
+    let asked = async {
+        let queues = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            job_engine::queue::Queues::connect(url, prefix),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("connecting to Redis timed out"))??;
+        control::check_redis(&state.pool, &queues, lag, &mut kinds).await
+    };
+    let redis_error = match asked.await {
+        Ok(()) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "consistency view: Redis not asked");
+            Some(format!("{e:#}"))
+        }
+    };
+    Ok(Json(ConsistencyView { kinds, redis_error }))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

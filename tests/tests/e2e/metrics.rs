@@ -139,6 +139,10 @@ async fn metrics_count_what_the_processes_did_and_the_state_of_the_queues() {
         ) == Some(10.0)
     );
     assert_eq!(value(&worker, "talenti_job_kind_paused", &noop), Some(0.0));
+    assert!(
+        value(&worker, "talenti_dispatch_lag_seconds_count", &noop).is_some_and(|n| n >= 10.0),
+        "each attempt was dispatched (a retry too)"
+    );
     assert!(value(&worker, "talenti_db_pool_connections", &[("state", "idle")]).is_some());
     assert!(value(&worker, "talenti_redis_window", &noop).is_some());
     // Every series names its process; kinds with nothing to show read 0.

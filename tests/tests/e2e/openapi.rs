@@ -83,6 +83,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/jobs/{id}/cancel"),
     ("post", "/api/v1/jobs/bulk"),
     ("get", "/api/v1/queues"),
+    ("get", "/api/v1/queues/running"),
+    ("get", "/api/v1/queues/consistency"),
     ("post", "/api/v1/queues/pause"),
     ("post", "/api/v1/queues/resume"),
     ("post", "/api/v1/admin/jobs"),

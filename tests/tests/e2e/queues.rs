@@ -47,7 +47,7 @@ async fn a_kind_paused_with_the_cli_waits_across_a_worker_restart_and_drains_whe
         .await;
     assert_eq!(waiting, 5, "a paused kind's jobs stay in Postgres");
     let stats = env.ops(&["stats"]);
-    let noop = stats
+    let noop = stats["kinds"]
         .as_array()
         .unwrap()
         .iter()
@@ -217,4 +217,103 @@ async fn a_jobs_events_stream_its_changes_as_they_happen_and_end_with_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn running_jobs_show_their_worker_and_the_consistency_view_finds_what_disagrees() {
+    let env = TestEnv::new("ops-consistency").await;
+    let api = env.api(&[]).await;
+    let worker = env.worker("worker", &[]);
+    // A long attempt, seen running with its worker and lease.
+    let long = api.enqueue("noop", json!({ "sleep_ms": 20_000 })).await;
+    env.wait_status(long, JobStatus::Running, T).await;
+    let (s, running) = api.get_json("/api/v1/queues/running?kind=noop").await;
+    assert_eq!(s, 200, "{running}");
+    let r = &running[0];
+    assert_eq!(r["id"], long.to_string());
+    assert!(
+        r["worker_id"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("-{}-", worker.pid())),
+        "{r}"
+    );
+    assert_eq!(r["lease_expired"], false);
+    let listed = env.ops(&["running"]);
+    assert_eq!(listed[0]["id"], long.to_string());
+
+    // Made to disagree: a job whose lease ran out (its worker "lost"), and
+    // a job Postgres believes is in Redis under a task Redis never had.
+    sqlx::query("UPDATE jobs SET lease_expires_at = now() - interval '1 minute' WHERE id = $1")
+        .bind(long)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    drop(worker);
+    let ghost = env
+        .enqueue_committed(
+            "extract_requirements",
+            json!({ "job_role_id": Uuid::now_v7() }),
+        )
+        .await;
+    sqlx::query(
+        "UPDATE jobs SET dispatched_at = now() - interval '1 minute', redis_task_id = gen_random_uuid() WHERE id = $1",
+    )
+    .bind(ghost)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    // And one committed but never handed over (no dispatcher runs now).
+    let waiting = env.enqueue_committed("noop", json!({})).await;
+    sqlx::query("UPDATE jobs SET run_at = now() - interval '1 minute' WHERE id = $1")
+        .bind(waiting)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+
+    let (s, view) = api.get_json("/api/v1/queues/consistency?lag_secs=5").await;
+    assert_eq!(s, 200, "{view}");
+    assert_eq!(view["redis_error"], serde_json::Value::Null, "{view}");
+    let kind = |k: &str| {
+        view["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == k)
+            .cloned()
+            .unwrap()
+    };
+    let noop = kind("noop");
+    assert_eq!(
+        (&noop["expired_leases"], &noop["undispatched"]),
+        (&json!(1), &json!(1)),
+        "{view}"
+    );
+    assert!(noop["oldest_undispatched_secs"].as_f64().unwrap() >= 55.0);
+    let extract = kind("extract_requirements");
+    assert_eq!(
+        (
+            &extract["dispatched_waiting"],
+            &extract["missing_from_redis"]
+        ),
+        (&json!(1), &json!(1)),
+        "{view}"
+    );
+    // The CLI says the same (ages move on between the two reads).
+    let counts = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+        v["kinds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let mut c = c.clone();
+                c.as_object_mut()
+                    .unwrap()
+                    .remove("oldest_undispatched_secs");
+                c
+            })
+            .collect()
+    };
+    let cli = env.ops(&["consistency", "--lag-secs", "5"]);
+    assert_eq!(counts(&cli), counts(&view));
 }

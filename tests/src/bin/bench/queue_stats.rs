@@ -34,7 +34,9 @@ pub async fn run(rows: i64, repeats: usize) -> anyhow::Result<()> {
     .bind(rows)
     .execute(&env.pool)
     .await?;
-    sqlx::query("VACUUM ANALYZE jobs").execute(&env.pool).await?;
+    sqlx::query("VACUUM ANALYZE jobs")
+        .execute(&env.pool)
+        .await?;
     println!(
         "queue stats: {rows} job rows seeded in {:.1}s",
         seeded.elapsed().as_secs_f64()
@@ -57,7 +59,9 @@ pub async fn run(rows: i64, repeats: usize) -> anyhow::Result<()> {
         tenants.push(t.elapsed());
     }
     let (median, worst) = time(&mut stats);
-    println!("  control::stats ({kinds} kinds): median {median:.2?}, worst {worst:.2?} over {repeats}");
+    println!(
+        "  control::stats ({kinds} kinds): median {median:.2?}, worst {worst:.2?} over {repeats}"
+    );
     let (median, worst) = time(&mut tenants);
     println!("  noisiest tenants (top 5): median {median:.2?}, worst {worst:.2?} over {repeats}");
     Ok(())

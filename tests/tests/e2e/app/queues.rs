@@ -91,6 +91,24 @@ async fn a_paused_kind_waits_in_postgres_and_runs_when_resumed() {
     for id in jobs {
         app.settled(id, JobStatus::Succeeded).await;
     }
+    // What finished shows as throughput (to platform admins).
+    let (_, q) = app.get_json("/api/v1/queues").await;
+    let done = q["throughput"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "noop")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (&done["succeeded"], &done["minutes"]),
+        (&json!(3), &json!(5)),
+        "{q}"
+    );
+    let (_, q) = app
+        .call(&org.owner, Method::GET, "/api/v1/queues", None)
+        .await;
+    assert_eq!(q["throughput"], Value::Null);
     let stats = noop_stats(&app).await;
     assert!(stats.is_null(), "nothing waiting, nothing paused: {stats}");
     let (_, r) = app
