@@ -291,6 +291,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::resumes::router(max_upload))
         .merge(routes::jobs::router())
         .merge(routes::queues::router())
+        .merge(routes::schedules::router())
         .merge(routes::admin::router());
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())

@@ -551,3 +551,162 @@ async fn audit(
     .await?;
     Ok(())
 }
+
+/// A schedule as operators see it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ScheduleView {
+    pub name: String,
+    pub kind: String,
+    /// Cron, UTC.
+    pub expression: String,
+    /// When its latest tick was enqueued for, and that job's id and status.
+    pub last_tick: Option<DateTime<Utc>>,
+    pub last_job_id: Option<Uuid>,
+    pub last_job_status: Option<JobStatus>,
+    /// The next tick (none while paused, or if the expression never fires
+    /// again).
+    pub next_tick: Option<DateTime<Utc>>,
+    pub paused: bool,
+    pub paused_by: Option<String>,
+    pub pause_reason: Option<String>,
+    /// When a scheduler last published it (at its start).
+    pub published_at: DateTime<Utc>,
+}
+
+/// The schedules the schedulers run, with their last and next ticks.
+pub async fn schedules<'e>(db: impl PgExecutor<'e>) -> sqlx::Result<Vec<ScheduleView>> {
+    let rows = sqlx::query!(
+        r#"SELECT s.name, s.kind, s.expression, s.published_at, s.paused_at, s.paused_by, s.pause_reason,
+                  t.tick_at AS "tick_at?", t.job_id AS "job_id?", j.status AS "status?: JobStatus"
+           FROM schedules s
+           LEFT JOIN LATERAL (
+               SELECT tick_at, job_id FROM schedule_ticks WHERE schedule_name = s.name
+               ORDER BY tick_at DESC LIMIT 1
+           ) t ON true
+           LEFT JOIN jobs j ON j.id = t.job_id
+           ORDER BY s.name"#
+    )
+    .fetch_all(db)
+    .await?;
+    let parser = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Optional)
+        .build();
+    let now = Utc::now();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let next_tick = match r.paused_at {
+                Some(_) => None,
+                None => parser
+                    .parse(&r.expression)
+                    .ok()
+                    .and_then(|c| c.find_next_occurrence(&now, false).ok()),
+            };
+            ScheduleView {
+                name: r.name,
+                kind: r.kind,
+                expression: r.expression,
+                last_tick: r.tick_at,
+                last_job_id: r.job_id,
+                last_job_status: r.status,
+                next_tick,
+                paused: r.paused_at.is_some(),
+                paused_by: r.paused_by,
+                pause_reason: r.pause_reason,
+                published_at: r.published_at,
+            }
+        })
+        .collect())
+}
+
+/// Why a schedule operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error("no schedule is called `{0}`")]
+    Unknown(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Pauses (`reason` Some) or resumes (None) a schedule; audited. Its ticks
+/// are skipped while paused.
+pub async fn set_schedule_paused(
+    pool: &PgPool,
+    name: &str,
+    reason: Option<&str>,
+    actor: &Actor,
+) -> Result<(), ScheduleError> {
+    let mut tx = pool.begin().await?;
+    let done = sqlx::query!(
+        "UPDATE schedules SET paused_at = CASE WHEN $2::text IS NULL THEN NULL ELSE COALESCE(paused_at, now()) END,
+                paused_by = CASE WHEN $2::text IS NULL THEN NULL ELSE COALESCE(paused_by, $3) END,
+                pause_reason = CASE WHEN $2::text IS NULL THEN NULL ELSE COALESCE(pause_reason, $2) END
+         WHERE name = $1",
+        name,
+        reason,
+        actor.via,
+    )
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ScheduleError::Unknown(name.to_owned()));
+    }
+    let action = if reason.is_some() {
+        "jobs.schedule_pause"
+    } else {
+        "jobs.schedule_resume"
+    };
+    audit(
+        &mut tx,
+        None,
+        actor,
+        action,
+        json!({ "schedule": name, "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Runs a schedule's job now, once: under `key` (a fresh one if None), so
+/// repeating the call with the same key gives the same job. Audited when
+/// it enqueues.
+pub async fn trigger_schedule(
+    pool: &PgPool,
+    name: &str,
+    key: Option<&str>,
+    actor: &Actor,
+) -> Result<db::Enqueued, ScheduleError> {
+    let mut tx = pool.begin().await?;
+    let s = sqlx::query!(
+        "SELECT kind, payload, max_attempts FROM schedules WHERE name = $1",
+        name
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| ScheduleError::Unknown(name.to_owned()))?;
+    let key = format!(
+        "schedule:{name}:manual:{}",
+        key.map(str::to_owned)
+            .unwrap_or_else(|| Uuid::now_v7().to_string())
+    );
+    let enqueued = db::enqueue(
+        &mut tx,
+        crate::Enqueue::system()
+            .key(key.clone())
+            .new_job(&s.kind, s.max_attempts, s.payload),
+    )
+    .await?;
+    if enqueued.created {
+        audit(
+            &mut tx,
+            None,
+            actor,
+            "jobs.schedule_trigger",
+            json!({ "schedule": name, "job_id": enqueued.job.id, "key": key }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(enqueued)
+}

@@ -131,14 +131,61 @@ impl Schedule {
     }
 }
 
-/// Enqueues the job of one tick unless another replica already did.
-/// Returns true if this call created it.
+/// Records the schedules this scheduler runs, for operators to list, pause
+/// and trigger ([`crate::control`]): every one upserted (a pause stays),
+/// any other removed (turned off in configuration).
+pub async fn publish(pool: &PgPool, schedules: &[Schedule]) -> sqlx::Result<()> {
+    let mut tx = pool.begin().await?;
+    let names: Vec<String> = schedules.iter().map(|s| s.name.clone()).collect();
+    sqlx::query!("DELETE FROM schedules WHERE NOT (name = ANY($1))", &names)
+        .execute(&mut *tx)
+        .await?;
+    for s in schedules {
+        sqlx::query!(
+            "INSERT INTO schedules (name, kind, expression, payload, max_attempts) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, expression = EXCLUDED.expression,
+                 payload = EXCLUDED.payload, max_attempts = EXCLUDED.max_attempts, published_at = now()",
+            s.name,
+            s.kind,
+            s.expression,
+            s.payload,
+            s.max_attempts,
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// What became of a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ticked {
+    /// This call enqueued its job.
+    Enqueued,
+    /// Another replica had.
+    AlreadyEnqueued,
+    /// An operator paused the schedule: skipped (not made up later).
+    Paused,
+}
+
+/// Enqueues the job of one tick unless another replica already did or the
+/// schedule is paused.
 pub async fn enqueue_tick(
     pool: &PgPool,
     schedule: &Schedule,
     tick: DateTime<Utc>,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Ticked> {
     let mut tx = pool.begin().await?;
+    let paused = sqlx::query_scalar!(
+        "SELECT paused_at IS NOT NULL AS \"paused!\" FROM schedules WHERE name = $1",
+        schedule.name
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .unwrap_or(false);
+    if paused {
+        return Ok(Ticked::Paused);
+    }
     let enqueued = db::enqueue(
         &mut tx,
         Enqueue::system()
@@ -160,7 +207,11 @@ pub async fn enqueue_tick(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(enqueued.created)
+    Ok(if enqueued.created {
+        Ticked::Enqueued
+    } else {
+        Ticked::AlreadyEnqueued
+    })
 }
 
 /// The latest tick recorded for a schedule.
@@ -199,6 +250,15 @@ pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
         tracing::info!("no schedules (all turned off); idle");
         shutdown.stopped().await;
         return;
+    }
+    while let Err(e) = publish(&pool, &schedules).await {
+        tracing::warn!(error = %e, "publishing the schedules failed; retrying");
+        if shutdown
+            .sleep_or_stop(std::time::Duration::from_secs(1))
+            .await
+        {
+            return;
+        }
     }
     let start = Utc::now();
     for s in &schedules {
@@ -239,9 +299,11 @@ pub async fn run(pool: PgPool, schedules: Vec<Schedule>, shutdown: Shutdown) {
                 continue;
             }
             match enqueue_tick(&pool, s, tick).await {
-                Ok(created) => {
-                    if created {
+                Ok(ticked) => {
+                    if ticked == Ticked::Enqueued {
                         tracing::info!(schedule = %s.name, kind = %s.kind, %tick, "tick enqueued");
+                    } else if ticked == Ticked::Paused {
+                        tracing::info!(schedule = %s.name, kind = %s.kind, %tick, "tick skipped: schedule paused");
                     } else {
                         // Another replica's insert holds the tick's unique key.
                         tracing::info!(

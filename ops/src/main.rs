@@ -66,6 +66,30 @@ enum Command {
     },
     /// Dispatch a paused kind again.
     Resume { kind: String },
+    /// The schedules: cron, last tick and its job, next tick, pauses.
+    Schedules,
+    /// Pause, resume or run now one schedule.
+    #[command(subcommand)]
+    Schedule(ScheduleOp),
+}
+
+#[derive(Subcommand)]
+enum ScheduleOp {
+    /// Skip its ticks until resumed.
+    Pause {
+        name: String,
+        #[arg(long)]
+        reason: String,
+    },
+    Resume {
+        name: String,
+    },
+    /// Run its job now, once per key.
+    Trigger {
+        name: String,
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -309,6 +333,52 @@ async fn main() -> anyhow::Result<()> {
         Command::Pause { kind, reason } => {
             let p = control::pause(&pool, &kind, &reason, &actor).await?;
             Output::Record(serde_json::to_value(p)?)
+        }
+        Command::Schedules => {
+            let rows = control::schedules(&pool).await?;
+            let when = |t: Option<DateTime<Utc>>| {
+                t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_default()
+            };
+            Output::rows(
+                &[
+                    "name",
+                    "kind",
+                    "cron (UTC)",
+                    "last tick",
+                    "last job",
+                    "next tick",
+                    "paused",
+                ],
+                rows.iter()
+                    .map(|s| {
+                        vec![
+                            s.name.clone(),
+                            s.kind.clone(),
+                            s.expression.clone(),
+                            when(s.last_tick),
+                            s.last_job_status
+                                .map(|j| j.as_str().to_owned())
+                                .unwrap_or_default(),
+                            when(s.next_tick),
+                            s.pause_reason.clone().unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+                serde_json::to_value(&rows)?,
+            )
+        }
+        Command::Schedule(ScheduleOp::Pause { name, reason }) => {
+            control::set_schedule_paused(&pool, &name, Some(&reason), &actor).await?;
+            Output::Record(json!({ "schedule": name, "paused": true }))
+        }
+        Command::Schedule(ScheduleOp::Resume { name }) => {
+            control::set_schedule_paused(&pool, &name, None, &actor).await?;
+            Output::Record(json!({ "schedule": name, "paused": false }))
+        }
+        Command::Schedule(ScheduleOp::Trigger { name, key }) => {
+            let e = control::trigger_schedule(&pool, &name, key.as_deref(), &actor).await?;
+            Output::Record(json!({ "schedule": name, "job_id": e.job.id, "created": e.created }))
         }
         Command::Resume { kind } => {
             let resumed = control::resume(&pool, &kind, &actor).await?;

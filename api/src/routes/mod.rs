@@ -20,6 +20,7 @@ pub mod questions;
 pub mod queues;
 pub mod reports;
 pub mod resumes;
+pub mod schedules;
 pub mod shortlists;
 
 use serde::{Deserialize, Serialize};

@@ -317,3 +317,118 @@ async fn running_jobs_show_their_worker_and_the_consistency_view_finds_what_disa
     let cli = env.ops(&["consistency", "--lag-secs", "5"]);
     assert_eq!(counts(&cli), counts(&view));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_schedule_skips_its_ticks_and_a_trigger_runs_it_once_per_key() {
+    let env = TestEnv::new("ops-schedules").await;
+    let api = env.api(&[]).await;
+    let spec = tests::only_schedules("noop=* * * * * *");
+    let scheduler = env.scheduler("scheduler", &[("TALENTI_SCHEDULE", spec.as_str())]);
+    scheduler.wait_log("tick enqueued", 1, T).await;
+    let noop = || async {
+        let (s, list) = api.get_json("/api/v1/schedules").await;
+        assert_eq!(s, 200, "{list}");
+        assert_eq!(
+            list.as_array().unwrap().len(),
+            1,
+            "only the test's schedule: {list}"
+        );
+        list[0].clone()
+    };
+    let seen = noop().await;
+    assert_eq!(
+        (&seen["name"], &seen["expression"]),
+        (&json!("noop"), &json!("* * * * * *"))
+    );
+    assert!(
+        seen["last_tick"].is_string() && seen["next_tick"].is_string(),
+        "{seen}"
+    );
+    assert_eq!(seen["last_job_status"], "queued");
+
+    let (s, _) = api
+        .post_json(
+            "/api/v1/schedules/pause",
+            Some(json!({ "name": "noop", "reason": "noisy" })),
+        )
+        .await;
+    assert_eq!(s, 204);
+    scheduler
+        .wait_log("tick skipped: schedule paused", 1, T)
+        .await;
+    let ticks = || env.count("SELECT count(*) FROM schedule_ticks WHERE schedule_name = 'noop'");
+    let before = ticks().await;
+    scheduler
+        .wait_log("tick skipped: schedule paused", 3, T)
+        .await;
+    assert_eq!(ticks().await, before, "no tick while paused");
+    let paused = noop().await;
+    assert_eq!(
+        (&paused["paused"], &paused["pause_reason"]),
+        (&json!(true), &json!("noisy"))
+    );
+    assert!(paused["next_tick"].is_null());
+
+    // Run now: once per key, paused or not.
+    let trigger = |key: &'static str| {
+        let api = &api;
+        async move {
+            let res = api
+                .req(reqwest::Method::POST, "/api/v1/schedules/trigger")
+                .json(&json!({ "name": "noop", "idempotency_key": key }))
+                .send()
+                .await
+                .unwrap();
+            let replayed = res.headers().contains_key("idempotent-replayed");
+            let status = res.status().as_u16();
+            let body: serde_json::Value = res.json().await.unwrap();
+            (
+                status,
+                body["job_id"].as_str().unwrap_or_default().to_owned(),
+                replayed,
+            )
+        }
+    };
+    let (s, first, replayed) = trigger("run-now-1").await;
+    assert_eq!((s, replayed), (202, false));
+    let (s, again, replayed) = trigger("run-now-1").await;
+    assert_eq!((s, replayed, &again), (202, true, &first));
+    let cli = env.ops(&["schedule", "trigger", "noop", "--key", "run-now-1"]);
+    assert_eq!(
+        (&cli["job_id"], &cli["created"]),
+        (&json!(first), &json!(false))
+    );
+    let (s, v) = api
+        .post_json("/api/v1/schedules/trigger", Some(json!({ "name": "nope" })))
+        .await;
+    assert_eq!(s, 422, "{v}");
+
+    // Resumed from the CLI: ticks again.
+    env.ops(&["schedule", "resume", "noop"]);
+    tests::wait_for("a tick after the resume", T, || async {
+        (ticks().await > before).then_some(())
+    })
+    .await;
+    let listed = env.ops(&["schedules"]);
+    assert_eq!(listed[0]["paused"], false);
+    let audited = env
+        .count("SELECT count(*) FROM audit_log WHERE action IN ('jobs.schedule_pause', 'jobs.schedule_trigger', 'jobs.schedule_resume')")
+        .await;
+    assert_eq!(
+        audited, 3,
+        "pause, one trigger (the replays enqueue nothing), resume"
+    );
+
+    // Not for an organisation's members.
+    let org = api.organisation("schedco").await;
+    let res = api
+        .as_(
+            &org.owner.access_token,
+            reqwest::Method::GET,
+            "/api/v1/schedules",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
