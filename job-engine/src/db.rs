@@ -748,6 +748,82 @@ pub async fn mark_dispatched(
         .collect())
 }
 
+/// [`mark_dispatched`] with fairness between tenants (organisations;
+/// system jobs are one tenant): each tenant gets at most `cap` of the
+/// kind's jobs in flight (waiting in Redis or running), and tenants are
+/// taken in turn — every tenant's oldest due job before anyone's second.
+/// Reads the distinct tenants with due jobs by a loose index scan and each
+/// one's oldest jobs by index, so the cost follows the number of tenants,
+/// not the backlog.
+pub async fn mark_dispatched_fair(
+    conn: &mut PgConnection,
+    kind: &str,
+    limit: i64,
+    cap: i64,
+) -> sqlx::Result<Vec<Dispatched>> {
+    struct Marked {
+        id: Uuid,
+        redis_task_id: Uuid,
+        lag_secs: f64,
+    }
+    let marked = sqlx::query_as!(
+        Marked,
+        r#"WITH RECURSIVE tenants AS (
+               (SELECT COALESCE(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) AS tenant FROM jobs
+                WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL
+                ORDER BY COALESCE(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) LIMIT 1)
+               UNION ALL
+               SELECT (SELECT COALESCE(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) FROM jobs
+                       WHERE kind = $1 AND status IN ('queued', 'failed') AND dispatched_at IS NULL
+                         AND COALESCE(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) > t.tenant
+                       ORDER BY COALESCE(organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) LIMIT 1)
+               FROM tenants t WHERE t.tenant IS NOT NULL
+           ), chosen AS (
+               SELECT j.id, j.run_at, j.nth
+               FROM tenants t
+               CROSS JOIN LATERAL (
+                   SELECT count(*) AS n FROM jobs f
+                   WHERE f.kind = $1
+                     AND COALESCE(f.organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) = t.tenant
+                     AND (f.status = 'running' OR (f.status IN ('queued', 'failed') AND f.dispatched_at IS NOT NULL))
+               ) inflight
+               CROSS JOIN LATERAL (
+                   SELECT d.id, d.run_at, row_number() OVER (ORDER BY d.run_at) AS nth FROM jobs d
+                   WHERE d.kind = $1
+                     AND COALESCE(d.organisation_id, '00000000-0000-0000-0000-000000000000'::uuid) = t.tenant
+                     AND d.status IN ('queued', 'failed') AND d.dispatched_at IS NULL
+                     AND d.run_at <= clock_timestamp()
+                   ORDER BY d.run_at LIMIT GREATEST($3 - inflight.n, 0)
+               ) j
+               WHERE t.tenant IS NOT NULL
+               ORDER BY j.nth, j.run_at
+               LIMIT $2
+           )
+           UPDATE jobs SET dispatched_at = clock_timestamp(), redis_task_id = gen_random_uuid()
+           WHERE id IN (SELECT c.id FROM chosen c JOIN jobs l ON l.id = c.id
+                        WHERE l.status IN ('queued', 'failed') AND l.dispatched_at IS NULL FOR UPDATE OF l SKIP LOCKED)
+             AND NOT EXISTS (SELECT 1 FROM job_kind_pauses WHERE kind = $1)
+           RETURNING id, redis_task_id AS "redis_task_id!",
+                     GREATEST(EXTRACT(EPOCH FROM dispatched_at - run_at), 0)::float8 AS "lag_secs!""#,
+        kind,
+        limit,
+        cap,
+    )
+    .fetch_all(conn)
+    .await?;
+    let lag = metrics::histogram!("talenti_dispatch_lag_seconds", "kind" => kind.to_owned());
+    Ok(marked
+        .into_iter()
+        .map(|m| {
+            lag.record(m.lag_secs);
+            Dispatched {
+                id: m.id,
+                redis_task_id: m.redis_task_id,
+            }
+        })
+        .collect())
+}
+
 /// When the next not-yet-due job of `kind` becomes due, if any (none while
 /// the kind is paused: its resume wakes the dispatchers).
 pub async fn next_due<'e>(

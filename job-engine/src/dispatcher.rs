@@ -37,6 +37,11 @@ pub struct DispatcherConfig {
     /// A job dispatched longer ago than this, still waiting, has its Redis
     /// task checked (Redis may have lost it).
     pub reconcile_after: Duration,
+    /// Per-kind caps on each organisation's jobs in flight (waiting in Redis
+    /// or running); a capped kind is dispatched fairly, tenants in turn
+    /// ([`db::mark_dispatched_fair`]). A kind not listed is first come,
+    /// first served.
+    pub org_caps: std::collections::HashMap<String, i64>,
     /// After Postgres was unreachable, expired leases are left alone until
     /// it has answered for this long (one lease): the workers that lived
     /// through the outage renew their leases or write their outcomes first,
@@ -54,9 +59,13 @@ impl Default for DispatcherConfig {
             sweep_batch: 1_000,
             reconcile_after: Duration::from_secs(10),
             reap_grace: Duration::from_secs(10),
+            org_caps: Default::default(),
         }
     }
 }
+
+/// How often a capped kind with due jobs held back is looked at again.
+const CAPPED_POLL_MS: u64 = 25;
 
 pub struct Dispatcher {
     pool: PgPool,
@@ -194,6 +203,13 @@ impl Dispatcher {
             }
             if let Some(due) = db::next_due(&self.pool, kind).await? {
                 let in_ms = (due - Utc::now()).num_milliseconds().max(0) as u64;
+                // A capped kind with due jobs left is waiting for tenants'
+                // jobs to finish, which nothing announces: look again soon.
+                let in_ms = if self.config.org_caps.contains_key(kind) {
+                    in_ms.max(CAPPED_POLL_MS)
+                } else {
+                    in_ms
+                };
                 wake_at = wake_at.min(Instant::now() + Duration::from_millis(in_ms));
             }
         }
@@ -221,7 +237,10 @@ impl Dispatcher {
         if room == 0 {
             return Ok(Moved::WindowFull);
         }
-        let jobs = db::mark_dispatched(&mut tx, kind, room as i64).await?;
+        let jobs = match self.config.org_caps.get(kind) {
+            Some(&cap) => db::mark_dispatched_fair(&mut tx, kind, room as i64, cap).await?,
+            None => db::mark_dispatched(&mut tx, kind, room as i64).await?,
+        };
         if jobs.is_empty() {
             return Ok(Moved::Some(0));
         }

@@ -63,9 +63,49 @@ pub struct Config {
     #[arg(long, env = "TALENTI_REDIS_WINDOW", default_value_t = 2000)]
     pub redis_window: usize,
 
+    /// Per-organisation caps on jobs in flight (waiting in Redis or running)
+    /// for kinds dispatched fairly, e.g. `parse_resume=8,noop=4`, or `*=8`
+    /// for every kind; a kind not named (and no `*`) is first come, first
+    /// served.
+    #[arg(long, env = "TALENTI_ORG_CAP", value_delimiter = ',')]
+    pub org_cap: Vec<String>,
+
     /// Fallback poll of an idle queue, in ms (wake-ups normally come at once).
     #[arg(long, env = "TALENTI_POLL_FALLBACK_MS", default_value_t = 500)]
     pub poll_fallback_ms: u64,
+}
+
+/// `TALENTI_ORG_CAP` entries (`kind=n` or `*=n`) as a cap per kind run here.
+fn org_caps(
+    entries: &[String],
+    kinds: &[String],
+) -> anyhow::Result<std::collections::HashMap<String, i64>> {
+    let mut caps = std::collections::HashMap::new();
+    let mut every = None;
+    for entry in entries.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+        let (kind, n) = entry
+            .split_once('=')
+            .with_context(|| format!("org cap `{entry}`: expected kind=number"))?;
+        let n: i64 = n
+            .trim()
+            .parse()
+            .ok()
+            .filter(|n| *n >= 1)
+            .with_context(|| format!("org cap `{entry}`: not a number of at least 1"))?;
+        match kind.trim() {
+            "*" => every = Some(n),
+            k if kinds.iter().any(|x| x == k) => {
+                caps.insert(k.to_owned(), n);
+            }
+            k => anyhow::bail!("org cap `{entry}`: `{k}` is not a kind this worker runs"),
+        }
+    }
+    if let Some(n) = every {
+        for k in kinds {
+            caps.entry(k.clone()).or_insert(n);
+        }
+    }
+    Ok(caps)
 }
 
 /// A unique name per process start: apalis refuses a worker name that was
@@ -174,6 +214,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         DispatcherConfig {
             window: config.redis_window,
             reap_grace: lease,
+            org_caps: org_caps(&config.org_cap, &kinds)?,
             ..DispatcherConfig::default()
         },
     )

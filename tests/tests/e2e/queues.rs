@@ -432,3 +432,51 @@ async fn a_paused_schedule_skips_its_ticks_and_a_trigger_runs_it_once_per_key() 
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_cap_one_tenants_backlog_does_not_hold_back_another() {
+    let env = TestEnv::new("fairness").await;
+    let _worker = env.worker("worker", &[("TALENTI_ORG_CAP", "noop=2")]);
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut conn = env.pool.acquire().await.unwrap();
+    let slow: Vec<serde_json::Value> = (0..40).map(|_| json!({ "sleep_ms": 400 })).collect();
+    let backlog = job_engine::db::enqueue_many(&mut conn, "noop", Some(a), 5, &slow)
+        .await
+        .unwrap();
+    let quick =
+        job_engine::db::enqueue_many(&mut conn, "noop", Some(b), 5, &[json!({}), json!({})])
+            .await
+            .unwrap();
+    drop(conn);
+    for id in &quick {
+        env.wait_status(*id, JobStatus::Succeeded, T).await;
+    }
+    let a_done = env
+        .count(&format!(
+            "SELECT count(*) FROM jobs WHERE organisation_id = '{a}' AND status = 'succeeded'"
+        ))
+        .await;
+    assert!(
+        a_done <= 10,
+        "B's jobs ran among the first of A's 40, not after ({a_done} done)"
+    );
+    // A never has more than its cap in flight.
+    let most = tests::wait_for("A's backlog to drain", T, || async {
+        let in_flight = env
+            .count(&format!(
+                "SELECT count(*) FROM jobs WHERE organisation_id = '{a}'
+                   AND (status = 'running' OR (status IN ('queued', 'failed') AND dispatched_at IS NOT NULL))"
+            ))
+            .await;
+        assert!(in_flight <= 2, "{in_flight} of A's jobs in flight");
+        let left = env
+            .count(&format!(
+                "SELECT count(*) FROM jobs WHERE organisation_id = '{a}' AND status <> 'succeeded'"
+            ))
+            .await;
+        (left == 0).then_some(in_flight)
+    })
+    .await;
+    assert_eq!(most, 0);
+    assert_eq!(backlog.len(), 40);
+}

@@ -15,6 +15,7 @@
 //! (d) `--assess`: the score and shortlist jobs (see `assess.rs`).
 
 mod assess;
+mod fairness;
 mod queue_stats;
 
 use job_engine::Job;
@@ -92,6 +93,12 @@ struct Args {
     /// Assessment benchmark: applications the shortlist ranks.
     #[arg(long, default_value_t = 10_000)]
     shortlist_applications: usize,
+    /// Run the fairness benchmark (A's backlog, then B's 20 jobs; no cap
+    /// and a per-organisation cap of `--fair-cap`) with this many of A's jobs.
+    #[arg(long)]
+    fairness: Option<usize>,
+    #[arg(long, default_value_t = 8)]
+    fair_cap: u32,
     /// Time the queue-state queries (metrics, `GET /queues`) with this many
     /// job rows in the table instead of the spine's benchmark.
     #[arg(long)]
@@ -123,6 +130,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.assess {
         return assess::run(args.assess_repeats, args.shortlist_applications).await;
+    }
+    if let Some(backlog) = args.fairness {
+        return fairness::run(backlog, args.fair_cap, 2).await;
     }
     if let Some(rows) = args.queue_stats {
         return queue_stats::run(rows, 20).await;
