@@ -65,8 +65,8 @@ async fn stats(
 #[serde(deny_unknown_fields)]
 pub struct RunningQuery {
     kind: Option<String>,
-    /// 1–500 (default 100).
-    #[param(minimum = 1, maximum = 500)]
+    /// 1–200 (default 100).
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
 }
 
@@ -81,8 +81,8 @@ async fn running(
     crate::extract::Query(q): crate::extract::Query<RunningQuery>,
 ) -> Result<Json<Vec<Running>>, ApiError> {
     let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::field("limit", "between 1 and 500"));
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::field("limit", "between 1 and 200"));
     }
     Ok(Json(
         control::running(&state.pool, caller.scope, q.kind.as_deref(), limit).await?,
