@@ -211,7 +211,9 @@ impl AppState {
             ),
             storage: config.files.storage()?,
             upload_max_bytes: config.files.upload_max_bytes,
-            ai: config.ai.build()?,
+            ai: config
+                .ai
+                .build_shared(&config.common.redis_url, &config.common.queue_prefix)?,
             postbox: Arc::new(job_kinds::Postbox::new(
                 &config.mail,
                 config.keys.keyring()?,

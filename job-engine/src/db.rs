@@ -445,7 +445,8 @@ pub struct Outcome {
     pub retry_at: Option<DateTime<Utc>>,
 }
 
-/// Records attempt outcomes in one statement, counting them in the
+/// Records attempt outcomes in one statement (`queued`: a snoozed attempt,
+/// given back), counting them in the
 /// kind's minute of `job_minutes` (throughput). Only the attempt that holds the
 /// job writes (status `running`, same attempt number): a cancelled job or one
 /// whose lease was lost and re-claimed elsewhere keeps its newer state.
@@ -464,6 +465,7 @@ pub async fn record_outcomes<'e>(
     sqlx::query_scalar!(
         "WITH done AS (
          UPDATE jobs SET status = u.status::job_status,
+                attempt = CASE WHEN u.status = 'queued' THEN jobs.attempt - 1 ELSE jobs.attempt END,
                 result = COALESCE(u.result, jobs.result),
                 last_error = COALESCE(u.error, jobs.last_error),
                 run_at = COALESCE(u.retry_at, jobs.run_at),

@@ -185,6 +185,11 @@ pub enum JobError {
     /// Permanent (bad input, aborted): `dead` at once, no retry.
     #[error("{message}")]
     Permanent { message: String },
+    /// Not now, and not the job's fault (a rate limit shared by all workers
+    /// is spent): back to `queued`, due after `after`, the attempt given
+    /// back. Nothing holds a slot while it waits.
+    #[error("{message}")]
+    Snooze { message: String, after: Duration },
 }
 
 impl JobError {
@@ -205,6 +210,13 @@ impl JobError {
     pub fn permanent(message: impl Into<String>) -> Self {
         Self::Permanent {
             message: message.into(),
+        }
+    }
+
+    pub fn snooze(message: impl Into<String>, after: Duration) -> Self {
+        Self::Snooze {
+            message: message.into(),
+            after,
         }
     }
 }

@@ -306,6 +306,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
                     let name = match status {
                         JobStatus::Succeeded => "talenti_jobs_succeeded_total",
                         JobStatus::Failed => "talenti_jobs_failed_total",
+                        JobStatus::Queued => "talenti_jobs_snoozed_total",
                         _ => "talenti_jobs_dead_total",
                     };
                     metrics::counter!(name, "kind" => kind).increment(1);
@@ -428,6 +429,12 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 error = outcome.error.as_deref().unwrap_or(""),
                 "attempt failed; will retry"
             ),
+            JobStatus::Queued => tracing::info!(
+                parent: &span,
+                elapsed_ms,
+                reason = outcome.error.as_deref().unwrap_or(""),
+                "attempt snoozed; runs again later without using an attempt"
+            ),
             _ => tracing::warn!(
                 parent: &span,
                 elapsed_ms,
@@ -455,6 +462,12 @@ impl<S: Send + Sync + 'static> Runner<S> {
         match result {
             Ok(value) => Outcome {
                 result: Some(value),
+                ..base
+            },
+            Err(JobError::Snooze { message, after }) => Outcome {
+                status: JobStatus::Queued,
+                error: Some(message),
+                retry_at: Some(Utc::now() + chrono::Duration::from_std(after).unwrap_or_default()),
                 ..base
             },
             Err(JobError::Permanent { message }) => Outcome {
@@ -644,7 +657,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
                     tracing::warn!(job.id = %hook.id, error = %message, "dead-letter hook failed for good");
                     retry[i] = None;
                 }
-                Ok(Err(JobError::Retryable { message, .. })) => {
+                Ok(Err(JobError::Retryable { message, .. } | JobError::Snooze { message, .. })) => {
                     tracing::warn!(job.id = %hook.id, error = %message, "dead-letter hook failed; retrying later");
                 }
                 Err(_) => {

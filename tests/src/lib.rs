@@ -3,6 +3,7 @@
 //! Everything waits on conditions with deadlines, never bare sleeps.
 
 pub mod app;
+pub mod fake_openai;
 pub mod fixtures;
 
 pub use app::{AppRequest, AppResponse, TestApp};

@@ -182,7 +182,9 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     let background = Shutdown::new();
     let services = std::sync::Arc::new(job_kinds::Services {
         storage: config.files.storage()?,
-        ai: config.ai.build()?,
+        ai: config
+            .ai
+            .build_shared(&config.common.redis_url, &config.common.queue_prefix)?,
         documents: std::sync::Arc::new(pdf_text::PdfiumReader),
         limits: config.files.doc_limits(),
         mailer: mail::Mailer::from_config(&config.mail)?,

@@ -2,6 +2,7 @@
 //! built-in deterministic engine (`extraction`) or an OpenAI-compatible
 //! model, both returning `extraction`'s types.
 
+pub mod limit;
 pub mod openai;
 pub mod provider;
 

@@ -2,7 +2,7 @@
 //! Ollama, vLLM, gateways). Structured output through a forced tool call;
 //! the answer is validated and re-asked a bounded number of times.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -19,7 +19,11 @@ use assessment::{
 };
 use extraction::{is_year_month, JobRequirements, ResumeProfile};
 
+use super::limit::{Limiter, Refused};
 use super::provider::{AiConfig, AiError, AiProvider};
+
+/// Tokens an answer is assumed to take before the provider says.
+const ANSWER_ALLOWANCE: usize = 1_000;
 
 pub struct OpenAi {
     http: reqwest::Client,
@@ -36,6 +40,8 @@ pub struct OpenAi {
     score_schema: Value,
     questions_schema: Value,
     turn_schema: Value,
+    /// The shared rate limits, if configured.
+    limiter: Option<Arc<Limiter>>,
 }
 
 /// A setting's value, with an empty one (`VAR=` in an env file) unset.
@@ -44,7 +50,7 @@ fn set(v: &Option<String>) -> Option<&str> {
 }
 
 impl OpenAi {
-    pub fn new(c: &AiConfig) -> anyhow::Result<Self> {
+    pub fn new(c: &AiConfig, limiter: Option<Arc<Limiter>>) -> anyhow::Result<Self> {
         // An empty setting (`TALENTI_AI_API_VERSION=` in an env file) is
         // unset: it must not switch an OpenAI endpoint to Azure's header.
         let api_version = set(&c.ai_api_version);
@@ -77,6 +83,7 @@ impl OpenAi {
             score_schema: tool_schema::<ModelScore>(),
             questions_schema: tool_schema::<DraftedQuestions>(),
             turn_schema: tool_schema::<ModelTurn>(),
+            limiter,
         })
     }
 
@@ -100,6 +107,20 @@ impl OpenAi {
                 "name": tool, "description": system, "parameters": schema } }],
             "tool_choice": { "type": "function", "function": { "name": tool } },
         });
+        // The shared limit is taken before the call, with an estimate of
+        // its tokens (about 4 characters each, and room for the answer);
+        // the real count is settled after.
+        let estimate = ((system.len() * 2 + user.len() + schema.to_string().len()) / 4
+            + ANSWER_ALLOWANCE) as u32;
+        if let Some(limiter) = &self.limiter {
+            limiter.take(estimate).await.map_err(|r| match r {
+                Refused::Wait(retry_after) => AiError::Throttled { retry_after },
+                Refused::Unavailable(e) => AiError::Unavailable {
+                    message: format!("the shared rate limit cannot be checked: {e}"),
+                    retry_after: None,
+                },
+            })?;
+        }
         let mut req = self.http.post(self.url.clone()).json(&body);
         if let Some(key) = &self.key {
             req = if self.azure {
@@ -152,6 +173,11 @@ impl OpenAi {
             .json()
             .await
             .map_err(|e| AiError::InvalidOutput(format!("response is not JSON: {e}")))?;
+        if let (Some(limiter), Some(used)) = (&self.limiter, v["usage"]["total_tokens"].as_u64()) {
+            limiter
+                .settle(estimate, used.min(u64::from(u32::MAX)) as u32)
+                .await;
+        }
         v["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
             .as_str()
             .map(str::to_owned)

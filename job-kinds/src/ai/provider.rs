@@ -15,6 +15,11 @@ pub enum AiError {
     /// The provider asked us to slow down; try again after this long.
     #[error("AI provider rate limit; retry after {}s", retry_after.as_secs())]
     RateLimited { retry_after: Duration },
+    /// Our own shared rate limit (`TALENTI_AI_REQUESTS_PER_MINUTE`, `…_TOKENS_…`)
+    /// is spent for now; it refills after this long. Not the job's fault:
+    /// the job is snoozed, its attempt given back.
+    #[error("waiting for the AI rate limit ({}ms)", retry_after.as_millis())]
+    Throttled { retry_after: Duration },
     /// Timeouts, connection failures, 5xx: transient.
     #[error("AI provider unavailable: {message}")]
     Unavailable {
@@ -36,6 +41,7 @@ impl From<AiError> for JobError {
             AiError::RateLimited { retry_after } => {
                 JobError::retry_after(e.to_string(), *retry_after)
             }
+            AiError::Throttled { retry_after } => JobError::snooze(e.to_string(), *retry_after),
             AiError::Unavailable {
                 retry_after: Some(after),
                 ..
@@ -212,13 +218,56 @@ pub struct AiConfig {
     /// How often an invalid model answer is re-asked before the job is dead.
     #[arg(long, env = "TALENTI_AI_INVALID_OUTPUT_RETRIES", default_value_t = 2)]
     pub ai_invalid_output_retries: u32,
+
+    /// Model calls per minute, across every process (a token bucket in
+    /// Redis). Unset: no limit of ours.
+    #[arg(long, env = "TALENTI_AI_REQUESTS_PER_MINUTE")]
+    pub ai_requests_per_minute: Option<u32>,
+
+    /// Model tokens (prompt and answer) per minute, across every process.
+    #[arg(long, env = "TALENTI_AI_TOKENS_PER_MINUTE")]
+    pub ai_tokens_per_minute: Option<u32>,
+
+    /// How many seconds of those rates may go at once (the buckets' size).
+    #[arg(long, env = "TALENTI_AI_BURST_SECS", default_value_t = 6)]
+    pub ai_burst_secs: u32,
 }
 
 impl AiConfig {
+    /// The provider, without a shared rate limit (tests, tools).
     pub fn build(&self) -> anyhow::Result<Arc<dyn AiProvider>> {
+        self.build_with(None)
+    }
+
+    /// The provider, with the rate limits (if set) shared through Redis by
+    /// every process on the same Redis and queue prefix.
+    pub fn build_shared(
+        &self,
+        redis_url: &str,
+        prefix: &str,
+    ) -> anyhow::Result<Arc<dyn AiProvider>> {
+        let limits = super::limit::Limits {
+            requests_per_minute: self.ai_requests_per_minute.filter(|n| *n > 0),
+            tokens_per_minute: self.ai_tokens_per_minute.filter(|n| *n > 0),
+            burst_secs: self.ai_burst_secs.max(1),
+        };
+        let limiter = if limits.any() {
+            Some(Arc::new(super::limit::Limiter::new(
+                redis_url, prefix, limits,
+            )?))
+        } else {
+            None
+        };
+        self.build_with(limiter)
+    }
+
+    fn build_with(
+        &self,
+        limiter: Option<Arc<super::limit::Limiter>>,
+    ) -> anyhow::Result<Arc<dyn AiProvider>> {
         match self.ai_provider.as_str() {
             "builtin" => Ok(Arc::new(Builtin)),
-            "openai" => Ok(Arc::new(super::openai::OpenAi::new(self)?)),
+            "openai" => Ok(Arc::new(super::openai::OpenAi::new(self, limiter)?)),
             other => anyhow::bail!("TALENTI_AI_PROVIDER `{other}`: expected builtin or openai"),
         }
     }

@@ -4,6 +4,7 @@
 //! One test binary, so that short in-process tests fill the threads the
 //! long process tests leave idle.
 
+mod ai_limits;
 mod api;
 mod app;
 mod delivery;
