@@ -64,6 +64,19 @@ ensure_redis() {
   wait_until 30 redis_up || die "Redis did not come up on port $REDIS_PORT"
 }
 
+# The dashboard's browser test drives Debian's chromium through chromedriver.
+ensure_browser() {
+  command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing chromium and chromium-driver (the dashboard's browser test)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+      || die "could not install chromium and chromium-driver"
+  else
+    die "the browser test needs chromium and chromedriver.
+  Debian/Ubuntu: sudo apt-get install chromium chromium-driver"
+  fi
+}
+
 ensure_services() {
   command -v cargo >/dev/null 2>&1 || die "Rust is not installed: see https://rustup.rs"
   ensure_postgres

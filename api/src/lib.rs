@@ -309,6 +309,60 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
      img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
+/// The operators' dashboard at `/admin`: a page and its script and styles,
+/// compiled into the binary (nothing from a CDN; no build step). What it
+/// shows and may do is the API's to decide, per caller.
+fn dashboard() -> Router<AppState> {
+    fn asset(content_type: &'static str, body: &'static str) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+    Router::new()
+        .route(
+            "/admin",
+            get(|| async {
+                asset(
+                    "text/html; charset=utf-8",
+                    include_str!("../assets/admin/index.html"),
+                )
+            }),
+        )
+        .route(
+            "/admin/admin.js",
+            get(|| async {
+                asset(
+                    "text/javascript; charset=utf-8",
+                    include_str!("../assets/admin/admin.js"),
+                )
+            }),
+        )
+        .route(
+            "/admin/admin.css",
+            get(|| async {
+                asset(
+                    "text/css; charset=utf-8",
+                    include_str!("../assets/admin/admin.css"),
+                )
+            }),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(ADMIN_CSP),
+        ))
+}
+
+/// The dashboard: its own script and styles only, and calls to this API.
+const ADMIN_CSP: &str =
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (routes, openapi) = api_routes(config.files.upload_max_bytes);
@@ -325,6 +379,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let app = routes
         .route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
         .merge(docs)
+        .merge(dashboard())
         .fallback(|| async { error::ApiError::NotFound("route") })
         .layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .with_state(state)

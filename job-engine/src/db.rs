@@ -255,6 +255,9 @@ pub async fn get_many<'e>(
 pub struct ListFilter {
     pub kind: Option<String>,
     pub status: Option<JobStatus>,
+    /// Jobs whose payload contains this JSON (`@>`), e.g.
+    /// `{"resume_id": "…"}`. Not indexed: narrow by kind on big tables.
+    pub payload: Option<Value>,
     pub before: Option<Uuid>,
     pub limit: i64,
 }
@@ -275,6 +278,7 @@ pub async fn list<'e>(
              AND ($3::text IS NULL OR kind = $3)
              AND ($4::job_status IS NULL OR status = $4)
              AND ($5::uuid IS NULL OR id < $5)
+             AND ($7::jsonb IS NULL OR payload @> $7)
            ORDER BY id DESC
            LIMIT $6"#,
         all,
@@ -283,6 +287,7 @@ pub async fn list<'e>(
         filter.status as Option<JobStatus>,
         filter.before,
         filter.limit,
+        filter.payload,
     )
     .fetch_all(db)
     .await

@@ -290,6 +290,7 @@ async fn main() -> anyhow::Result<()> {
                 &ListFilter {
                     kind,
                     status,
+                    payload: None,
                     before: None,
                     limit: limit.clamp(1, 1000),
                 },

@@ -151,6 +151,7 @@ impl TestApp {
             &app.env.pool,
             &api::operator::PlatformAdmin::Grant {
                 email: OPS_EMAIL.into(),
+                read_only: false,
             },
         )
         .await

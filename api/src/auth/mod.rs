@@ -92,6 +92,9 @@ pub struct UserPrincipal {
     pub email: String,
     pub kind: UserKind,
     pub platform_admin: bool,
+    /// Sees what platform admins see, changes nothing (and is not an
+    /// admin).
+    pub platform_viewer: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -507,6 +510,7 @@ impl FromRequestParts<AppState> for OrgCtx {
 /// list applies at once, not at the next login).
 pub const USER_COLUMNS: &str = "u.id, u.email, u.kind, \
      u.platform_admin_granted_at IS NOT NULL AS admin_granted, \
+     u.platform_viewer_granted_at IS NOT NULL AS viewer_granted, \
      u.email_verified_at IS NOT NULL AS email_verified";
 
 /// A row of [`USER_COLUMNS`].
@@ -517,6 +521,8 @@ pub struct UserRow {
     pub kind: UserKind,
     /// An operator granted platform admin (`api platform-admin grant`).
     pub admin_granted: bool,
+    /// … or read-only platform access (`grant --read-only`).
+    pub viewer_granted: bool,
     pub email_verified: bool,
 }
 
@@ -541,8 +547,10 @@ impl AuthSettings {
     }
 
     pub fn principal(&self, user: UserRow) -> UserPrincipal {
+        let admin = self.is_platform_admin(&user);
         UserPrincipal {
-            platform_admin: self.is_platform_admin(&user),
+            platform_admin: admin,
+            platform_viewer: !admin && user.kind == UserKind::Staff && user.viewer_granted,
             id: user.id,
             email: user.email,
             kind: user.kind,

@@ -43,6 +43,8 @@ pub struct UserView {
     pub display_name: Option<String>,
     pub kind: UserKind,
     pub is_platform_admin: bool,
+    /// Sees every organisation's jobs and queues, read-only.
+    pub is_platform_viewer: bool,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -149,6 +151,7 @@ async fn signup(
         kind,
         // A new account's email is unverified and nobody granted it anything.
         is_platform_admin: false,
+        is_platform_viewer: false,
     };
     Ok((StatusCode::CREATED, axum::Json(Session { user, tokens })))
 }
@@ -226,6 +229,7 @@ async fn login(
             display_name,
             kind,
             is_platform_admin: admin,
+            is_platform_viewer: !admin && user.kind == UserKind::Staff && user.viewer_granted,
         },
         tokens,
     }))
@@ -373,6 +377,7 @@ async fn me(
             display_name,
             kind: user.kind,
             is_platform_admin: user.platform_admin,
+            is_platform_viewer: user.platform_viewer,
         },
         memberships: memberships
             .into_iter()

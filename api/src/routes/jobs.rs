@@ -32,9 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cancel))
 }
 
-/// Whose jobs the caller sees: platform admins (without an organisation
-/// header) see every job including system jobs; everyone else sees only
-/// their organisation's.
+/// Whose jobs the caller sees: platform admins and read-only platform
+/// viewers (without an organisation header) see every job including system
+/// jobs (viewers change nothing); everyone else sees only their
+/// organisation's.
 pub struct JobsCaller {
     pub(crate) scope: Scope,
     pub(crate) can_write: bool,
@@ -68,11 +69,13 @@ impl FromRequestParts<AppState> for JobsCaller {
     ) -> Result<Self, Self::Rejection> {
         let principal = Principal::from_request_parts(parts, state).await?;
         if let Principal::User(u) = &principal {
-            if u.platform_admin && !parts.headers.contains_key("x-organisation-id") {
+            if (u.platform_admin || u.platform_viewer)
+                && !parts.headers.contains_key("x-organisation-id")
+            {
                 return Ok(Self {
                     scope: Scope::Platform,
-                    can_write: true,
-                    can_manage: true,
+                    can_write: u.platform_admin,
+                    can_manage: u.platform_admin,
                     organisation_id: None,
                     actor: principal.actor(),
                     meta: RequestMeta::from_parts(parts),
@@ -98,11 +101,18 @@ pub struct Progress {
     pub message: Option<String>,
 }
 
-/// A job as the API shows it (no payload: it may carry personal data).
+/// A job as the API shows it. Its payload only to platform admins (it may
+/// name what an organisation's member need not see, and is the operators'
+/// to debug).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JobView {
     pub id: Uuid,
     pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+    /// The worker running (or that last ran) it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
     pub organisation_id: Option<Uuid>,
     pub status: JobStatus,
     pub attempt: i32,
@@ -117,11 +127,30 @@ pub struct JobView {
     pub updated_at: DateTime<Utc>,
 }
 
+impl JobView {
+    /// The view `scope` may have: platform admins also see the payload and
+    /// the worker.
+    pub fn for_scope(j: JobRow, scope: Scope) -> Self {
+        let platform = scope == Scope::Platform;
+        let (payload, worker) = if platform {
+            (Some(j.payload.clone()), j.worker_id.clone())
+        } else {
+            (None, None)
+        };
+        let mut view = JobView::from(j);
+        view.payload = payload;
+        view.worker_id = worker;
+        view
+    }
+}
+
 impl From<JobRow> for JobView {
     fn from(j: JobRow) -> Self {
         Self {
             id: j.id,
             kind: j.kind,
+            payload: None,
+            worker_id: None,
             organisation_id: j.organisation_id,
             status: j.status,
             attempt: j.attempt,
@@ -204,7 +233,11 @@ async fn show(
         .await?
         .ok_or(ApiError::NotFound("job"))?;
     let tag = etag([&job]);
-    Ok(conditional(&headers, tag, JobView::from(job)))
+    Ok(conditional(
+        &headers,
+        tag,
+        JobView::for_scope(job, caller.scope),
+    ))
 }
 
 /// A job's changes as they happen, as server-sent events: one `job` event
@@ -320,6 +353,9 @@ pub struct ListQuery {
     ids: Option<String>,
     kind: Option<String>,
     status: Option<String>,
+    /// Jobs whose payload contains this JSON object, e.g.
+    /// `{"resume_id":"…"}` (URL-encoded).
+    payload: Option<String>,
     cursor: Option<String>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
@@ -376,6 +412,19 @@ async fn list(
             }
         },
     };
+    let payload = match q.payload.as_deref() {
+        None | Some("") => None,
+        Some(p) => match serde_json::from_str::<Value>(p) {
+            Ok(v @ Value::Object(_)) => Some(v),
+            _ => {
+                problems.push((
+                    "payload".to_owned(),
+                    "a JSON object, e.g. {\"resume_id\":\"…\"}".to_owned(),
+                ));
+                None
+            }
+        },
+    };
     let limit = q.limit.unwrap_or(50);
     if !(1..=MAX_PAGE).contains(&limit) {
         problems.push(("limit".to_owned(), format!("between 1 and {MAX_PAGE}")));
@@ -386,6 +435,7 @@ async fn list(
     let filter = ListFilter {
         kind: q.kind,
         status,
+        payload,
         before,
         limit: limit + 1,
     };
@@ -397,7 +447,10 @@ async fn list(
         None
     };
     Ok(Json(JobPage {
-        items: rows.into_iter().map(JobView::from).collect(),
+        items: rows
+            .into_iter()
+            .map(|j| JobView::for_scope(j, caller.scope))
+            .collect(),
         next_cursor,
     })
     .into_response())
@@ -438,7 +491,10 @@ async fn batch(
         headers,
         tag,
         JobPage {
-            items: rows.into_iter().map(JobView::from).collect(),
+            items: rows
+                .into_iter()
+                .map(|j| JobView::for_scope(j, caller.scope))
+                .collect(),
             next_cursor: None,
         },
     ))

@@ -167,7 +167,7 @@ pub struct Resumed {
 }
 
 fn platform_operator(caller: &JobsCaller) -> Result<(), ApiError> {
-    if caller.scope == Scope::Platform {
+    if caller.scope == Scope::Platform && caller.can_write {
         Ok(())
     } else {
         Err(forbidden(

@@ -36,6 +36,15 @@ fn platform(caller: &JobsCaller) -> Result<(), ApiError> {
     }
 }
 
+/// A change: platform admins, not read-only viewers.
+fn platform_admin(caller: &JobsCaller) -> Result<(), ApiError> {
+    if caller.scope == Scope::Platform && caller.can_write {
+        Ok(())
+    } else {
+        Err(forbidden("only platform admins change schedules"))
+    }
+}
+
 fn schedule_error(e: ScheduleError) -> ApiError {
     match e {
         e @ ScheduleError::Unknown(_) => ApiError::field("name", e.to_string()),
@@ -87,7 +96,7 @@ async fn pause(
     caller: JobsCaller,
     Json(req): Json<SchedulePause>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    platform(&caller)?;
+    platform_admin(&caller)?;
     let mut problems = validate::Problems::new();
     validate::check(&mut problems, "reason", validate::text(&req.reason, 500));
     validate::finish(problems)?;
@@ -110,7 +119,7 @@ async fn resume(
     caller: JobsCaller,
     Json(req): Json<ScheduleName>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    platform(&caller)?;
+    platform_admin(&caller)?;
     control::set_schedule_paused(&state.pool, &req.name, None, &caller.control_actor())
         .await
         .map_err(schedule_error)?;
@@ -126,7 +135,7 @@ async fn trigger(
     caller: JobsCaller,
     Json(req): Json<ScheduleTrigger>,
 ) -> Result<Response, ApiError> {
-    platform(&caller)?;
+    platform_admin(&caller)?;
     if let Some(key) = &req.idempotency_key {
         let mut problems = validate::Problems::new();
         validate::check(&mut problems, "idempotency_key", validate::text(key, 200));

@@ -366,6 +366,35 @@ async fn a_frontend_follows_a_batch_in_one_request_and_polls_with_etags() {
         (200, 0),
         "{page}"
     );
+    // Search by payload fields (platform admins see payloads).
+    let marked = app.enqueue("noop", json!({ "sleep_ms": 7 })).await;
+    let (s, found) = app
+        .get_json("/api/v1/jobs?kind=noop&payload=%7B%22sleep_ms%22%3A7%7D")
+        .await;
+    assert_eq!(s, 200, "{found}");
+    let items = found["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{found}");
+    assert_eq!(
+        (&items[0]["id"], &items[0]["payload"]["sleep_ms"]),
+        (&json!(marked), &json!(7))
+    );
+    let (s, v) = app.get_json("/api/v1/jobs?payload=%5B1%5D").await;
+    assert_eq!(
+        (s, tests::error_fields(&v)),
+        (422, vec!["payload".to_owned()]),
+        "{v}"
+    );
+    let (_, mine) = app
+        .call(&org.recruiter, Method::GET, "/api/v1/jobs", None)
+        .await;
+    assert!(
+        mine["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|j| j.get("payload").is_none()),
+        "payloads are for platform admins: {mine}"
+    );
     // Bad lists are the caller's mistake.
     for bad in ["nope", "", &vec![ids[0].to_string(); 201].join(",")] {
         let (s, v) = app.get_json(&format!("/api/v1/jobs?ids={bad}")).await;
