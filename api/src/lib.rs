@@ -475,21 +475,20 @@ pub async fn serve(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         .common
         .pool_with_acquire_timeout(Duration::from_millis(config.db_acquire_timeout_ms.max(100)))?;
     let mut state = AppState::new(&config, pool.clone())?;
-    let handle = job_engine::telemetry::install(&config.metrics, "api")?;
+    let handle = job_engine::telemetry::start(
+        &config.metrics,
+        "api",
+        config.metrics.metrics_addr.is_some() || config.metrics_token.is_some(),
+        &pool,
+        state.registry.names().collect(),
+        &shutdown,
+    )?;
     if let Some(token) = config.metrics_token.as_deref() {
         anyhow::ensure!(
             token.len() >= 16,
             "TALENTI_METRICS_TOKEN must be at least 16 characters"
         );
         state.metrics = Some((handle, Arc::from(token)));
-    }
-    if config.metrics.metrics_addr.is_some() || config.metrics_token.is_some() {
-        job_engine::telemetry::spawn_state_gauges(
-            pool.clone(),
-            state.registry.names().collect(),
-            &config.metrics,
-            shutdown.clone(),
-        );
     }
     let job_events = state.job_events.clone();
     let app = router(state, &config);

@@ -710,6 +710,28 @@ pub struct Dispatched {
     pub redis_task_id: Uuid,
 }
 
+/// A job just marked dispatched, and how long it had been due.
+struct Marked {
+    id: Uuid,
+    redis_task_id: Uuid,
+    lag_secs: f64,
+}
+
+/// The marked jobs to push, their dispatch lag (due → Redis) recorded.
+fn dispatched(kind: &str, marked: Vec<Marked>) -> Vec<Dispatched> {
+    let lag = metrics::histogram!("talenti_dispatch_lag_seconds", "kind" => kind.to_owned());
+    marked
+        .into_iter()
+        .map(|m| {
+            lag.record(m.lag_secs);
+            Dispatched {
+                id: m.id,
+                redis_task_id: m.redis_task_id,
+            }
+        })
+        .collect()
+}
+
 /// Marks up to `limit` due jobs of `kind` as dispatched, each with a fresh
 /// Redis task id; none while the kind is paused ([`crate::control`]). Run inside the dispatcher's transaction so that a failed
 /// push to Redis rolls the marks back.
@@ -718,11 +740,6 @@ pub async fn mark_dispatched(
     kind: &str,
     limit: i64,
 ) -> sqlx::Result<Vec<Dispatched>> {
-    struct Marked {
-        id: Uuid,
-        redis_task_id: Uuid,
-        lag_secs: f64,
-    }
     let marked = sqlx::query_as!(
         Marked,
         "UPDATE jobs SET dispatched_at = clock_timestamp(), redis_task_id = gen_random_uuid()
@@ -741,18 +758,7 @@ pub async fn mark_dispatched(
     )
     .fetch_all(conn)
     .await?;
-    // Dispatch lag: due → handed to Redis.
-    let lag = metrics::histogram!("talenti_dispatch_lag_seconds", "kind" => kind.to_owned());
-    Ok(marked
-        .into_iter()
-        .map(|m| {
-            lag.record(m.lag_secs);
-            Dispatched {
-                id: m.id,
-                redis_task_id: m.redis_task_id,
-            }
-        })
-        .collect())
+    Ok(dispatched(kind, marked))
 }
 
 /// [`mark_dispatched`] with fairness between tenants (organisations;
@@ -768,11 +774,6 @@ pub async fn mark_dispatched_fair(
     limit: i64,
     cap: i64,
 ) -> sqlx::Result<Vec<Dispatched>> {
-    struct Marked {
-        id: Uuid,
-        redis_task_id: Uuid,
-        lag_secs: f64,
-    }
     let marked = sqlx::query_as!(
         Marked,
         r#"WITH RECURSIVE tenants AS (
@@ -818,17 +819,7 @@ pub async fn mark_dispatched_fair(
     )
     .fetch_all(conn)
     .await?;
-    let lag = metrics::histogram!("talenti_dispatch_lag_seconds", "kind" => kind.to_owned());
-    Ok(marked
-        .into_iter()
-        .map(|m| {
-            lag.record(m.lag_secs);
-            Dispatched {
-                id: m.id,
-                redis_task_id: m.redis_task_id,
-            }
-        })
-        .collect())
+    Ok(dispatched(kind, marked))
 }
 
 /// When the next not-yet-due job of `kind` becomes due, if any (none while

@@ -97,6 +97,23 @@ pub fn install(config: &MetricsConfig, process: &'static str) -> anyhow::Result<
     Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
+/// A process's metrics: the recorder installed ([`install`]) and, when
+/// they are served (`serve`), the state gauges kept ([`spawn_state_gauges`]).
+pub fn start(
+    config: &MetricsConfig,
+    process: &'static str,
+    serve: bool,
+    pool: &PgPool,
+    kinds: Vec<&'static str>,
+    shutdown: &Shutdown,
+) -> anyhow::Result<PrometheusHandle> {
+    let handle = install(config, process)?;
+    if serve {
+        spawn_state_gauges(pool.clone(), kinds, config, shutdown.clone());
+    }
+    Ok(handle)
+}
+
 /// Keeps the job-state, tenant and pool gauges current: every period, one
 /// statement for the states and one for the top tenants. `kinds`: every
 /// kind the platform declares (a kind with nothing waiting reads 0).

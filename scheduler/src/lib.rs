@@ -32,15 +32,14 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         tracing::info!(schedule = %s.name, cron = %s.expression, "schedule loaded");
     }
     let pool = config.common.pool()?;
-    job_engine::telemetry::install(&config.metrics, "scheduler")?;
-    if config.metrics.metrics_addr.is_some() {
-        job_engine::telemetry::spawn_state_gauges(
-            pool.clone(),
-            registry.names().collect(),
-            &config.metrics,
-            shutdown.clone(),
-        );
-    }
+    job_engine::telemetry::start(
+        &config.metrics,
+        "scheduler",
+        config.metrics.metrics_addr.is_some(),
+        &pool,
+        registry.names().collect(),
+        &shutdown,
+    )?;
     job_engine::schedule::run(pool.clone(), schedules, shutdown).await;
     pool.close().await;
     Ok(())

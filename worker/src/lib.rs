@@ -151,15 +151,14 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
     );
 
     let pool = config.common.pool()?;
-    job_engine::telemetry::install(&config.metrics, "worker")?;
-    if config.metrics.metrics_addr.is_some() {
-        job_engine::telemetry::spawn_state_gauges(
-            pool.clone(),
-            registry.names().collect(),
-            &config.metrics,
-            shutdown.clone(),
-        );
-    }
+    job_engine::telemetry::start(
+        &config.metrics,
+        "worker",
+        config.metrics.metrics_addr.is_some(),
+        &pool,
+        registry.names().collect(),
+        &shutdown,
+    )?;
     let worker_id = worker_id();
     tracing::info!(worker.id = %worker_id, kinds = ?kinds, "worker starting");
 

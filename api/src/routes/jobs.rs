@@ -48,6 +48,25 @@ pub struct JobsCaller {
 }
 
 impl JobsCaller {
+    /// Platform admins and viewers (who see every organisation's jobs);
+    /// else 403 with `why`.
+    pub(crate) fn require_platform(&self, why: &str) -> Result<(), ApiError> {
+        if self.scope == Scope::Platform {
+            Ok(())
+        } else {
+            Err(crate::auth::forbidden(why))
+        }
+    }
+
+    /// Platform admins only (viewers change nothing); else 403 with `why`.
+    pub(crate) fn require_platform_admin(&self, why: &str) -> Result<(), ApiError> {
+        if self.scope == Scope::Platform && self.can_write {
+            Ok(())
+        } else {
+            Err(crate::auth::forbidden(why))
+        }
+    }
+
     /// Who it is, for [`job_engine::control`]'s audit entries.
     pub(crate) fn control_actor(&self) -> job_engine::control::Actor {
         job_engine::control::Actor {

@@ -117,9 +117,7 @@ async fn consistency(
     caller: JobsCaller,
     crate::extract::Query(q): crate::extract::Query<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyView>, ApiError> {
-    if caller.scope != Scope::Platform {
-        return Err(forbidden("the consistency view is for platform admins"));
-    }
+    caller.require_platform("the consistency view is for platform admins")?;
     let lag = q.lag_secs.unwrap_or(10.0);
     if !(0.0..=86_400.0).contains(&lag) {
         return Err(ApiError::field("lag_secs", "between 0 and 86400"));
@@ -166,16 +164,6 @@ pub struct Resumed {
     pub resumed: bool,
 }
 
-fn platform_operator(caller: &JobsCaller) -> Result<(), ApiError> {
-    if caller.scope == Scope::Platform && caller.can_write {
-        Ok(())
-    } else {
-        Err(forbidden(
-            "only platform admins may pause and resume job kinds",
-        ))
-    }
-}
-
 fn known_kind(state: &AppState, kind: &str) -> Result<(), ApiError> {
     if state.registry.get(kind).is_some() {
         return Ok(());
@@ -198,7 +186,7 @@ async fn pause(
     caller: JobsCaller,
     Json(req): Json<PauseRequest>,
 ) -> Result<Json<Pause>, ApiError> {
-    platform_operator(&caller)?;
+    caller.require_platform_admin("only platform admins may pause and resume job kinds")?;
     known_kind(&state, &req.kind)?;
     let reason = req.reason.trim();
     let mut problems = validate::Problems::new();
@@ -218,7 +206,7 @@ async fn resume(
     caller: JobsCaller,
     Json(req): Json<ResumeRequest>,
 ) -> Result<Json<Resumed>, ApiError> {
-    platform_operator(&caller)?;
+    caller.require_platform_admin("only platform admins may pause and resume job kinds")?;
     let resumed = control::resume(&state.pool, &req.kind, &caller.control_actor()).await?;
     if resumed {
         tracing::info!(job.kind = %req.kind, "job kind resumed");

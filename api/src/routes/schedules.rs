@@ -8,13 +8,11 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use job_engine::control::{self, ScheduleError, ScheduleView};
-use job_engine::db::Scope;
 use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{admin::Enqueued, jobs::JobsCaller};
 use crate::{
-    auth::forbidden,
     error::{ApiError, ErrorBody},
     extract::Json,
     validate, AppState,
@@ -26,23 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(pause))
         .routes(routes!(resume))
         .routes(routes!(trigger))
-}
-
-fn platform(caller: &JobsCaller) -> Result<(), ApiError> {
-    if caller.scope == Scope::Platform {
-        Ok(())
-    } else {
-        Err(forbidden("schedules are for platform admins"))
-    }
-}
-
-/// A change: platform admins, not read-only viewers.
-fn platform_admin(caller: &JobsCaller) -> Result<(), ApiError> {
-    if caller.scope == Scope::Platform && caller.can_write {
-        Ok(())
-    } else {
-        Err(forbidden("only platform admins change schedules"))
-    }
 }
 
 fn schedule_error(e: ScheduleError) -> ApiError {
@@ -61,7 +42,7 @@ async fn list(
     State(state): State<AppState>,
     caller: JobsCaller,
 ) -> Result<Json<Vec<ScheduleView>>, ApiError> {
-    platform(&caller)?;
+    caller.require_platform("schedules are for platform admins")?;
     Ok(Json(control::schedules(&state.pool).await?))
 }
 
@@ -96,7 +77,7 @@ async fn pause(
     caller: JobsCaller,
     Json(req): Json<SchedulePause>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    platform_admin(&caller)?;
+    caller.require_platform_admin("only platform admins change schedules")?;
     let mut problems = validate::Problems::new();
     validate::check(&mut problems, "reason", validate::text(&req.reason, 500));
     validate::finish(problems)?;
@@ -119,7 +100,7 @@ async fn resume(
     caller: JobsCaller,
     Json(req): Json<ScheduleName>,
 ) -> Result<axum::http::StatusCode, ApiError> {
-    platform_admin(&caller)?;
+    caller.require_platform_admin("only platform admins change schedules")?;
     control::set_schedule_paused(&state.pool, &req.name, None, &caller.control_actor())
         .await
         .map_err(schedule_error)?;
@@ -135,7 +116,7 @@ async fn trigger(
     caller: JobsCaller,
     Json(req): Json<ScheduleTrigger>,
 ) -> Result<Response, ApiError> {
-    platform_admin(&caller)?;
+    caller.require_platform_admin("only platform admins change schedules")?;
     if let Some(key) = &req.idempotency_key {
         let mut problems = validate::Problems::new();
         validate::check(&mut problems, "idempotency_key", validate::text(key, 200));
