@@ -103,6 +103,9 @@ impl From<recruiting::store::StoreError> for ApiError {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Invalid(fields) => Self::Validation(fields),
             StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Sealed(message) => Self::Internal(anyhow::anyhow!(
+                "sealed data could not be opened: {message}"
+            )),
             StoreError::Db(e) => e.into(),
         }
     }

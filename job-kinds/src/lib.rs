@@ -94,10 +94,14 @@ fn db(e: sqlx::Error) -> JobError {
 }
 
 /// A store's refusal ends the job (the row is gone or in the wrong state,
-/// and retrying cannot change that); its database errors are retried.
+/// and retrying cannot change that); its database errors and sealed values
+/// that did not open are retried.
 fn store(e: recruiting::store::StoreError) -> JobError {
     match e {
         recruiting::store::StoreError::Db(e) => db(e),
+        // A key this worker lacks may be in the next one's keyring (a
+        // rotation being deployed): retried.
+        e @ recruiting::store::StoreError::Sealed(_) => JobError::retryable(e.to_string()),
         other => JobError::permanent(other.to_string()),
     }
 }

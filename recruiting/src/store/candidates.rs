@@ -134,7 +134,7 @@ pub fn open_contact(
     c: Contact<'_>,
 ) -> StoreResult<(String, Option<String>)> {
     let unseal = |what: &str, e: seal::OpenError| {
-        StoreError::Conflict(format!("the candidate's {what} cannot be opened: {e}"))
+        StoreError::Sealed(format!("the candidate's {what} cannot be opened: {e}"))
     };
     let email = match (c.email_sealed, c.legacy_email) {
         (Some(sealed), _) => keys

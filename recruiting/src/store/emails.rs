@@ -111,7 +111,7 @@ pub async fn lock(conn: &mut PgConnection, keys: &Keyring, id: Uuid) -> StoreRes
     .await?
     .ok_or(StoreError::NotFound("email"))?;
     let unseal = |what: &str, e: seal::OpenError| {
-        StoreError::Conflict(format!("the email's {what} cannot be opened: {e}"))
+        StoreError::Sealed(format!("the email's {what} cannot be opened: {e}"))
     };
     Ok(Outgoing {
         status: row.status,
@@ -222,7 +222,7 @@ pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -
     )
     .fetch_all(&mut *conn)
     .await?;
-    let unseal = |e: seal::OpenError| StoreError::Conflict(format!("re-sealing an email: {e}"));
+    let unseal = |e: seal::OpenError| StoreError::Sealed(format!("re-sealing an email: {e}"));
     for r in &rows {
         let recipient = keys
             .reseal(&r.recipient, &recipient_aad(r.id))

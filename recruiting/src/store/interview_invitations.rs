@@ -80,9 +80,8 @@ fn token_aad(id: Uuid) -> Vec<u8> {
 
 /// The invitation's link token, unsealed.
 fn open_token(keys: &Keyring, id: Uuid, sealed: &[u8]) -> StoreResult<String> {
-    keys.open_str(sealed, &token_aad(id)).map_err(|e| {
-        StoreError::Conflict(format!("invitation {id}: the link cannot be opened: {e}"))
-    })
+    keys.open_str(sealed, &token_aad(id))
+        .map_err(|e| StoreError::Sealed(format!("invitation {id}: the link cannot be opened: {e}")))
 }
 
 /// Who and what an invitation's email is about.
@@ -574,7 +573,7 @@ pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -
     for r in &rows {
         if let Some(token) = keys
             .reseal(&r.token_sealed, &token_aad(r.id))
-            .map_err(|e| StoreError::Conflict(format!("re-sealing invitation {}: {e}", r.id)))?
+            .map_err(|e| StoreError::Sealed(format!("re-sealing invitation {}: {e}", r.id)))?
         {
             sqlx::query!(
                 "UPDATE interview_invitations SET token_sealed = $2 WHERE id = $1",

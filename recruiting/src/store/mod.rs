@@ -34,6 +34,11 @@ pub enum StoreError {
     /// The row's state does not allow it.
     #[error("{0}")]
     Conflict(String),
+    /// A value sealed at rest did not open: a data key missing from this
+    /// process's keyring (a rotation half deployed), or a damaged value.
+    /// The operator's problem, not the caller's.
+    #[error("sealed data: {0}")]
+    Sealed(String),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

@@ -39,10 +39,10 @@ fn open_parsed(
     };
     let bytes = keys
         .open(sealed, &parsed_aad(id))
-        .map_err(|e| StoreError::Conflict(format!("the resume's parse cannot be opened: {e}")))?;
+        .map_err(|e| StoreError::Sealed(format!("the resume's parse cannot be opened: {e}")))?;
     serde_json::from_slice(&bytes)
         .map(Some)
-        .map_err(|e| StoreError::Conflict(format!("the resume's parse is not JSON: {e}")))
+        .map_err(|e| StoreError::Sealed(format!("the resume's parse is not JSON: {e}")))
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -426,7 +426,7 @@ pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -
     .fetch_all(&mut *conn)
     .await?;
     let unseal =
-        |e: seal::OpenError| StoreError::Conflict(format!("re-sealing a resume's parse: {e}"));
+        |e: seal::OpenError| StoreError::Sealed(format!("re-sealing a resume's parse: {e}"));
     for r in &rows {
         let aad = parsed_aad(r.id);
         let sealed = match (&r.parsed_sealed, &r.legacy_parsed) {

@@ -290,3 +290,67 @@ async fn values_stored_before_sealing_are_sealed_by_the_job() {
     std::io::Read::read_to_end(&mut file, &mut bytes).unwrap();
     assert_eq!(bytes, pdf);
 }
+
+/// A value under a key this process does not hold is the operator's
+/// problem: the API answers 500 (saying nothing of the data), and a job
+/// that meets it is retried — the key may be in the next worker's keyring
+/// — rather than dying at its first attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_under_an_unknown_key_is_a_server_error_and_a_retry() {
+    let app = TestApp::new("unknown-key").await;
+    let org = app.organisation("keyco").await;
+    let (s, cand) = app
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/candidates",
+            Some(json!({ "first_name": "K", "last_name": "Ey", "email": "k.ey@example.com" })),
+        )
+        .await;
+    assert_eq!(s, 201, "{cand}");
+    let id: Uuid = cand["id"].as_str().unwrap().parse().unwrap();
+    let elsewhere = tests::test_keyring(&format!("other1:{}", seal::Keyring::generate_key()));
+    let foreign = elsewhere.seal_str(
+        "k.ey@example.com",
+        format!("candidates.email:{id}").as_bytes(),
+    );
+    sqlx::query("UPDATE candidates SET email_sealed = $2 WHERE id = $1")
+        .bind(id)
+        .bind(&foreign)
+        .execute(&app.env.pool)
+        .await
+        .unwrap();
+    let (s, body) = app
+        .call(
+            &org.recruiter,
+            Method::GET,
+            &format!("/api/v1/candidates/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 500, "{body}");
+    assert!(!body.to_string().contains("k.ey"), "{body}");
+    let (s, req) = app
+        .call(
+            &org.admin,
+            Method::POST,
+            &format!("/api/v1/candidates/{id}/exports"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 202, "{req}");
+    app.run_pending_jobs().await;
+    let (status, attempt, error): (String, i32, Option<String>) = sqlx::query_as(
+        "SELECT status::text, attempt, last_error FROM jobs WHERE kind = 'export_candidate_data'",
+    )
+    .fetch_one(&app.env.pool)
+    .await
+    .unwrap();
+    // (The test runner retries at once: every attempt was made.)
+    assert_eq!(
+        (status.as_str(), attempt),
+        ("dead", 4),
+        "retried, not dead at once: {error:?}"
+    );
+    assert!(error.unwrap().contains("sealed data"));
+}
