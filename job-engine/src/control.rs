@@ -204,6 +204,11 @@ pub async fn check_redis(
 ) -> anyhow::Result<()> {
     let older = std::time::Duration::from_secs_f64(lag_secs.max(0.0));
     for c in view.iter_mut() {
+        // Nothing has waited in Redis that long: nothing to ask about.
+        if c.dispatched_waiting == 0 {
+            c.missing_from_redis = Some(0);
+            continue;
+        }
         let stale = db::stale_dispatched(pool, &c.kind, older, 1_000).await?;
         let lost = queues.lost(&c.kind, &stale).await?;
         c.missing_from_redis = Some(lost.len() as i64);

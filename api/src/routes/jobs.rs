@@ -149,10 +149,9 @@ pub struct JobView {
 impl JobView {
     /// The view `scope` may have: platform admins also see the payload and
     /// the worker.
-    pub fn for_scope(j: JobRow, scope: Scope) -> Self {
-        let platform = scope == Scope::Platform;
-        let (payload, worker) = if platform {
-            (Some(j.payload.clone()), j.worker_id.clone())
+    pub fn for_scope(mut j: JobRow, scope: Scope) -> Self {
+        let (payload, worker) = if scope == Scope::Platform {
+            (Some(std::mem::take(&mut j.payload)), j.worker_id.take())
         } else {
             (None, None)
         };
@@ -333,7 +332,7 @@ impl JobStream {
                         let event = Event::default()
                             .event("job")
                             .id(version)
-                            .json_data(JobView::from(job))
+                            .json_data(JobView::for_scope(job, s.scope))
                             .unwrap_or_else(|_| Event::default().comment("unserialisable"));
                         return Some((Ok(event), s));
                     }
