@@ -70,6 +70,17 @@ async fn wait_text(c: &Client, css: &str, text: &str) -> Element {
     .await
 }
 
+/// Clicks the element `css` once it is there. The page re-renders its tables
+/// every 2 s, so an element found a moment ago may be gone (stale): found
+/// again and clicked until a click lands.
+async fn click(c: &Client, css: &str) {
+    wait_for(&format!("a click on `{css}`"), T, || async {
+        let e = c.find(Locator::Css(css)).await.ok()?;
+        e.click().await.ok()
+    })
+    .await
+}
+
 async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/admin")).await.unwrap();
     let form = c.wait().for_element(Locator::Css("#login")).await.unwrap();
@@ -142,12 +153,7 @@ async fn an_operator_retries_a_dead_job_and_pauses_a_kind_in_the_browser() {
         "the provider was down",
     )
     .await;
-    c.find(Locator::Css(&format!("[data-testid=retry-{dead}]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, &format!("[data-testid=retry-{dead}]")).await;
     wait_text(&c, &format!("[data-testid=status-{dead}]"), "succeeded").await;
     assert_eq!(env.job(dead).await.status, JobStatus::Succeeded);
 
@@ -158,8 +164,8 @@ async fn an_operator_retries_a_dead_job_and_pauses_a_kind_in_the_browser() {
         .click()
         .await
         .unwrap();
-    let pause = wait_text(&c, "[data-testid=pause-noop]", "Pause").await;
-    pause.click().await.unwrap();
+    wait_text(&c, "[data-testid=pause-noop]", "Pause").await;
+    click(&c, "[data-testid=pause-noop]").await;
     c.send_alert_text("maintenance window").await.unwrap();
     c.accept_alert().await.unwrap();
     wait_text(&c, "[data-testid=state-noop]", "paused").await;
