@@ -68,6 +68,10 @@ pub struct Config {
     #[command(flatten)]
     pub keys: seal::KeysConfig,
 
+    /// Which webhook endpoint URLs may be registered (the worker sends).
+    #[command(flatten)]
+    pub webhooks: job_kinds::WebhookConfig,
+
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -163,6 +167,8 @@ pub struct AppState {
     pub postbox: Arc<job_kinds::Postbox>,
     /// Live job events for `GET /jobs/{id}/events`.
     pub job_events: Arc<events::Hub>,
+    /// Webhook endpoints may be on private networks and plain http.
+    pub webhooks_allow_private: bool,
     /// Where the job queues live in Redis (URL, key prefix), for the
     /// consistency view.
     pub queue_target: Arc<(String, String)>,
@@ -219,6 +225,7 @@ impl AppState {
                 config.keys.keyring()?,
             )?),
             job_events,
+            webhooks_allow_private: config.webhooks.webhooks_allow_private,
             queue_target: Arc::new((
                 config.common.redis_url.clone(),
                 config.common.queue_prefix.clone(),
@@ -279,6 +286,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::organisations::router())
         .merge(routes::members::router())
         .merge(routes::api_keys::router())
+        .merge(routes::webhooks::router())
         .merge(routes::audit_log::router())
         .merge(routes::job_roles::router())
         .merge(routes::shortlists::router())

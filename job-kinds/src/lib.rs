@@ -8,6 +8,7 @@
 pub mod ai;
 
 mod candidate_report;
+pub mod deliver_webhook;
 mod erase_candidate;
 mod expire_invitations;
 mod export_candidate_data;
@@ -25,6 +26,7 @@ mod send_reminders;
 mod shortlist;
 
 pub use candidate_report::CandidateReport;
+pub use deliver_webhook::{DeliverWebhook, WebhookConfig, WebhookSender};
 pub use erase_candidate::EraseCandidate;
 pub use expire_invitations::ExpireInvitations;
 pub use export_candidate_data::{ExportCandidateData, EXPORT_LINK_DAYS};
@@ -60,6 +62,8 @@ pub struct Services {
     pub mailer: mail::Mailer,
     /// Composes email, and holds the keyring of personal data at rest.
     pub postbox: Postbox,
+    /// Sends webhook deliveries.
+    pub webhooks: WebhookSender,
 }
 
 /// The policy of a kind that works on recruiting data (and maybe an AI
@@ -164,6 +168,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<ExportCandidateData>()
         .register::<EraseCandidate>()
         .register::<ResealPersonalData>()
+        .register::<DeliverWebhook>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

@@ -152,6 +152,7 @@ impl ParseResume {
             &profile,
             &version,
             pages,
+            ctx.job_id,
         )
         .await
         .map_err(crate::store)?;

@@ -1,7 +1,8 @@
 //! `purge_finished_jobs`: deletes finished jobs once they are past their retention,
 //! so the jobs table — and every scan of it — stays the size of recent work
 //! (Oban's pruner, River's job cleaner). Declared periodic in
-//! [`crate::registry`]: daily.
+//! [`crate::registry`]: daily. Settled webhook deliveries go too, after the
+//! dead jobs' retention.
 
 use std::time::Duration;
 
@@ -90,8 +91,21 @@ impl Job for PurgeFinishedJobs {
         let minutes = db::prune_minutes(&ctx.pool, now - chrono::Duration::days(1))
             .await
             .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+        // Settled webhook deliveries go with the dead jobs' retention (a
+        // failed one is replayable until then).
+        let mut deliveries = 0u64;
+        loop {
+            let n = recruiting::store::webhooks::purge_settled(&ctx.pool, dead_before, BATCH)
+                .await
+                .map_err(crate::store)?;
+            deliveries += n;
+            if n < BATCH as u64 {
+                break;
+            }
+        }
         Ok(json!({
             "deleted": deleted,
+            "webhook_deliveries_deleted": deliveries,
             "throughput_minutes_deleted": minutes,
             "finished_before": finished_before,
             "dead_before": dead_before,

@@ -3,13 +3,15 @@
 //! keyring's current key (`TALENTI_DATA_KEYS`' first), so that an old key
 //! can be removed once a run reports nothing left, and seals what was
 //! stored before sealing (candidates' email and phone, resume parses,
-//! resume files and rendered reports). Rows in batches, each its own
+//! resume files and rendered reports), and webhook endpoints' secrets. Rows in batches, each its own
 //! transaction; files one by one.
 //!
 //! Not covered: export archives (sealed, but kept only until their link
 //! expires — keep a retired key that long).
 
-use recruiting::store::{candidates, emails, interview_invitations, resumes, sealed_files};
+use recruiting::store::{
+    candidates, emails, interview_invitations, resumes, sealed_files, webhooks,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -53,12 +55,14 @@ impl Job for ResealPersonalData {
         let invitations = rows!(interview_invitations);
         let candidates = rows!(candidates);
         let parses = rows!(resumes);
+        let webhook_secrets = rows!(webhooks);
         let mut out = json!({
             "key": keys.current_id(),
             "emails": emails,
             "interview_invitations": invitations,
             "candidates": candidates,
             "resume_parses": parses,
+            "webhook_secrets": webhook_secrets,
         });
         for files in sealed_files::Files::ALL {
             let done = reseal_files(&ctx, files).await?;

@@ -362,6 +362,13 @@ impl fmt::Debug for KeysConfig {
     }
 }
 
+/// 32 random bytes from the operating system (a signing key).
+pub fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
 /// A new secret for a link or bearer token: 32 random bytes, URL-safe
 /// base64 without padding.
 pub fn random_token() -> String {

@@ -95,6 +95,8 @@ impl TestApp {
             ("--rate-limit-per-second", "100000"),
             ("--rate-limit-burst", "100000"),
             ("--auth-rate-limit-per-minute", "100000"),
+            // Webhook receivers in tests listen on loopback.
+            ("--webhooks-allow-private", "1"),
         ];
         // `--diagnostics` is a bare flag on the command line (a value only
         // in TALENTI_DIAGNOSTICS): on unless `args` turn it off.
@@ -135,6 +137,7 @@ impl TestApp {
                     config.keys.keyring().expect("keyring"),
                 )
                 .expect("postbox"),
+                webhooks: job_kinds::WebhookSender::new(&config.webhooks).expect("webhooks"),
             }),
             registry: job_kinds::registry(config.common.diagnostics),
             mail: config.mail.clone(),
@@ -171,6 +174,7 @@ impl TestApp {
             limits: old.limits,
             mailer: old.mailer.clone(),
             postbox: job_kinds::Postbox::new(&self.runner_parts.mail, keys).expect("postbox"),
+            webhooks: old.webhooks.clone(),
         });
         self.runner = self.runner_parts.runner(RetryDelay::Fixed(Duration::ZERO));
     }

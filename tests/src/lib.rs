@@ -5,6 +5,7 @@
 pub mod app;
 pub mod fake_openai;
 pub mod fixtures;
+pub mod webhook_receiver;
 
 pub use app::{AppRequest, AppResponse, TestApp};
 

@@ -39,6 +39,9 @@ pub struct Config {
     pub keys: seal::KeysConfig,
 
     #[command(flatten)]
+    pub webhooks: job_kinds::WebhookConfig,
+
+    #[command(flatten)]
     pub metrics: job_engine::telemetry::MetricsConfig,
 
     /// Comma-separated job kinds this process runs (default: every kind).
@@ -188,6 +191,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         limits: config.files.doc_limits(),
         mailer: mail::Mailer::from_config(&config.mail)?,
         postbox: job_kinds::Postbox::new(&config.mail, config.keys.keyring()?)?,
+        webhooks: job_kinds::WebhookSender::new(&config.webhooks)?,
     });
     services.ai.warm();
     tracing::info!(

@@ -22,6 +22,7 @@ pub mod reports;
 pub mod resumes;
 pub mod schedules;
 pub mod shortlists;
+pub mod webhooks;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -363,7 +363,8 @@ pub struct NewScore<'a> {
 /// Saves an interview's score, replacing any earlier one whole, and clears
 /// the last scoring failure, in one statement. The job that wrote the score
 /// does not write it again (a re-delivered job changes nothing). False if
-/// the interview is gone.
+/// the interview is gone. The same statement announces `interview.scored`
+/// to the organisation's webhook endpoints when the score was written.
 pub async fn save_score(
     conn: &mut PgConnection,
     org: Uuid,
@@ -372,7 +373,7 @@ pub async fn save_score(
 ) -> StoreResult<bool> {
     let score = serde_json::to_value(s.score).expect("scores serialise");
     let rubric = serde_json::to_value(s.rubric).expect("rubrics serialise");
-    let saved = sqlx::query_scalar!(
+    let saved = sqlx::query!(
         r#"WITH saved AS (
                INSERT INTO interview_scores (interview_id, organisation_id, overall, integrity_risk, score,
                                              rubric, rubric_version, scorer, segments, job_id)
@@ -388,8 +389,15 @@ pub async fn save_score(
            ), cleared AS (
                UPDATE interviews SET score_error = NULL
                WHERE id = $1 AND organisation_id = $2 AND score_error IS NOT NULL
+           ), announced AS (
+               SELECT webhook_emit($2, 'interview.scored', 'interview.scored:' || $1::uuid::text || ':' || $10::uuid::text,
+                                   jsonb_build_object('interview_id', $1::uuid, 'application_id', i.application_id,
+                                                      'overall', $3::float8, 'integrity_risk', $4::text,
+                                                      'rubric_version', $7::text, 'job_id', $10::uuid)) AS n
+               FROM saved JOIN interviews i ON i.id = saved.interview_id
            )
-           SELECT EXISTS (SELECT 1 FROM interviews WHERE id = $1 AND organisation_id = $2) AS "exists!""#,
+           SELECT EXISTS (SELECT 1 FROM interviews WHERE id = $1 AND organisation_id = $2) AS "exists!",
+                  (SELECT count(*) FROM announced) AS "announced!""#,
         id,
         org,
         s.score.overall,
@@ -403,7 +411,7 @@ pub async fn save_score(
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok(saved)
+    Ok(saved.exists)
 }
 
 /// Records why scoring an interview failed (shown until a score lands).

@@ -21,6 +21,7 @@ pub mod resumes;
 pub mod sealed_files;
 pub mod shortlists;
 pub mod subjects;
+pub mod webhooks;
 
 /// Why a store refused: what the caller did wrong, or the database.
 #[derive(Debug, thiserror::Error)]

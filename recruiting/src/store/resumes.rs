@@ -273,6 +273,10 @@ pub struct Landed {
 /// candidate's id; when the parse lands on another one (a role upload of a
 /// known email, or a resume moved since [`locate`]), a second statement
 /// writes the phone sealed for that candidate.
+///
+/// The same statement announces `resume.parsed` to the organisation's
+/// webhook endpoints (keyed by the resume and the job `job_id`, so a re-run
+/// of the job announces nothing twice).
 #[allow(clippy::too_many_arguments)]
 pub async fn save_parse(
     conn: &mut PgConnection,
@@ -283,6 +287,7 @@ pub async fn save_parse(
     p: &ResumeProfile,
     version: &str,
     pages: i32,
+    job_id: Uuid,
 ) -> StoreResult<Option<Landed>> {
     let sealer = Sealer { keys };
     let new_candidate = Uuid::now_v7();
@@ -361,7 +366,12 @@ pub async fn save_parse(
                 parser_version = $17, pages = $19,
                 candidate_id = c.id, application_id = COALESCE(r.application_id, (SELECT id FROM a))
          FROM c, r WHERE resumes.id = r.id
-         RETURNING c.id AS "candidate_id!", resumes.application_id"#,
+         RETURNING c.id AS "candidate_id!", resumes.application_id,
+                   webhook_emit($2, 'resume.parsed', 'resume.parsed:' || $1::uuid::text || ':' || $26::uuid::text,
+                                jsonb_build_object('resume_id', $1::uuid, 'candidate_id', c.id,
+                                                   'application_id', resumes.application_id,
+                                                   'job_role_id', resumes.job_role_id,
+                                                   'parser_version', $17::text, 'job_id', $26::uuid)) AS "webhooks!""#,
         id,
         org,
         p.first_name,
@@ -387,6 +397,7 @@ pub async fn save_parse(
         sealed_for,
         phone_index,
         email_index,
+        job_id,
     )
     .fetch_optional(&mut *conn)
     .await?;

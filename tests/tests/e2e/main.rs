@@ -21,3 +21,4 @@ mod resumes;
 mod scheduler;
 mod spine;
 mod tenancy;
+mod webhooks;

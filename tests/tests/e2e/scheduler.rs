@@ -207,6 +207,23 @@ async fn the_declared_job_pruning_runs_on_its_schedule_and_keeps_what_is_not_due
         ids.push(id);
     }
 
+    // Webhook deliveries: settled ones go with the dead jobs' retention;
+    // a pending one stays however old.
+    let org = Uuid::now_v7();
+    sqlx::query(
+        "WITH o AS (INSERT INTO organisations (id, name) VALUES ($1, 'purge') RETURNING id),
+              e AS (INSERT INTO webhook_endpoints (id, organisation_id, url, events, secret_sealed)
+                    SELECT $1, id, 'https://hooks.example.com/', '{job.dead}', '\\x00' FROM o RETURNING id)
+         INSERT INTO webhook_deliveries (id, endpoint_id, organisation_id, event_type, event_key, payload, status, job_id, created_at)
+         SELECT talenti_uuid_v7(), e.id, $1, 'job.dead', d.key, '{}', d.status, talenti_uuid_v7(), now() - d.age
+         FROM e, (VALUES ('old-delivered', 'delivered', interval '40 days'), ('old-pending', 'pending', interval '40 days'),
+                         ('new-failed', 'failed', interval '3 days')) AS d(key, status, age)",
+    )
+    .bind(org)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+
     // The schedule is declared in code; configuration only makes it fire
     // every second for the test.
     let _worker = env.worker("worker", &[]);
@@ -225,6 +242,13 @@ async fn the_declared_job_pruning_runs_on_its_schedule_and_keeps_what_is_not_due
     })
     .await;
     assert_eq!(pruned["deleted"], 3, "{pruned}");
+    assert_eq!(pruned["webhook_deliveries_deleted"], 1, "{pruned}");
+    let kept: Vec<String> =
+        sqlx::query_scalar("SELECT event_key FROM webhook_deliveries ORDER BY event_key")
+            .fetch_all(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, ["new-failed", "old-pending"]);
     let payload: serde_json::Value =
         sqlx::query_scalar("SELECT payload FROM jobs WHERE kind = 'purge_finished_jobs' LIMIT 1")
             .fetch_one(&env.pool)

@@ -125,6 +125,27 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
     .execute(&env.pool)
     .await
     .unwrap();
+    // A webhook endpoint of A, and a delivery to it (no worker sends it).
+    let (st, hook) = api
+        .call(
+            &a.admin,
+            Method::POST,
+            "/api/v1/webhook-endpoints",
+            Some(json!({ "url": "https://hooks.example.com/secret-a-path", "events": ["resume.parsed"] })),
+        )
+        .await;
+    assert_eq!(st, 201, "{hook}");
+    sqlx::query("SELECT webhook_emit($1, 'resume.parsed', 'tenancy-seed', '{}')")
+        .bind(a.id)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let delivery: Uuid =
+        sqlx::query_scalar("SELECT id FROM webhook_deliveries WHERE organisation_id = $1")
+            .bind(a.id)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
     // A job of organisation A (as a later feature would enqueue it).
     let mut tx = env.pool.begin().await.unwrap();
     let job = job_kinds::Noop::default()
@@ -150,6 +171,8 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         ("members", a.recruiter.user_id.to_string()),
         ("resumes", resume["resume_id"].as_str().unwrap().to_owned()),
         ("questions", question.to_string()),
+        ("webhook-endpoints", id(&hook["endpoint"])),
+        ("webhook-deliveries", delivery.to_string()),
     ];
     let mut secrets: Vec<String> = ids.iter().map(|(_, i)| i.clone()).collect();
     secrets.extend([
@@ -162,6 +185,8 @@ async fn seed(env: &TestEnv, api: &tests::Api, a: &OrgFixture) -> Seeded {
         a.owner.email.clone(),
         a.recruiter.email.clone(),
         key["api_key"]["prefix"].as_str().unwrap().to_owned(),
+        "secret-a-path".into(),
+        hook["secret"].as_str().unwrap().to_owned(),
     ]);
     Seeded {
         ids,
@@ -192,6 +217,8 @@ async fn snapshot(env: &TestEnv, org: Uuid) -> Vec<String> {
         "SELECT string_agg(concat_ws('|', id, revoked_at, accepted_at), ',' ORDER BY id) FROM invitations WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, revoked_at), ',' ORDER BY id) FROM api_keys WHERE organisation_id = $1",
         "SELECT string_agg(concat_ws('|', id, status, attempt), ',' ORDER BY id) FROM jobs WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, url, events::text, enabled, encode(secret_sealed, 'hex'), updated_at), ',' ORDER BY id) FROM webhook_endpoints WHERE organisation_id = $1",
+        "SELECT string_agg(concat_ws('|', id, status, attempts, job_id), ',' ORDER BY id) FROM webhook_deliveries WHERE organisation_id = $1",
         "SELECT name FROM organisations WHERE id = $1",
     ];
     let mut out = Vec::new();
@@ -248,6 +275,12 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         ("POST", "/api/v1/organisations") => json!({ "name": "B2" }),
         ("PATCH", "/api/v1/organisation") => json!({ "name": "B renamed" }),
         ("POST", "/api/v1/admin/jobs") => json!({ "kind": "noop" }),
+        ("POST", "/api/v1/webhook-endpoints") => {
+            json!({ "url": "https://hooks.example.com/b", "events": ["job.dead"] })
+        }
+        ("PATCH", "/api/v1/webhook-endpoints/{id}") => {
+            json!({ "url": "https://evil.example.com/", "enabled": false })
+        }
         (_, p) if p.starts_with("/api/v1/auth/") => return None,
         _ => return None,
     };
@@ -269,6 +302,7 @@ fn resource_of(path: &str) -> Option<&'static str> {
         "members" => "members",
         "resumes" => "resumes",
         "questions" => "questions",
+        "webhook-endpoints" => "webhook-endpoints",
         other => {
             panic!("the tenancy walk does not know `{other}`: teach it which id to use for {path}")
         }
@@ -303,15 +337,28 @@ async fn every_documented_route_hides_another_organisations_data() {
         }
         for (method, _) in ops.as_object().unwrap() {
             let method: Method = method.to_uppercase().parse().unwrap();
-            let concrete = if path.contains('{') {
-                let resource = resource_of(path).unwrap();
+            // Every id in the path is one of A's: the first of the path's
+            // resource, a nested one of what its parameter names.
+            let mut concrete = String::new();
+            let mut rest = path.as_str();
+            let mut first = true;
+            while let Some(start) = rest.find('{') {
+                let end = rest.find('}').unwrap();
+                let resource = if first {
+                    resource_of(path).unwrap()
+                } else {
+                    match &rest[start + 1..end] {
+                        "delivery_id" => "webhook-deliveries",
+                        other => panic!("the tenancy walk does not know `{other}` in {path}"),
+                    }
+                };
                 let id = &seeded.ids.iter().find(|(n, _)| *n == resource).unwrap().1;
-                let start = path.find('{').unwrap();
-                let end = path.find('}').unwrap();
-                format!("{}{}{}", &path[..start], id, &path[end + 1..])
-            } else {
-                path.clone()
-            };
+                concrete.push_str(&rest[..start]);
+                concrete.push_str(id);
+                rest = &rest[end + 1..];
+                first = false;
+            }
+            concrete.push_str(rest);
             for credential in [b.owner.access_token.as_str(), b_key.as_str()] {
                 // B's owner names B (the walk itself creates a second
                 // organisation for them).

@@ -5,7 +5,10 @@
 use job_engine::db::JobStatus;
 use reqwest::Method;
 use serde_json::json;
-use tests::{TestApp, TEST_DATA_KEYS};
+use tests::{
+    webhook_receiver::{verified, Receiver},
+    TestApp, TEST_DATA_KEYS,
+};
 use uuid::Uuid;
 
 use crate::mailbox::read_dir;
@@ -18,6 +21,8 @@ async fn under(app: &TestApp, id: &str) -> (i64, i64) {
              UNION ALL SELECT token_sealed FROM interview_invitations
              UNION ALL SELECT email_sealed FROM candidates UNION ALL SELECT phone_sealed FROM candidates
              UNION ALL SELECT parsed_sealed FROM resumes
+             UNION ALL SELECT secret_sealed FROM webhook_endpoints
+             UNION ALL SELECT previous_secret_sealed FROM webhook_endpoints
          ), k AS (SELECT convert_from(substring(s from 3 for get_byte(s, 1)), 'UTF8') AS id FROM v WHERE s IS NOT NULL)
          SELECT count(*) FILTER (WHERE id = $1), count(*) FILTER (WHERE id <> $1) FROM k",
     )
@@ -48,6 +53,24 @@ async fn a_new_key_reseals_every_value_and_the_old_key_can_go() {
         .call(&org.recruiter, Method::POST, &report, Some(json!({})))
         .await;
     assert_eq!(s, 202, "{v}");
+    // ...and a webhook endpoint's secret, rotated once (both are sealed).
+    let (receiver, url) = Receiver::start().await;
+    let (s, hook) = app
+        .call(
+            &org.admin,
+            Method::POST,
+            "/api/v1/webhook-endpoints",
+            Some(json!({ "url": url, "events": ["job.succeeded"] })),
+        )
+        .await;
+    assert_eq!(s, 201, "{hook}");
+    let rotate = format!(
+        "/api/v1/webhook-endpoints/{}/rotate-secret",
+        hook["endpoint"]["id"].as_str().unwrap()
+    );
+    let (s, hook) = app.call(&org.admin, Method::POST, &rotate, None).await;
+    assert_eq!(s, 200, "{hook}");
+    let secret = hook["secret"].as_str().unwrap().to_owned();
     app.run_pending_jobs().await;
     let (sealed, other) = under(&app, "test1").await;
     assert!(sealed >= 9 && other == 0, "{sealed} {other}");
@@ -75,6 +98,7 @@ async fn a_new_key_reseals_every_value_and_the_old_key_can_go() {
         (Some(2), Some(1), Some(1), Some(1)),
         "{done}"
     );
+    assert_eq!(done["webhook_secrets"].as_i64(), Some(1), "{done}");
     // (Emails sent meanwhile dropped their messages.)
     let (resealed, other) = under(&app, "test2").await;
     assert!(resealed >= 9 && other == 0, "{resealed} {other}");
@@ -82,6 +106,7 @@ async fn a_new_key_reseals_every_value_and_the_old_key_can_go() {
 
     // The old key removed: everything still opens.
     app.set_worker_keys(&new_key);
+    let heard = receiver.received().len();
     app.run_pending_jobs().await;
     let sent: i64 = sqlx::query_scalar("SELECT count(*) FROM emails WHERE status = 'sent'")
         .fetch_one(&app.env.pool)
@@ -103,6 +128,13 @@ async fn a_new_key_reseals_every_value_and_the_old_key_can_go() {
     // alone: an export (a worker job) reads them all.
     let export = export_of(&app, &org.admin, &candidate).await;
     assert_eq!(export["status"], "ready", "{export}");
+    // The webhook secret opens under the new key alone: the jobs since
+    // were announced, signed with it.
+    let got = receiver.received();
+    assert!(got.len() > heard, "nothing announced under the new key");
+    for r in &got[heard..] {
+        verified(&secret, r);
+    }
     // The report, as the API would open it with the new key alone.
     let stored: String = sqlx::query_scalar("SELECT storage_key FROM candidate_reports")
         .fetch_one(&app.env.pool)

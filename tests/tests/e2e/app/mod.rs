@@ -21,3 +21,4 @@ mod retention;
 mod roles;
 mod scoring;
 mod shortlists;
+mod webhooks;
