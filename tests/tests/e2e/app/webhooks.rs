@@ -32,17 +32,12 @@ async fn endpoint(api: &TestApp, org: &OrgFixture, url: &str, events: &[&str]) -
     (v["endpoint"]["id"].as_str().unwrap().to_owned(), secret)
 }
 
+/// An open role of `org`; its id.
 async fn role(api: &TestApp, org: &OrgFixture) -> String {
-    let (st, role) = api
-        .call(
-            &org.recruiter,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Backend Engineer", "status": "open" })),
-        )
+    let path = api
+        .job_role(&org.recruiter, "jd_01", "Backend Engineer")
         .await;
-    assert_eq!(st, 201, "{role}");
-    role["id"].as_str().unwrap().to_owned()
+    path.rsplit('/').next().unwrap().to_owned()
 }
 
 async fn deliveries(api: &TestApp, org: &OrgFixture, endpoint: &str, query: &str) -> Vec<Value> {
