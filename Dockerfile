@@ -21,7 +21,7 @@ RUN scripts/pdfium.sh >/dev/null \
  && cp vendor/pdfium/libpdfium.so /out/
 
 FROM debian:bookworm-slim
-RUN apt-get update -qq && apt-get install -y -qq ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* \
+RUN apt-get update -qq && apt-get install -y -qq ca-certificates tesseract-ocr >/dev/null && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home /var/lib/talenti --create-home talenti
 COPY --from=build /out/api /out/worker /out/scheduler /out/talenti-ops /usr/local/bin/
 COPY --from=build /out/libpdfium.so /usr/local/lib/libpdfium.so

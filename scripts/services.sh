@@ -77,6 +77,19 @@ ensure_browser() {
   fi
 }
 
+# Workers read scanned (image-only) resumes with Tesseract.
+ensure_ocr() {
+  command -v tesseract >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    say "installing tesseract-ocr (OCR of scanned resumes)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null \
+      || die "could not install tesseract-ocr"
+  else
+    die "reading scanned resumes needs Tesseract.
+  Debian/Ubuntu: sudo apt-get install tesseract-ocr"
+  fi
+}
+
 ensure_services() {
   command -v cargo >/dev/null 2>&1 || die "Rust is not installed: see https://rustup.rs"
   ensure_postgres

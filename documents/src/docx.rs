@@ -303,7 +303,10 @@ mod tests {
             ("word/document.xml", &body),
             ("word/header1.xml", &header),
             ("word/header2.xml", &header),
-            ("word/footer1.xml", &format!("<w:ftr {NS}>{}</w:ftr>", p("Page 1"))),
+            (
+                "word/footer1.xml",
+                &format!("<w:ftr {NS}>{}</w:ftr>", p("Page 1")),
+            ),
         ]);
         let text = extract(&bytes, &Limits::default()).unwrap();
         assert_eq!(
@@ -321,8 +324,17 @@ mod tests {
     fn text_beyond_the_cap_is_refused_in_any_part() {
         let big = "x".repeat(2_000);
         let bytes = docx(&[
-            ("word/document.xml", &format!("<w:document {NS}><w:body>{}</w:body></w:document>", p("short"))),
-            ("word/header1.xml", &format!("<w:hdr {NS}>{}</w:hdr>", p(&big))),
+            (
+                "word/document.xml",
+                &format!(
+                    "<w:document {NS}><w:body>{}</w:body></w:document>",
+                    p("short")
+                ),
+            ),
+            (
+                "word/header1.xml",
+                &format!("<w:hdr {NS}>{}</w:hdr>", p(&big)),
+            ),
         ]);
         let limits = Limits {
             max_text_bytes: 1_000,

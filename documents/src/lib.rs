@@ -45,6 +45,11 @@ pub struct Limits {
     pub max_text_bytes: usize,
     /// DOCX: most bytes the archive may inflate to.
     pub max_unzipped_bytes: u64,
+    /// Scanned PDFs: most pages read by OCR (0: OCR off). An image-only
+    /// document with more pages is refused.
+    pub ocr_max_pages: usize,
+    /// Scanned PDFs: longest OCR of one document.
+    pub ocr_timeout: std::time::Duration,
 }
 
 impl Default for Limits {
@@ -53,6 +58,8 @@ impl Default for Limits {
             max_pages: 50,
             max_text_bytes: 1_000_000,
             max_unzipped_bytes: 50 * 1024 * 1024,
+            ocr_max_pages: 5,
+            ocr_timeout: std::time::Duration::from_secs(90),
         }
     }
 }
@@ -71,6 +78,14 @@ pub enum ExtractError {
     PasswordProtected,
     #[error("the document has no extractable text (it looks scanned or image-only); upload a text-based PDF or a .docx")]
     NoText,
+    #[error("the document is scanned (image-only) and OCR found no readable text in it; upload a clearer scan, a text-based PDF or a .docx")]
+    NoReadableText,
+    #[error("the document is scanned (image-only) and has {pages} pages; scanned resumes may have at most {max}")]
+    TooManyScannedPages { pages: usize, max: usize },
+    #[error(
+        "reading the scanned document took more than {secs} s; upload a text-based PDF or a .docx"
+    )]
+    OcrTimeout { secs: u64 },
     #[error("the document has {pages} pages; resumes may have at most {max}")]
     TooManyPages { pages: usize, max: usize },
     #[error("the document contains more than {max_bytes} bytes of text, far more than a resume")]
@@ -147,6 +162,20 @@ pub struct Extracted {
     pub kind: DocKind,
     pub text: String,
     pub pages: usize,
+    /// Set when the text was read by OCR (a scanned document).
+    pub ocr: Option<OcrReport>,
+}
+
+/// How a scanned document's OCR went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OcrReport {
+    pub pages: usize,
+    /// Words read.
+    pub words: usize,
+    /// Tesseract's mean word confidence, 0–100.
+    pub mean_confidence: f32,
+    /// The page segmentation mode that read each page best.
+    pub page_segmentation_modes: Vec<u8>,
 }
 
 impl Extracted {
@@ -156,7 +185,12 @@ impl Extracted {
         if text.chars().filter(|c| c.is_alphanumeric()).count() < 20 {
             return Err(ExtractError::NoText);
         }
-        Ok(Extracted { kind, text, pages })
+        Ok(Extracted {
+            kind,
+            text,
+            pages,
+            ocr: None,
+        })
     }
 }
 

@@ -216,6 +216,7 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         education,
         certifications,
         total_years_experience,
+        ocr: None,
     }
 }
 

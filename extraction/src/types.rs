@@ -40,6 +40,22 @@ pub struct ResumeProfile {
     /// Months covered by at least one position (overlaps merged), in years,
     /// one decimal.
     pub total_years_experience: Option<f64>,
+    /// Set when the document was scanned and its text read by OCR: how
+    /// well it read (the platform's note, not asked of a model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
+    pub ocr: Option<OcrNote>,
+}
+
+/// How the OCR of a scanned resume went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema, utoipa::ToSchema)]
+pub struct OcrNote {
+    /// Pages read.
+    pub pages: usize,
+    /// Words read.
+    pub words: usize,
+    /// Tesseract's mean word confidence, 0–100.
+    pub mean_confidence: f32,
 }
 
 /// A position held: what the parser reads, what is stored on the candidate

@@ -126,6 +126,15 @@ pub struct FilesConfig {
     /// Most pages a resume may have.
     #[arg(long, env = "TALENTI_RESUME_MAX_PAGES", default_value_t = 50)]
     pub resume_max_pages: usize,
+
+    /// Most pages of a scanned (image-only) resume read by OCR; 0 turns
+    /// OCR off (scans are then refused).
+    #[arg(long, env = "TALENTI_OCR_MAX_PAGES", default_value_t = 5)]
+    pub ocr_max_pages: usize,
+
+    /// Longest OCR of one scanned resume, in seconds.
+    #[arg(long, env = "TALENTI_OCR_TIMEOUT_SECS", default_value_t = 90)]
+    pub ocr_timeout_secs: u64,
 }
 
 impl FilesConfig {
@@ -138,6 +147,8 @@ impl FilesConfig {
     pub fn doc_limits(&self) -> documents::Limits {
         documents::Limits {
             max_pages: self.resume_max_pages.max(1),
+            ocr_max_pages: self.ocr_max_pages,
+            ocr_timeout: std::time::Duration::from_secs(self.ocr_timeout_secs.max(1)),
             ..documents::Limits::default()
         }
     }

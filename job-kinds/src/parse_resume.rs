@@ -128,7 +128,7 @@ impl ParseResume {
 
         ctx.progress(50, "extracting the profile").await?;
         let as_of = Utc::now().format("%Y-%m").to_string();
-        let profile = match ctx.services.ai.parse_resume(&extracted.text, &as_of).await {
+        let mut profile = match ctx.services.ai.parse_resume(&extracted.text, &as_of).await {
             Ok(p) => p,
             Err(e) => {
                 let err = JobError::from(e);
@@ -138,6 +138,11 @@ impl ParseResume {
                 return Err(err);
             }
         };
+        profile.ocr = extracted.ocr.as_ref().map(|o| extraction::OcrNote {
+            pages: o.pages,
+            words: o.words,
+            mean_confidence: o.mean_confidence,
+        });
         let version = ctx.services.ai.version();
 
         ctx.progress(80, "saving the profile").await?;

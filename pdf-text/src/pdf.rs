@@ -19,6 +19,8 @@ use pdfium_render::prelude::*;
 
 use documents::{ExtractError, Limits};
 
+use crate::ocr::PageImage;
+
 static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
 
 /// Where libpdfium is: `PDFIUM_LIB_PATH`, else `vendor/pdfium/libpdfium.so`
@@ -109,12 +111,90 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
     Ok((text, count))
 }
 
+/// Resolution pages are rendered at for OCR, unless the scan is finer.
+const OCR_DPI: f32 = 300.0;
+/// The finest rendering: beyond it OCR gains nothing and costs much.
+const OCR_MAX_DPI: f32 = 450.0;
+/// Most pixels on a rendered page's longer side (a hostile page size).
+const OCR_MAX_SIDE: f32 = 6_000.0;
+
+/// Renders the pages of an image-only PDF for OCR, in grey, at 300 dpi or
+/// the resolution of the page's finest image when that is higher (up to
+/// 450), at most [`OCR_MAX_SIDE`] pixels on a side. More pages than
+/// `limits.ocr_max_pages` are refused before any is rendered.
+pub fn render_for_ocr(bytes: &[u8], limits: &Limits) -> Result<Vec<PageImage>, ExtractError> {
+    let pdfium = pdfium().map_err(ExtractError::Unavailable)?;
+    let doc = pdfium
+        .load_pdf_from_byte_slice(bytes, None)
+        .map_err(|_| ExtractError::CorruptPdf)?;
+    let pages = doc.pages();
+    let count = pages.len() as usize;
+    if count > limits.ocr_max_pages {
+        return Err(ExtractError::TooManyScannedPages {
+            pages: count,
+            max: limits.ocr_max_pages,
+        });
+    }
+    let mut out = Vec::with_capacity(count);
+    for page in pages.iter() {
+        let scan_dpi = page
+            .objects()
+            .iter()
+            .filter_map(|o| o.as_image_object().and_then(|i| i.horizontal_dpi().ok()))
+            .fold(0f32, f32::max);
+        let dpi = if scan_dpi.is_finite() && scan_dpi > OCR_DPI {
+            scan_dpi.min(OCR_MAX_DPI)
+        } else {
+            OCR_DPI
+        };
+        let (w, h) = (page.width().value, page.height().value);
+        let longer = w.max(h).max(1.0);
+        let scale = (dpi / 72.0).min(OCR_MAX_SIDE / longer);
+        // Rendered as BGRx (pdfium's grey bitmaps come out blank for
+        // images), then reduced to grey.
+        let config = PdfRenderConfig::new()
+            .scale_page_by_factor(scale)
+            .use_grayscale_rendering(true)
+            .render_form_data(false)
+            .render_annotations(false);
+        let bitmap = page
+            .render_with_config(&config)
+            .map_err(|_| ExtractError::CorruptPdf)?;
+        let (width, height) = (bitmap.width() as u32, bitmap.height() as u32);
+        let raw = bitmap.as_raw_bytes();
+        let stride = raw.len() / (height.max(1) as usize);
+        let mut gray = Vec::with_capacity(width as usize * height as usize);
+        for row in raw.chunks(stride).take(height as usize) {
+            for px in row.chunks_exact(4).take(width as usize) {
+                // ITU-R BT.601 luma of B, G, R.
+                let luma = (29 * px[0] as u32 + 150 * px[1] as u32 + 77 * px[2] as u32) >> 8;
+                gray.push(luma as u8);
+            }
+        }
+        out.push(PageImage {
+            width,
+            height,
+            dpi: (scale * 72.0).round() as u32,
+            gray,
+        });
+    }
+    Ok(out)
+}
+
 type Reply = Result<(String, usize), ExtractError>;
 
-struct Request {
-    bytes: Bytes,
-    limits: Limits,
-    reply: oneshot::Sender<Reply>,
+/// Work for the pdfium thread.
+enum Request {
+    Extract {
+        bytes: Bytes,
+        limits: Limits,
+        reply: oneshot::Sender<Reply>,
+    },
+    Render {
+        bytes: Bytes,
+        limits: Limits,
+        reply: oneshot::Sender<Result<Vec<PageImage>, ExtractError>>,
+    },
 }
 
 static PDFIUM_THREAD: OnceLock<mpsc::Sender<Request>> = OnceLock::new();
@@ -128,19 +208,33 @@ fn crashed() -> ExtractError {
 /// whose caller has gone (a job timed out or was cancelled) is skipped.
 pub async fn extract_on_pdfium_thread(bytes: Bytes, limits: Limits) -> Reply {
     let (reply, answer) = oneshot::channel();
-    let sent = PDFIUM_THREAD
-        .get_or_init(spawn_pdfium_thread)
-        .send(Request {
-            bytes,
-            limits,
-            reply,
-        });
-    if sent.is_err() {
-        return Err(ExtractError::Unavailable(
-            "the PDF reader thread has stopped".into(),
-        ));
-    }
+    send(Request::Extract {
+        bytes,
+        limits,
+        reply,
+    })?;
     answer.await.map_err(|_| crashed())?
+}
+
+/// [`render_for_ocr`] on the process's pdfium thread.
+pub async fn render_on_pdfium_thread(
+    bytes: Bytes,
+    limits: Limits,
+) -> Result<Vec<PageImage>, ExtractError> {
+    let (reply, answer) = oneshot::channel();
+    send(Request::Render {
+        bytes,
+        limits,
+        reply,
+    })?;
+    answer.await.map_err(|_| crashed())?
+}
+
+fn send(request: Request) -> Result<(), ExtractError> {
+    PDFIUM_THREAD
+        .get_or_init(spawn_pdfium_thread)
+        .send(request)
+        .map_err(|_| ExtractError::Unavailable("the PDF reader thread has stopped".into()))
 }
 
 fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
@@ -148,15 +242,37 @@ fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
     std::thread::Builder::new()
         .name("pdfium".into())
         .spawn(move || {
+            // A panic in the bindings fails this file, not the thread.
             for req in rx {
-                if req.reply.is_closed() {
-                    continue;
-                }
-                // A panic in the bindings fails this file, not the thread.
-                let out =
-                    std::panic::catch_unwind(AssertUnwindSafe(|| extract(&req.bytes, &req.limits)))
+                match req {
+                    Request::Extract {
+                        bytes,
+                        limits,
+                        reply,
+                    } => {
+                        if reply.is_closed() {
+                            continue;
+                        }
+                        let out =
+                            std::panic::catch_unwind(AssertUnwindSafe(|| extract(&bytes, &limits)))
+                                .unwrap_or_else(|_| Err(crashed()));
+                        let _ = reply.send(out);
+                    }
+                    Request::Render {
+                        bytes,
+                        limits,
+                        reply,
+                    } => {
+                        if reply.is_closed() {
+                            continue;
+                        }
+                        let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                            render_for_ocr(&bytes, &limits)
+                        }))
                         .unwrap_or_else(|_| Err(crashed()));
-                let _ = req.reply.send(out);
+                        let _ = reply.send(out);
+                    }
+                }
             }
         })
         .expect("spawn the pdfium thread");

@@ -53,7 +53,9 @@ fn hostile_files_are_refused_with_their_reason() {
         ("bad/resume_screenshot.pdf", |e| {
             matches!(e, ExtractError::Unsupported("PNG image"))
         }),
+        // The blocking reader has no OCR (jobs read scans, see below).
         ("bad/scanned_resume.pdf", |e| *e == ExtractError::NoText),
+        ("bad/noise_scan.pdf", |e| *e == ExtractError::NoText),
         ("bad/password_protected.pdf", |e| {
             *e == ExtractError::PasswordProtected
         }),
@@ -123,4 +125,60 @@ fn zip_bombs_and_non_word_zips_are_refused() {
     }
     let err = extract(&buf.into_inner(), &Limits::default()).unwrap_err();
     assert!(matches!(err, ExtractError::Unsupported(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_scanned_resume_is_read_by_ocr_within_its_budget() {
+    let scan = || bytes::Bytes::from(fixture("bad/scanned_resume.pdf"));
+    let truth = gt("bad/scanned_resume.ocr_ground_truth.json");
+    let got = pdf_text::read(scan(), Limits::default())
+        .await
+        .expect("the scan is read");
+    let ocr = got.ocr.expect("read by OCR");
+    assert!(ocr.mean_confidence > 80.0, "{ocr:?}");
+    for field in ["first_name", "last_name", "email", "phone"] {
+        let want = truth[field].as_str().unwrap();
+        assert!(
+            got.text.contains(want),
+            "{field} `{want}` not read:\n{}",
+            got.text
+        );
+    }
+    // OCR off: a scan is refused as before.
+    let off = Limits {
+        ocr_max_pages: 0,
+        ..Limits::default()
+    };
+    assert_eq!(
+        pdf_text::read(scan(), off).await.unwrap_err(),
+        ExtractError::NoText
+    );
+    // Out of time: refused, saying so.
+    let hurried = Limits {
+        ocr_timeout: std::time::Duration::from_millis(1),
+        ..Limits::default()
+    };
+    assert!(matches!(
+        pdf_text::read(scan(), hurried).await,
+        Err(ExtractError::OcrTimeout { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_scan_with_nothing_readable_or_too_many_pages_is_refused_with_its_reason() {
+    let noise = || bytes::Bytes::from(fixture("bad/noise_scan.pdf"));
+    assert_eq!(
+        pdf_text::read(noise(), Limits::default())
+            .await
+            .unwrap_err(),
+        ExtractError::NoReadableText
+    );
+    let one_page = Limits {
+        ocr_max_pages: 1,
+        ..Limits::default()
+    };
+    assert_eq!(
+        pdf_text::read(noise(), one_page).await.unwrap_err(),
+        ExtractError::TooManyScannedPages { pages: 2, max: 1 }
+    );
 }

@@ -72,7 +72,7 @@ async fn hostile_documents_end_dead_at_the_first_attempt_with_a_reason() {
     let org = api.organisation("hd").await;
     let role = role(&api, &org).await;
     let cases = [
-        ("bad/scanned_resume.pdf", "no extractable text"),
+        ("bad/noise_scan.pdf", "OCR found no readable text"),
         ("bad/password_protected.pdf", "password-protected"),
         ("bad/truncated.pdf", "damaged or incomplete"),
         ("bad/header_then_garbage.pdf", "damaged or incomplete"),

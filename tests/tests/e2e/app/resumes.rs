@@ -345,3 +345,82 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
 }
+
+/// A scanned resume (no text layer) is read by OCR on the worker: its
+/// candidate gets the name, email, phone and most skills the scan shows,
+/// and the parse says it was OCR and how confident.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scanned_resume_is_parsed_through_ocr() {
+    let api = TestApp::new("ocr-parse").await;
+    let org = api.organisation("oc").await;
+    let role = role(&api, &org).await;
+    let truth: Value =
+        serde_json::from_slice(&tests::fixture("bad/scanned_resume.ocr_ground_truth.json"))
+            .unwrap();
+    let (st, up) = api
+        .upload(
+            &org.recruiter,
+            &format!("/api/v1/job-roles/{role}/resumes"),
+            "bad/scanned_resume.pdf",
+        )
+        .await;
+    assert_eq!(st, 202, "{up}");
+    let job: Uuid = up["job_id"].as_str().unwrap().parse().unwrap();
+    let done = api.settled(job, JobStatus::Succeeded).await;
+    let cand_id = done.result.unwrap()["candidate_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, cand) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/candidates/{cand_id}"),
+            None,
+        )
+        .await;
+    for field in ["first_name", "last_name", "email"] {
+        assert_eq!(cand[field], truth[field], "{field}: {cand}");
+    }
+    let digits = |v: &Value| -> String {
+        v.as_str()
+            .unwrap_or("")
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect()
+    };
+    assert_eq!(
+        digits(&cand["phone"]),
+        digits(&truth["phone_e164"]),
+        "{cand}"
+    );
+    let skills: Vec<&str> = cand["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let expected: Vec<&str> = truth["skills"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let found = expected.iter().filter(|s| skills.contains(s)).count();
+    assert!(
+        found * 10 >= expected.len() * 8,
+        "{skills:?} vs {expected:?}"
+    );
+    let (_, resume) = api
+        .call(
+            &org.reviewer,
+            Method::GET,
+            &format!("/api/v1/resumes/{}", up["resume_id"].as_str().unwrap()),
+            None,
+        )
+        .await;
+    assert_eq!(resume["status"], "parsed", "{resume}");
+    let ocr = &resume["parsed"]["ocr"];
+    assert_eq!(ocr["pages"], 1, "{resume}");
+    assert!(ocr["mean_confidence"].as_f64().unwrap() > 80.0, "{ocr}");
+}
