@@ -4,7 +4,7 @@
 //! resume row in one transaction.
 
 use axum::{
-    extract::{DefaultBodyLimit, Multipart, State},
+    extract::{DefaultBodyLimit, Multipart, Query, State},
     http::StatusCode,
 };
 use job_kinds::{Enqueue, Job, ParseResume};
@@ -12,18 +12,19 @@ use recruiting::store::{
     applications, job_roles,
     resumes::{self, NewResume, Target},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::{Page, PageQuery};
 use crate::{
     audit,
     auth::{OrgCtx, Perm},
     error::{ApiError, ErrorBody},
     extract::Path,
-    AppState,
+    validate, AppState,
 };
 
 pub fn router(max_upload: usize) -> OpenApiRouter<AppState> {
@@ -35,6 +36,118 @@ pub fn router(max_upload: usize) -> OpenApiRouter<AppState> {
         ))
         .layer(axum::middleware::map_response(close_after_refusal))
         .routes(routes!(show))
+        .routes(routes!(list))
+        .routes(routes!(list_for_job_role))
+}
+
+/// `uploaded`, `parsed` or `failed`.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ResumeStatus {
+    Uploaded,
+    Parsed,
+    Failed,
+}
+
+impl ResumeStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Uploaded => "uploaded",
+            Self::Parsed => "parsed",
+            Self::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListResumes {
+    /// Uploaded for this job role (directly, or to an application to it).
+    pub job_role_id: Option<Uuid>,
+    pub application_id: Option<Uuid>,
+    pub candidate_id: Option<Uuid>,
+    pub status: Option<ResumeStatus>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListRoleResumes {
+    pub status: Option<ResumeStatus>,
+    /// Page size, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+async fn page_of(
+    state: &AppState,
+    ctx: &OrgCtx,
+    filter: resumes::ListFilter<'_>,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<axum::Json<Page<resumes::Summary>>, ApiError> {
+    ctx.require(Perm::Read)?;
+    let mut problems = Vec::new();
+    let page = PageQuery::parse(limit, cursor, &mut problems);
+    validate::finish(problems)?;
+    let rows = resumes::list(
+        &state.pool,
+        ctx.org_id,
+        resumes::ListFilter {
+            before: page.before,
+            limit: page.fetch(),
+            ..filter
+        },
+    )
+    .await?;
+    Ok(axum::Json(page.page(rows, |r| r.id, |r| r)))
+}
+
+/// The organisation's resumes, newest first, without their parses: a
+/// client that lost an upload's 202 finds it (and why it failed) here.
+#[utoipa::path(get, path = "/resumes", tag = "resumes", security(("bearer" = [])), params(ListResumes),
+    responses((status = 200, body = Page<resumes::Summary>), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Query(q): Query<ListResumes>,
+) -> Result<axum::Json<Page<resumes::Summary>>, ApiError> {
+    let filter = resumes::ListFilter {
+        job_role_id: q.job_role_id,
+        application_id: q.application_id,
+        candidate_id: q.candidate_id,
+        status: q.status.map(ResumeStatus::as_str),
+        ..Default::default()
+    };
+    page_of(&state, &ctx, filter, q.limit, q.cursor.as_deref()).await
+}
+
+/// The resumes uploaded for a job role (directly, or to an application to
+/// it), newest first.
+#[utoipa::path(get, path = "/job-roles/{id}/resumes", tag = "resumes", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ListRoleResumes),
+    responses((status = 200, body = Page<resumes::Summary>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+async fn list_for_job_role(
+    State(state): State<AppState>,
+    ctx: OrgCtx,
+    Path(id): Path<Uuid>,
+    Query(q): Query<ListRoleResumes>,
+) -> Result<axum::Json<Page<resumes::Summary>>, ApiError> {
+    ctx.require(Perm::Read)?;
+    job_roles::get(&state.pool, ctx.org_id, id).await?;
+    let filter = resumes::ListFilter {
+        job_role_id: Some(id),
+        status: q.status.map(ResumeStatus::as_str),
+        ..Default::default()
+    };
+    page_of(&state, &ctx, filter, q.limit, q.cursor.as_deref()).await
 }
 
 /// A refused upload is answered before its body is read; the connection

@@ -170,6 +170,75 @@ pub async fn get<'e>(
     })
 }
 
+/// A resume in a list: everything but its parse.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = ResumeSummary)]
+pub struct Summary {
+    pub id: Uuid,
+    pub job_role_id: Option<Uuid>,
+    pub application_id: Option<Uuid>,
+    pub candidate_id: Option<Uuid>,
+    pub filename: Option<String>,
+    /// `pdf` or `docx`, from the content.
+    pub kind: String,
+    pub size_bytes: i64,
+    /// `uploaded`, `parsed` or `failed`.
+    pub status: String,
+    /// Why parsing failed, in words for a recruiter.
+    pub error: Option<String>,
+    pub pages: Option<i32>,
+    pub parser_version: Option<String>,
+    pub job_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What a list of resumes is narrowed to (None: any).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    pub job_role_id: Option<Uuid>,
+    pub application_id: Option<Uuid>,
+    pub candidate_id: Option<Uuid>,
+    pub status: Option<&'a str>,
+    /// Older than this resume (the page before).
+    pub before: Option<Uuid>,
+    pub limit: i64,
+}
+
+/// The organisation's resumes, newest first. A resume belongs to a
+/// candidate through its own link or its application's.
+pub async fn list<'e>(
+    db: impl PgExecutor<'e>,
+    org: Uuid,
+    f: ListFilter<'_>,
+) -> StoreResult<Vec<Summary>> {
+    Ok(sqlx::query_as!(
+        Summary,
+        r#"SELECT r.id, r.job_role_id, r.application_id,
+                  COALESCE(r.candidate_id, a.candidate_id) AS candidate_id,
+                  r.filename, r.kind, r.size_bytes, r.status::text AS "status!", r.error, r.pages,
+                  r.parser_version, r.job_id, r.created_at, r.updated_at
+           FROM resumes r
+           LEFT JOIN applications a ON a.id = r.application_id AND a.organisation_id = r.organisation_id
+           WHERE r.organisation_id = $1
+             AND ($2::uuid IS NULL OR r.job_role_id = $2 OR a.job_role_id = $2)
+             AND ($3::uuid IS NULL OR r.application_id = $3)
+             AND ($4::uuid IS NULL OR COALESCE(r.candidate_id, a.candidate_id) = $4)
+             AND ($5::text IS NULL OR r.status::text = $5)
+             AND ($6::uuid IS NULL OR r.id < $6)
+           ORDER BY r.id DESC LIMIT $7"#,
+        org,
+        f.job_role_id,
+        f.application_id,
+        f.candidate_id,
+        f.status,
+        f.before,
+        f.limit,
+    )
+    .fetch_all(db)
+    .await?)
+}
+
 /// Where a resume's file is and whom its parse is for.
 #[derive(Debug, Clone)]
 pub struct Located {

@@ -111,6 +111,8 @@ const EXPECTED: &[(&str, &str)] = &[
     ("post", "/api/v1/job-roles/{id}/resumes"),
     ("post", "/api/v1/job-roles/{id}/extract-requirements"),
     ("get", "/api/v1/resumes/{id}"),
+    ("get", "/api/v1/resumes"),
+    ("get", "/api/v1/job-roles/{id}/resumes"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,16 +8,7 @@ use tests::{OrgFixture, TestApp, TestEnv};
 use uuid::Uuid;
 
 async fn role(api: &TestApp, org: &OrgFixture) -> String {
-    let (st, role) = api
-        .call(
-            &org.recruiter,
-            Method::POST,
-            "/api/v1/job-roles",
-            Some(json!({ "title": "Backend Engineer", "status": "open" })),
-        )
-        .await;
-    assert_eq!(st, 201);
-    role["id"].as_str().unwrap().to_owned()
+    role_named(api, org, "Backend Engineer").await
 }
 
 fn storage_dir(env: &TestEnv) -> std::path::PathBuf {
@@ -423,4 +414,99 @@ async fn a_scanned_resume_is_parsed_through_ocr() {
     let ocr = &resume["parsed"]["ocr"];
     assert_eq!(ocr["pages"], 1, "{resume}");
     assert!(ocr["mean_confidence"].as_f64().unwrap() > 80.0, "{ocr}");
+}
+
+/// A client that lost an upload's 202 finds the resume, and why it failed,
+/// by listing: all of them, a role's, a candidate's, by status, page by
+/// page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_are_listed_newest_first_with_filters() {
+    let api = TestApp::new("resume-lists").await;
+    let org = api.organisation("rl").await;
+    let role = role(&api, &org).await;
+    let other_role = role_named(&api, &org, "Other role").await;
+    let upload = |role: String, file: &'static str| {
+        let api = &api;
+        let who = &org.recruiter;
+        async move {
+            let (st, up) = api
+                .upload(who, &format!("/api/v1/job-roles/{role}/resumes"), file)
+                .await;
+            assert_eq!(st, 202, "{up}");
+            up["resume_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let good = upload(role.clone(), "resume_01.pdf").await;
+    let broken = upload(role.clone(), "bad/truncated.pdf").await;
+    let elsewhere = upload(other_role.clone(), "resume_02.pdf").await;
+    api.run_pending_jobs().await;
+    let get = |path: String| {
+        let api = &api;
+        let who = &org.reviewer;
+        async move {
+            let (st, v) = api.call(who, Method::GET, &path, None).await;
+            (st, v)
+        }
+    };
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (st, all) = get("/api/v1/resumes".into()).await;
+    assert_eq!(st, 200, "{all}");
+    assert_eq!(ids(&all), [elsewhere.as_str(), &broken, &good]);
+    assert!(
+        all["items"][0].get("parsed").is_none(),
+        "lists carry no parse"
+    );
+    let (_, failed) = get("/api/v1/resumes?status=failed".into()).await;
+    assert_eq!(ids(&failed), [broken.as_str()]);
+    assert!(
+        failed["items"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("damaged"),
+        "{failed}"
+    );
+    let (_, of_role) = get(format!("/api/v1/job-roles/{role}/resumes")).await;
+    assert_eq!(ids(&of_role), [broken.as_str(), &good]);
+    let (_, same) = get(format!("/api/v1/resumes?job_role_id={role}")).await;
+    assert_eq!(ids(&same), ids(&of_role));
+    let candidate = all["items"][2]["candidate_id"].as_str().unwrap().to_owned();
+    let (_, theirs) = get(format!("/api/v1/resumes?candidate_id={candidate}")).await;
+    assert_eq!(ids(&theirs), [good.as_str()]);
+    // Page by page.
+    let (_, first) = get(format!("/api/v1/job-roles/{role}/resumes?limit=1")).await;
+    assert_eq!(ids(&first), [broken.as_str()]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = get(format!(
+        "/api/v1/job-roles/{role}/resumes?limit=1&cursor={cursor}"
+    ))
+    .await;
+    assert_eq!(ids(&second), [good.as_str()]);
+    assert!(second["next_cursor"].is_null());
+    // Unknown roles and bad filters are the caller's mistake.
+    let (st, _) = get(format!("/api/v1/job-roles/{}/resumes", Uuid::now_v7())).await;
+    assert_eq!(st, 404);
+    let (st, _) = get("/api/v1/resumes?status=lost".into()).await;
+    assert!(st == 400 || st == 422, "{st}");
+    let (st, _) = get("/api/v1/resumes?limit=0".into()).await;
+    assert_eq!(st, 422);
+}
+
+async fn role_named(api: &TestApp, org: &OrgFixture, title: &str) -> String {
+    let (st, role) = api
+        .call(
+            &org.recruiter,
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": title, "status": "open" })),
+        )
+        .await;
+    assert_eq!(st, 201, "{role}");
+    role["id"].as_str().unwrap().to_owned()
 }
