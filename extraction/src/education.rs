@@ -233,6 +233,56 @@ struct Draft {
     degree: Option<String>,
     institution: Option<String>,
     end_year: Option<i32>,
+    expected: bool,
+}
+
+/// Words that mark a graduation still to come ("expected 2027",
+/// "Abschluss voraussichtlich 2026", "previsto 2026", "in progress").
+const EXPECTED: &[&str] = &[
+    "expected",
+    "exp.",
+    "anticipated",
+    "in progress",
+    "ongoing",
+    "currently enrolled",
+    "prevista",
+    "previsto",
+    "previsión",
+    "en curso",
+    "em andamento",
+    "em curso",
+    "cursando",
+    "voraussichtlich",
+    "laufend",
+    "en cours",
+    "prévu",
+];
+
+/// `t` without the expected-graduation words, and whether it had one.
+fn take_expected(t: &str) -> (String, bool) {
+    let lower = t.to_lowercase();
+    for word in EXPECTED {
+        if let Some(at) = lower.find(word) {
+            // Only at a word's start.
+            let before = lower[..at].chars().next_back();
+            if before.is_some_and(char::is_alphanumeric) {
+                continue;
+            }
+            let mut out = t.to_owned();
+            if out.is_char_boundary(at) && out.is_char_boundary(at + word.len()) {
+                out.replace_range(at..at + word.len(), "");
+            }
+            let out = out
+                .replace("()", "")
+                .replace("( )", "")
+                .trim_matches(|c: char| {
+                    c.is_whitespace() || c == ',' || c == '–' || c == '-' || c == ':'
+                })
+                .to_owned();
+            return (out, true);
+        }
+    }
+    (t.to_owned(), false)
 }
 
 pub fn parse(lines: &[&Line]) -> Vec<EducationItem> {
@@ -285,9 +335,12 @@ pub fn parse(lines: &[&Line]) -> Vec<EducationItem> {
             degree,
             field_of_study: field,
             end_year: d.end_year,
+            expected: d.expected,
         });
     };
     for t in &joined {
+        let (t, expected) = take_expected(t);
+        let t = &t;
         let years = years_in(t);
         let body = strip_years(t);
         let deg = degree_level(&body).is_some();
@@ -334,6 +387,7 @@ pub fn parse(lines: &[&Line]) -> Vec<EducationItem> {
                 cur.institution = Some(i);
             }
         }
+        cur.expected |= expected;
         if let Some(&y) = years.iter().max() {
             if cur.end_year.is_some() && cur.degree.is_some() && cur.institution.is_some() {
                 // Years after a complete entry still belong to it.
@@ -401,6 +455,25 @@ mod tests {
 
     fn lines(t: &str) -> Vec<Line> {
         super::super::text::prepare(t)
+    }
+
+    #[test]
+    fn a_graduation_still_to_come_is_marked_expected() {
+        let ls = lines("MSc in Data Science\nUniversity of Porto, expected 2027\nBSc in Statistics\nUniversity of Belgrade, 2016 – 2020\nLicenciatura em Informática (em andamento)\nUniversidade de Lisboa, 2024 –\n");
+        let refs: Vec<&Line> = ls.iter().collect();
+        let ed = parse(&refs);
+        let got: Vec<(&str, Option<i32>, bool)> = ed
+            .iter()
+            .map(|e| (e.institution.as_str(), e.end_year, e.expected))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("University of Porto", Some(2027), true),
+                ("University of Belgrade", Some(2020), false),
+                ("Universidade de Lisboa", Some(2024), true),
+            ]
+        );
     }
 
     #[test]

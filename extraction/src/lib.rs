@@ -30,6 +30,7 @@ pub mod dates;
 pub mod education;
 pub mod experience;
 pub mod jd;
+pub mod languages;
 pub mod taxonomy;
 pub mod text;
 
@@ -198,6 +199,12 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         .map(|l| l.text.as_str())
         .collect();
     let certifications = education::certifications(&cert_lines);
+    let language_lines: Vec<&str> = in_section(Section::Languages)
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect();
+    let all_lines: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    let languages = languages::parse(&language_lines, &all_lines);
 
     ResumeProfile {
         first_name,
@@ -215,6 +222,7 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         experience,
         education,
         certifications,
+        languages,
         total_years_experience,
         ocr: None,
     }

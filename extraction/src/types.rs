@@ -37,6 +37,9 @@ pub struct ResumeProfile {
     pub experience: Vec<ExperienceItem>,
     pub education: Vec<EducationItem>,
     pub certifications: Vec<String>,
+    /// Spoken languages, as printed with their level ("English (C1)").
+    #[serde(default)]
+    pub languages: Vec<String>,
     /// Months covered by at least one position (overlaps merged), in years,
     /// one decimal.
     pub total_years_experience: Option<f64>,
@@ -100,6 +103,9 @@ pub struct EducationItem {
     pub field_of_study: Option<String>,
     #[schema(minimum = 1900, maximum = 2100)]
     pub end_year: Option<i32>,
+    /// The graduation is still to come (`end_year` is when it is expected).
+    #[serde(default)]
+    pub expected: bool,
 }
 
 /// A job description, read for what it asks.

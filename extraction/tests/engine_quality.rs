@@ -469,6 +469,7 @@ fn check_resume(
     );
     d.eq_list("education", &p.education, &truth_edu);
     d.eq("certifications", &p.certifications, &truth_certs);
+    d.eq("languages", &p.languages, &strings(&t["languages"]));
     for x in d.0 {
         diffs.0.push(format!("{file} {x}"));
     }

@@ -182,3 +182,20 @@ async fn a_scan_with_nothing_readable_or_too_many_pages_is_refused_with_its_reas
         ExtractError::TooManyScannedPages { pages: 2, max: 1 }
     );
 }
+
+#[test]
+#[ignore]
+fn dump_languages() {
+    for n in 1..=12 {
+        let name = format!("resume_{n:02}.pdf");
+        let got = extract(&fixture(&name), &Limits::default()).unwrap();
+        let lower = got.text.to_lowercase();
+        for key in ["languages", "idiomas", "sprachen", "języki", "språk"] {
+            if let Some(i) = lower.find(key) {
+                let snippet: String = got.text[i..].chars().take(160).collect();
+                eprintln!("== {name}: {snippet:?}");
+                break;
+            }
+        }
+    }
+}
