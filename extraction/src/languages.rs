@@ -148,20 +148,6 @@ const NAMES: &[&str] = &[
     "sign",
 ];
 
-/// Labels a line of languages may start with.
-const LABELS: &[&str] = &[
-    "languages",
-    "language skills",
-    "idiomas",
-    "sprachen",
-    "sprachkenntnisse",
-    "langues",
-    "lingue",
-    "linguas",
-    "jezyki",
-    "sprak",
-];
-
 /// Folds the accents of the letters resumes use, and lower-cases.
 fn fold(s: &str) -> String {
     s.chars()
@@ -227,7 +213,7 @@ fn items(line: &str) -> Vec<String> {
 /// `line` without a leading languages label (and its colon), if it has one.
 fn unlabelled(line: &str) -> Option<&str> {
     let folded = fold(line);
-    for label in LABELS {
+    for label in crate::text::headings(crate::text::Section::Languages) {
         if folded.starts_with(label) {
             // Byte offsets differ after folding; count characters instead.
             let n = label.chars().count();

@@ -447,6 +447,9 @@ const HEADINGS: &[(Section, &[&str])] = &[
             "sprachkenntnisse",
             "langues",
             "lingue",
+            "linguas",
+            "jezyki",
+            "sprak",
         ],
     ),
     (
@@ -527,6 +530,14 @@ const HEADINGS: &[(Section, &[&str])] = &[
         ],
     ),
 ];
+
+/// The (folded) heading phrases of `section`.
+pub fn headings(section: Section) -> &'static [&'static str] {
+    HEADINGS
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map_or(&[], |(_, phrases)| phrases)
+}
 
 fn heading_phrase(folded: &str) -> Option<Section> {
     let t = folded.trim_matches(|c: char| c == ':' || c == ' ' || c == '|' || c == '.');

@@ -242,39 +242,34 @@ fn spawn_pdfium_thread() -> mpsc::Sender<Request> {
     std::thread::Builder::new()
         .name("pdfium".into())
         .spawn(move || {
-            // A panic in the bindings fails this file, not the thread.
             for req in rx {
                 match req {
                     Request::Extract {
                         bytes,
                         limits,
                         reply,
-                    } => {
-                        if reply.is_closed() {
-                            continue;
-                        }
-                        let out =
-                            std::panic::catch_unwind(AssertUnwindSafe(|| extract(&bytes, &limits)))
-                                .unwrap_or_else(|_| Err(crashed()));
-                        let _ = reply.send(out);
-                    }
+                    } => serve(reply, || extract(&bytes, &limits)),
                     Request::Render {
                         bytes,
                         limits,
                         reply,
-                    } => {
-                        if reply.is_closed() {
-                            continue;
-                        }
-                        let out = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                            render_for_ocr(&bytes, &limits)
-                        }))
-                        .unwrap_or_else(|_| Err(crashed()));
-                        let _ = reply.send(out);
-                    }
+                    } => serve(reply, || render_for_ocr(&bytes, &limits)),
                 }
             }
         })
         .expect("spawn the pdfium thread");
     tx
+}
+
+/// Answers one request on the pdfium thread, unless its caller has gone;
+/// a panic in the bindings fails this file, not the thread.
+fn serve<T>(
+    reply: oneshot::Sender<Result<T, ExtractError>>,
+    work: impl FnOnce() -> Result<T, ExtractError>,
+) {
+    if reply.is_closed() {
+        return;
+    }
+    let out = std::panic::catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Err(crashed()));
+    let _ = reply.send(out);
 }

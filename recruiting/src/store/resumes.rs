@@ -45,27 +45,13 @@ fn open_parsed(
         .map_err(|e| StoreError::Sealed(format!("the resume's parse is not JSON: {e}")))
 }
 
+/// A resume with its parse (the detail view).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = ResumeView)]
 pub struct Resume {
-    pub id: Uuid,
-    pub job_role_id: Option<Uuid>,
-    pub application_id: Option<Uuid>,
-    pub candidate_id: Option<Uuid>,
-    pub filename: Option<String>,
-    /// `pdf` or `docx`, from the content.
-    pub kind: String,
-    pub size_bytes: i64,
-    /// `uploaded`, `parsed` or `failed`.
-    pub status: String,
-    /// Why parsing failed, in words for a recruiter.
-    pub error: Option<String>,
-    pub pages: Option<i32>,
-    pub parser_version: Option<String>,
+    #[serde(flatten)]
+    pub summary: Summary,
     pub parsed: Option<Value>,
-    pub job_id: Option<Uuid>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// Where an upload came in: an existing application, or a job role (the
@@ -153,20 +139,22 @@ pub async fn get<'e>(
     .ok_or(StoreError::NotFound("resume"))?;
     Ok(Resume {
         parsed: open_parsed(keys, r.id, r.parsed_sealed.as_deref(), r.legacy_parsed)?,
-        id: r.id,
-        job_role_id: r.job_role_id,
-        application_id: r.application_id,
-        candidate_id: r.candidate_id,
-        filename: r.filename,
-        kind: r.kind,
-        size_bytes: r.size_bytes,
-        status: r.status,
-        error: r.error,
-        pages: r.pages,
-        parser_version: r.parser_version,
-        job_id: r.job_id,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
+        summary: Summary {
+            id: r.id,
+            job_role_id: r.job_role_id,
+            application_id: r.application_id,
+            candidate_id: r.candidate_id,
+            filename: r.filename,
+            kind: r.kind,
+            size_bytes: r.size_bytes,
+            status: r.status,
+            error: r.error,
+            pages: r.pages,
+            parser_version: r.parser_version,
+            job_id: r.job_id,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        },
     })
 }
 
