@@ -176,29 +176,36 @@ impl Job for ExportCandidateData {
         )
         .await
         .map_err(store)?;
-        let letter = send_email::Letter {
-            organisation_id: org,
-            candidate_id: Some(self.candidate_id),
-            dedupe_key: format!("export_ready:{}", self.export_id),
-            to: &email,
-            to_name: Some(&first_name),
-            mail: mail::Mail::ExportReady {
-                name: first_name.clone(),
-                organisation,
-                link: postbox.link(&format!("/api/v1/data-exports/download?token={token}")),
-                expires_at,
-            },
-        };
-        match send_email::post(&mut tx, postbox, letter).await {
-            Ok(_) => {}
-            // The archive stays downloadable by the organisation.
-            Err(send_email::PostError::Compose(e)) => {
-                tracing::warn!(export.id = %self.export_id, error = %e, "the export's email cannot be sent")
+        // No address to send the link to: the archive stays downloadable
+        // by the organisation.
+        let emailed = email.is_some();
+        if let Some(email) = email {
+            let letter = send_email::Letter {
+                organisation_id: org,
+                candidate_id: Some(self.candidate_id),
+                dedupe_key: format!("export_ready:{}", self.export_id),
+                to: &email,
+                to_name: Some(&first_name),
+                mail: mail::Mail::ExportReady {
+                    name: first_name.clone(),
+                    organisation,
+                    link: postbox.link(&format!("/api/v1/data-exports/download?token={token}")),
+                    expires_at,
+                },
+            };
+            match send_email::post(&mut tx, postbox, letter).await {
+                Ok(_) => {}
+                // The archive stays downloadable by the organisation.
+                Err(send_email::PostError::Compose(e)) => {
+                    tracing::warn!(export.id = %self.export_id, error = %e, "the export's email cannot be sent")
+                }
+                Err(send_email::PostError::Store(e)) => return Err(store(e)),
             }
-            Err(send_email::PostError::Store(e)) => return Err(store(e)),
         }
         tx.commit().await.map_err(db)?;
-        Ok(json!({ "export_id": self.export_id, "size_bytes": size, "rows": rows }))
+        Ok(
+            json!({ "export_id": self.export_id, "size_bytes": size, "rows": rows, "emailed": emailed }),
+        )
     }
 
     async fn on_dead(self, dead: DeadJob) -> Result<(), JobError> {

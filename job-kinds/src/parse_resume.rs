@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use extraction::ResumeProfile;
 use recruiting::store::resumes;
 
 use crate::{db, DeadJob, Job, JobContext, JobError, KindPolicy};
@@ -54,8 +53,8 @@ impl Job for ParseResume {
     }
 
     /// However the job died, the resume's story ends: it is `failed` with
-    /// the reason. A parse that failed for a reason of its own (a bad file,
-    /// no email) already said so, and keeps its words; a resume a re-parse
+    /// the reason. A parse that failed for a reason of its own (a bad file)
+    /// already said so, and keeps its words; a resume a re-parse
     /// failed on keeps its earlier profile.
     async fn on_dead(self, dead: DeadJob) -> Result<(), JobError> {
         let reason = format!("could not be parsed: {}", dead.reason);
@@ -97,7 +96,7 @@ impl ParseResume {
                 .await
                 .map_err(|e| JobError::retryable(format!("reading the upload: {e}")))?,
             Err(object_store::Error::NotFound { .. }) => {
-                let reason = match self.why_unsaved(ctx, org, None).await? {
+                let reason = match self.why_unsaved(ctx, org).await? {
                     RESUME_GONE => RESUME_GONE,
                     _ => "the uploaded file is missing from storage",
                 };
@@ -163,7 +162,7 @@ impl ParseResume {
         .map_err(crate::store)?;
         drop(conn);
         let Some(landed) = saved else {
-            let reason = self.why_unsaved(ctx, org, Some(&profile)).await?;
+            let reason = self.why_unsaved(ctx, org).await?;
             return self.fail(ctx, reason).await;
         };
         let (candidate_id, application_id) = (landed.candidate_id, landed.application_id);
@@ -181,12 +180,7 @@ impl ParseResume {
 
 impl ParseResume {
     /// Why [`resumes::save_parse`] found nowhere to put the parse.
-    async fn why_unsaved(
-        &self,
-        ctx: &JobContext,
-        org: Uuid,
-        p: Option<&ResumeProfile>,
-    ) -> Result<&'static str, JobError> {
+    async fn why_unsaved(&self, ctx: &JobContext, org: Uuid) -> Result<&'static str, JobError> {
         let row = resumes::origin(&ctx.pool, org, self.resume_id)
             .await
             .map_err(db)?;
@@ -194,9 +188,6 @@ impl ParseResume {
             None => RESUME_GONE,
             Some(r) if r.candidate_id.is_some() => "the candidate no longer exists",
             Some(r) if r.application_id.is_some() => "the application no longer exists",
-            Some(r) if r.job_role_id.is_some() && p.and_then(resumes::parsed_email).is_none() => {
-                "no email address found in the resume; add the candidate by hand and upload it to their application"
-            }
             Some(_) => "the resume is not attached to a candidate, application or job role",
         })
     }

@@ -16,7 +16,7 @@ const BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 #[derive(Debug, Clone)]
 pub struct Report {
     pub candidate_name: String,
-    pub email: String,
+    pub email: Option<String>,
     pub phone: Option<String>,
     pub location: Option<String>,
     pub headline: Option<String>,
@@ -147,7 +147,7 @@ pub fn render(r: &Report) -> Result<Vec<u8>, RenderError> {
     );
 
     w.heading("Profile");
-    let mut contact = vec![clean(&r.email)];
+    let mut contact: Vec<String> = r.email.iter().map(|e| clean(e)).collect();
     contact.extend(r.phone.iter().map(|p| clean(p)));
     contact.extend(r.location.iter().map(|l| clean(l)));
     w.para(&contact.join(" · "), 10.0);

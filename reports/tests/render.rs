@@ -52,7 +52,7 @@ fn report(dimensions: usize) -> Report {
     };
     Report {
         candidate_name: "Łukasz Wiśniewski".into(),
-        email: "lukasz@example.pl".into(),
+        email: Some("lukasz@example.pl".into()),
         phone: Some("+48 555 010 203".into()),
         location: Some("Kraków".into()),
         headline: Some("Backend engineer".into()),

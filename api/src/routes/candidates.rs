@@ -282,6 +282,9 @@ pub struct ListCandidates {
     pub q: Option<String>,
     /// Candidates with this skill (exact, case-insensitive).
     pub skill: Option<String>,
+    /// `true`: only candidates without an email address yet (their resume
+    /// had none); `false`: only those with one.
+    pub needs_email: Option<bool>,
     /// Page size, 1–200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
@@ -304,6 +307,7 @@ async fn list(
     let filter = candidates::Filter {
         search,
         skill: q.skill.as_deref(),
+        needs_email: q.needs_email,
         before: page.before,
         limit: page.fetch(),
     };

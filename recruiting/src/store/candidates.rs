@@ -14,6 +14,7 @@ use sqlx::{types::Json, PgConnection, PgExecutor};
 use uuid::Uuid;
 
 use super::{StoreError, StoreResult};
+use extraction::contact::to_e164;
 use extraction::{EducationItem, ExperienceItem};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -22,9 +23,17 @@ pub struct Candidate {
     pub id: Uuid,
     pub first_name: String,
     pub last_name: String,
-    /// `erased-<id>@erased.invalid` once the candidate is erased.
-    pub email: String,
+    /// `erased-<id>@erased.invalid` once the candidate is erased; null for
+    /// a candidate whose resume had no email address (`needs_email`).
+    pub email: Option<String>,
+    /// No email address yet (their resume had none): they cannot be
+    /// invited or emailed until one is added (PATCH).
+    pub needs_email: bool,
+    /// As printed on the resume or typed by a recruiter.
     pub phone: Option<String>,
+    /// `phone` in E.164 (`+442079460958`), by its printed country code or
+    /// else the candidate's location; null when it cannot be told.
+    pub phone_e164: Option<String>,
     pub linkedin_url: Option<String>,
     pub github_url: Option<String>,
     pub portfolio_url: Option<String>,
@@ -60,6 +69,7 @@ struct Row {
     legacy_email: Option<String>,
     phone_sealed: Option<Vec<u8>>,
     legacy_phone: Option<String>,
+    erased: bool,
     linkedin_url: Option<String>,
     github_url: Option<String>,
     portfolio_url: Option<String>,
@@ -91,12 +101,17 @@ impl Row {
                 legacy_phone: self.legacy_phone,
             },
         )?;
+        let phone_e164 = phone
+            .as_deref()
+            .and_then(|p| to_e164(p, self.location.as_deref()));
         Ok(Candidate {
             id: self.id,
             first_name: self.first_name,
             last_name: self.last_name,
-            email,
+            needs_email: email.is_none() && !self.erased,
+            email: email.or_else(|| self.erased.then(|| erased_email(self.id))),
             phone,
+            phone_e164,
             linkedin_url: self.linkedin_url,
             github_url: self.github_url,
             portfolio_url: self.portfolio_url,
@@ -127,21 +142,22 @@ pub struct Contact<'a> {
 }
 
 /// A candidate's email and phone in plain, from their stored columns (for
-/// the other stores that read them beside their own rows).
+/// the other stores that read them beside their own rows). No email: the
+/// candidate has none yet, or was erased.
 pub fn open_contact(
     keys: &Keyring,
     id: Uuid,
     c: Contact<'_>,
-) -> StoreResult<(String, Option<String>)> {
+) -> StoreResult<(Option<String>, Option<String>)> {
     let unseal = |what: &str, e: seal::OpenError| {
         StoreError::Sealed(format!("the candidate's {what} cannot be opened: {e}"))
     };
     let email = match (c.email_sealed, c.legacy_email) {
-        (Some(sealed), _) => keys
-            .open_str(sealed, &email_aad(id))
-            .map_err(|e| unseal("email", e))?,
-        (None, Some(plain)) => plain,
-        (None, None) => erased_email(id),
+        (Some(sealed), _) => Some(
+            keys.open_str(sealed, &email_aad(id))
+                .map_err(|e| unseal("email", e))?,
+        ),
+        (None, legacy) => legacy,
     };
     let phone = match (c.phone_sealed, c.legacy_phone) {
         (Some(sealed), _) => Some(
@@ -198,14 +214,17 @@ impl Sealer<'_> {
         }
     }
 
-    /// None for no phone. A number without enough digits to index is
-    /// still sealed, under an index of its raw text.
-    pub fn phone(&self, id: Uuid, phone: Option<&str>) -> Option<SealedField> {
+    /// None for no phone. Sealed as given (printed or typed), indexed by
+    /// its E.164 form when that is known (so `020 7946 0958` printed in
+    /// London and `+44 20 7946 0958` are one number), else by its digits;
+    /// a number without enough digits to index is still sealed, under an
+    /// index of its raw text.
+    pub fn phone(&self, id: Uuid, phone: Option<&str>, e164: Option<&str>) -> Option<SealedField> {
         let phone = phone?;
         Some(SealedField {
             sealed: self.keys.seal_str(phone, &phone_aad(id)),
             index: self
-                .phone_index(phone)
+                .phone_index(e164.unwrap_or(phone))
                 .unwrap_or_else(|| self.keys.blind_index("candidates.phone.raw", phone.trim())),
         })
     }
@@ -291,6 +310,8 @@ pub struct Filter<'a> {
     pub search: Option<&'a str>,
     /// Has this skill (case-insensitive).
     pub skill: Option<&'a str>,
+    /// Has no email address yet (true), or has one (false).
+    pub needs_email: Option<bool>,
     pub before: Option<Uuid>,
     pub limit: i64,
 }
@@ -304,7 +325,8 @@ pub async fn create(
     let id = Uuid::now_v7();
     let sealer = Sealer { keys };
     let email = sealer.email(id, c.email);
-    let phone = sealer.phone(id, c.phone);
+    let e164 = c.phone.and_then(|p| to_e164(p, c.location));
+    let phone = sealer.phone(id, c.phone, e164.as_deref());
     let (phone_sealed, phone_index) = phone.map(|p| (p.sealed, p.index)).unzip();
     sqlx::query_as!(
         Row,
@@ -312,7 +334,7 @@ pub async fn create(
                                    phone_sealed, phone_index, linkedin_url, github_url, portfolio_url, location,
                                    headline, summary, skills, experience, education, certifications)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-           RETURNING id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, linkedin_url,
+           RETURNING id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, erased_at IS NOT NULL AS "erased!", linkedin_url,
                   github_url, portfolio_url, location, headline, summary, skills,
                   experience AS "experience: Json<Vec<ExperienceItem>>",
                   education AS "education: Json<Vec<EducationItem>>", certifications, total_years_experience,
@@ -353,10 +375,11 @@ pub async fn list<'e>(
     let sealer = Sealer { keys };
     let search = f.search.map(str::trim).filter(|q| !q.is_empty());
     let email_index = search.map(|q| sealer.email_index(q));
-    let phone_index = search.and_then(|q| sealer.phone_index(q));
+    let phone_index =
+        search.and_then(|q| sealer.phone_index(&to_e164(q, None).unwrap_or_else(|| q.to_owned())));
     sqlx::query_as!(
         Row,
-        r#"SELECT id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, linkedin_url,
+        r#"SELECT id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, erased_at IS NOT NULL AS "erased!", linkedin_url,
                   github_url, portfolio_url, location, headline, summary, skills,
                   experience AS "experience: Json<Vec<ExperienceItem>>",
                   education AS "education: Json<Vec<EducationItem>>", certifications, total_years_experience,
@@ -367,6 +390,7 @@ pub async fn list<'e>(
                   OR email_index = $6 OR phone_index = $7)
              AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM unnest(skills) s WHERE lower(s) = lower($3)))
              AND ($4::uuid IS NULL OR id < $4)
+             AND ($8::bool IS NULL OR $8 = (email_index IS NULL AND legacy_email IS NULL AND erased_at IS NULL))
            ORDER BY id DESC LIMIT $5"#,
         org,
         search,
@@ -375,6 +399,7 @@ pub async fn list<'e>(
         f.limit,
         email_index,
         phone_index,
+        f.needs_email,
     )
     .fetch_all(db)
     .await?
@@ -391,7 +416,7 @@ pub async fn get<'e>(
 ) -> StoreResult<Candidate> {
     sqlx::query_as!(
         Row,
-        r#"SELECT id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, linkedin_url,
+        r#"SELECT id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, erased_at IS NOT NULL AS "erased!", linkedin_url,
                   github_url, portfolio_url, location, headline, summary, skills,
                   experience AS "experience: Json<Vec<ExperienceItem>>",
                   education AS "education: Json<Vec<EducationItem>>", certifications, total_years_experience,
@@ -427,7 +452,16 @@ pub async fn update(
     let sealer = Sealer { keys };
     let email = c.email.map(|e| sealer.email(id, e));
     let (email_sealed, email_index) = email.map(|e| (e.sealed, e.index)).unzip();
-    let phone = c.phone.flatten().and_then(|p| sealer.phone(id, Some(p)));
+    // Indexed by the location the change names, else the stored one.
+    let location = match c.location {
+        Some(l) => l.map(str::to_owned),
+        None if c.phone.flatten().is_some() => location_of(&mut *conn, org, id).await?,
+        None => None,
+    };
+    let phone = c.phone.flatten().and_then(|p| {
+        let e164 = to_e164(p, location.as_deref());
+        sealer.phone(id, Some(p), e164.as_deref())
+    });
     let (phone_sealed, phone_index) = phone.map(|p| (p.sealed, p.index)).unzip();
     sqlx::query_as!(
         Row,
@@ -448,7 +482,7 @@ pub async fn update(
                education = COALESCE($24, education), certifications = COALESCE($25, certifications),
                edited_fields = ARRAY(SELECT DISTINCT f FROM unnest(edited_fields || $26::text[]) AS f ORDER BY f)
            WHERE id = $1 AND organisation_id = $2
-           RETURNING id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, linkedin_url,
+           RETURNING id, first_name, last_name, email_sealed, legacy_email, phone_sealed, legacy_phone, erased_at IS NOT NULL AS "erased!", linkedin_url,
                   github_url, portfolio_url, location, headline, summary, skills,
                   experience AS "experience: Json<Vec<ExperienceItem>>",
                   education AS "education: Json<Vec<EducationItem>>", certifications, total_years_experience,
@@ -486,6 +520,17 @@ pub async fn update(
     .open(keys)
 }
 
+async fn location_of(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<Option<String>> {
+    Ok(sqlx::query_scalar!(
+        "SELECT location FROM candidates WHERE id = $1 AND organisation_id = $2",
+        id,
+        org
+    )
+    .fetch_optional(conn)
+    .await?
+    .flatten())
+}
+
 /// Deletes a candidate with their applications and interviews.
 pub async fn delete(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<()> {
     let done = sqlx::query!(
@@ -508,7 +553,7 @@ pub async fn delete(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult
 /// smaller than `limit` means none is left.
 pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -> StoreResult<u64> {
     let rows = sqlx::query!(
-        r#"SELECT id, email_sealed, legacy_email, phone_sealed, legacy_phone FROM candidates
+        r#"SELECT id, email_sealed, legacy_email, phone_sealed, legacy_phone, location FROM candidates
            WHERE legacy_email IS NOT NULL OR legacy_phone IS NOT NULL
               OR convert_from(substring(email_sealed from 3 for get_byte(email_sealed, 1)), 'UTF8') <> $1
               OR convert_from(substring(phone_sealed from 3 for get_byte(phone_sealed, 1)), 'UTF8') <> $1
@@ -530,12 +575,12 @@ pub async fn reseal_batch(conn: &mut PgConnection, keys: &Keyring, limit: i64) -
                 legacy_phone: r.legacy_phone.clone(),
             },
         )?;
-        // An erased candidate has no email to seal (it reads as a
-        // placeholder) and no legacy one either.
-        let email = (r.email_sealed.is_some() || r.legacy_email.is_some())
-            .then(|| sealer.email(r.id, &email));
+        let email = email.map(|e| sealer.email(r.id, &e));
         let (email_sealed, email_index) = email.map(|e| (e.sealed, e.index)).unzip();
-        let phone = sealer.phone(r.id, phone.as_deref());
+        let e164 = phone
+            .as_deref()
+            .and_then(|p| to_e164(p, r.location.as_deref()));
+        let phone = sealer.phone(r.id, phone.as_deref(), e164.as_deref());
         let (phone_sealed, phone_index) = phone.map(|p| (p.sealed, p.index)).unzip();
         sqlx::query!(
             "UPDATE candidates SET email_sealed = $2, email_index = $3, phone_sealed = $4, phone_index = $5,

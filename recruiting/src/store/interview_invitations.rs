@@ -116,7 +116,8 @@ pub async fn addressee(
 ) -> StoreResult<Addressee> {
     let r = sqlx::query!(
         r#"SELECT i.status AS "status: InterviewStatus", i.scheduled_at, c.id AS candidate_id,
-                  c.first_name, c.last_name, c.email_sealed, c.legacy_email, j.title, o.name
+                  c.first_name, c.last_name, c.email_sealed, c.legacy_email,
+                  c.erased_at IS NOT NULL AS "erased!", j.title, o.name
            FROM interviews i
            JOIN applications a ON a.id = i.application_id AND a.organisation_id = i.organisation_id
            JOIN candidates c ON c.id = a.candidate_id AND c.organisation_id = a.organisation_id
@@ -130,7 +131,7 @@ pub async fn addressee(
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(StoreError::NotFound("interview"))?;
-    if r.email_sealed.is_none() && r.legacy_email.is_none() {
+    if r.erased {
         return Err(StoreError::Conflict(
             "the candidate's personal data was erased".into(),
         ));
@@ -145,6 +146,11 @@ pub async fn addressee(
             legacy_phone: None,
         },
     )?;
+    let email = email.ok_or_else(|| {
+        StoreError::Conflict(
+            "the candidate has no email address yet: add one to the candidate first".into(),
+        )
+    })?;
     Ok(Addressee {
         organisation_id: org,
         interview_id: interview,

@@ -21,7 +21,7 @@ pub fn file_aad(storage_key: &str) -> Vec<u8> {
 pub struct ReportInput {
     pub first_name: String,
     pub last_name: String,
-    pub email: String,
+    pub email: Option<String>,
     pub phone: Option<String>,
     pub location: Option<String>,
     pub headline: Option<String>,

@@ -315,7 +315,12 @@ pub struct Landed {
 /// or its application's) that candidate's profile is updated; for a job
 /// role the organisation's candidate with the parsed email is upserted with
 /// their application to the role (its first stage move is the database's,
-/// see [`super::applications`]); then the resume is `parsed`. Fields a
+/// see [`super::applications`]); then the resume is `parsed`. A parse with
+/// no email lands on the organisation's oldest candidate with its phone
+/// number, or on a new candidate without an email (`needs_email`): the
+/// parse is kept either way. (Two such resumes of one new person parsed at
+/// the same moment can make two candidates: phones are not unique, so
+/// nothing serialises them; a recruiter merges by hand.) Fields a
 /// recruiter edited keep their values, and a field the parse did not find
 /// keeps the one it had. Both upserts return the row also when a
 /// concurrent parse of the same person committed it a moment ago. None:
@@ -351,8 +356,11 @@ pub async fn save_parse(
     let sealed_for = expected.unwrap_or(new_candidate);
     let email = parsed_email(p).map(|e| sealer.email(new_candidate, e));
     let (email_sealed, email_index) = email.map(|e| (e.sealed, e.index)).unzip();
-    let phone_plain = p.phone_e164.as_deref().or(p.phone.as_deref());
-    let phone = sealer.phone(sealed_for, phone_plain);
+    // The phone as printed; its E.164 form indexes it (and is derived
+    // again on reading, from the phone and location).
+    let phone_plain = p.phone.as_deref().or(p.phone_e164.as_deref());
+    let phone_e164 = p.phone_e164.as_deref();
+    let phone = sealer.phone(sealed_for, phone_plain, phone_e164);
     let (phone_sealed, phone_index) = phone.map(|p| (p.sealed, p.index)).unzip();
     let parsed = serde_json::to_vec(p).map_err(|e| StoreError::Conflict(e.to_string()))?;
     let parsed_sealed = keys.seal(&parsed, &parsed_aad(id));
@@ -380,7 +388,13 @@ pub async fn save_parse(
                  education = CASE WHEN 'education' = ANY(candidates.edited_fields) THEN candidates.education ELSE $14 END,
                  certifications = CASE WHEN 'certifications' = ANY(candidates.edited_fields) THEN candidates.certifications ELSE $15 END,
                  total_years_experience = $16, parsed_resume_id = $1, parser_version = $17, parsed_at = now()
-             FROM r WHERE candidates.organisation_id = $2 AND candidates.id = r.candidate_id
+             FROM r WHERE candidates.organisation_id = $2
+                      AND candidates.id = COALESCE(r.candidate_id, (
+                          -- A role upload without an email merges by phone.
+                          SELECT m.id FROM candidates m
+                          WHERE m.organisation_id = $2 AND m.phone_index = $24 AND m.erased_at IS NULL
+                            AND $22::bytea IS NULL AND r.application_id IS NULL AND r.job_role_id IS NOT NULL
+                          ORDER BY m.id LIMIT 1))
              RETURNING candidates.id
          ), fresh AS (
              INSERT INTO candidates (id, organisation_id, email_sealed, email_index, first_name, last_name,
@@ -391,7 +405,7 @@ pub async fn save_parse(
                     CASE WHEN $20 = $23 THEN $5 END, CASE WHEN $20 = $23 THEN $24 END,
                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $1, $17, now()
              FROM r WHERE r.candidate_id IS NULL AND r.application_id IS NULL AND r.job_role_id IS NOT NULL
-                      AND $22::bytea IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM known)
              ON CONFLICT (organisation_id, email_index) DO UPDATE SET
                  first_name = CASE WHEN 'first_name' = ANY(candidates.edited_fields) THEN candidates.first_name ELSE COALESCE($3, candidates.first_name) END,
                  last_name = CASE WHEN 'last_name' = ANY(candidates.edited_fields) THEN candidates.last_name ELSE COALESCE($4, candidates.last_name) END,
@@ -460,7 +474,7 @@ pub async fn save_parse(
     .await?;
     let Some(r) = row else { return Ok(None) };
     if r.candidate_id != sealed_for {
-        if let Some(phone) = sealer.phone(r.candidate_id, phone_plain) {
+        if let Some(phone) = sealer.phone(r.candidate_id, phone_plain, phone_e164) {
             sqlx::query!(
                 "UPDATE candidates SET phone_sealed = $3, phone_index = $4, legacy_phone = NULL
                  WHERE id = $1 AND organisation_id = $2 AND NOT 'phone' = ANY(edited_fields)",

@@ -273,6 +273,7 @@ async fn open_sealed_sections(
                     }
                     obj.insert("email".into(), Value::from(person.email.clone()));
                     obj.insert("phone".into(), Value::from(person.phone.clone()));
+                    obj.insert("phone_e164".into(), Value::from(person.phone_e164.clone()));
                 }
                 "resumes" => {
                     let id = obj
@@ -294,13 +295,14 @@ async fn open_sealed_sections(
     Ok(())
 }
 
-/// Who an export's email goes to: (first name, email, organisation).
+/// Who an export's email goes to: (first name, email, organisation); no
+/// email for a candidate who has none.
 pub async fn addressee(
     conn: &mut PgConnection,
     keys: &Keyring,
     org: Uuid,
     candidate: Uuid,
-) -> StoreResult<(String, String, String)> {
+) -> StoreResult<(String, Option<String>, String)> {
     let r = sqlx::query!(
         "SELECT c.first_name, c.email_sealed, c.legacy_email, o.name
          FROM candidates c JOIN organisations o ON o.id = c.organisation_id

@@ -278,7 +278,8 @@ async fn an_export_holds_the_candidates_data_and_nobody_elses() {
     );
     assert!(!doc.to_string().contains("token_hash"));
     // Sealed columns are opened for the export, not handed over as ciphertext.
-    assert_eq!(doc["data"]["candidate"][0]["phone"], "+2348035550142");
+    assert_eq!(doc["data"]["candidate"][0]["phone"], "+234 803 555 0142");
+    assert_eq!(doc["data"]["candidate"][0]["phone_e164"], "+2348035550142");
     assert_eq!(
         doc["data"]["resumes"][0]["parsed"]["email"],
         "amara.okonkwo@example.com"

@@ -258,8 +258,9 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
             .call(r, Method::GET, &format!("/api/v1/candidates/{id}"), None)
             .await;
         assert_eq!(st, 200, "{c}");
-        c["phone"].clone()
+        (c["phone"].clone(), c["phone_e164"].clone())
     };
+    let printed = (json!("+234 803 555 0142"), json!("+2348035550142"));
 
     // A role upload of the same email: the same candidate, now with the phone.
     let parsed = api
@@ -270,7 +271,7 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
         Some(id.as_str()),
         "{parsed}"
     );
-    assert_eq!(phone().await, "+2348035550142");
+    assert_eq!(phone().await, printed);
 
     // An upload to their application, after the recruiter cleared the phone.
     let (st, _) = api
@@ -307,7 +308,7 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
         .await;
     assert_eq!(st, 202, "{up}");
     api.run_pending_jobs().await;
-    assert_eq!(phone().await, "+2348035550142");
+    assert_eq!(phone().await, printed);
 
     // The recruiter's number stays through another parse.
     let (st, _) = api
@@ -321,7 +322,10 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
     assert_eq!(st, 200);
     api.parsed_resume(r, &format!("/api/v1/job-roles/{role_b}"), "resume_01.pdf")
         .await;
-    assert_eq!(phone().await, "+44 20 7946 0958");
+    assert_eq!(
+        phone().await,
+        (json!("+44 20 7946 0958"), json!("+442079460958"))
+    );
     let (_, found) = api
         .call(r, Method::GET, "/api/v1/candidates?q=%2B442079460958", None)
         .await;
@@ -335,6 +339,130 @@ async fn a_parse_seals_the_phone_for_whichever_candidate_it_lands_on() {
         )
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 0, "{found}");
+}
+
+/// A resume without an email address is kept: its parse lands on a new
+/// candidate marked as needing one, with the phone as printed and in
+/// E.164; another upload of it (no email, the same phone) lands on the
+/// same candidate; they cannot be invited until a recruiter adds the
+/// address, and then can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resume_without_an_email_is_kept_on_a_candidate_needing_one() {
+    let api = TestApp::new("no-email").await;
+    let org = api.organisation("ne").await;
+    let r = &org.recruiter;
+    let (role_a, role_b) = (role(&api, &org).await, role(&api, &org).await);
+
+    let first = api
+        .parsed_resume(r, &format!("/api/v1/job-roles/{role_a}"), "no_email.pdf")
+        .await;
+    assert_eq!(first["status"], "parsed", "{first}");
+    assert_eq!(first["parsed"]["email"], Value::Null, "{first}");
+    let id = first["candidate_id"]
+        .as_str()
+        .expect("a candidate")
+        .to_owned();
+    let (st, cand) = api
+        .call(r, Method::GET, &format!("/api/v1/candidates/{id}"), None)
+        .await;
+    assert_eq!(st, 200, "{cand}");
+    assert_eq!(
+        (
+            &cand["first_name"],
+            &cand["last_name"],
+            &cand["email"],
+            &cand["needs_email"]
+        ),
+        (
+            &json!("Tomasz"),
+            &json!("Wiśniewski"),
+            &Value::Null,
+            &json!(true)
+        ),
+        "{cand}"
+    );
+    assert_eq!(cand["phone"], "+48 512 345 678", "{cand}");
+    assert_eq!(cand["phone_e164"], "+48512345678", "{cand}");
+    assert!(cand["skills"].as_array().unwrap().len() >= 5, "{cand}");
+    let listed = |q: &'static str| {
+        let api = &api;
+        async move {
+            let (st, page) = api
+                .call(r, Method::GET, &format!("/api/v1/candidates?{q}"), None)
+                .await;
+            assert_eq!(st, 200, "{page}");
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed("needs_email=true").await, std::slice::from_ref(&id));
+    assert!(listed("needs_email=false").await.is_empty());
+    // Found by the number however it is typed.
+    assert_eq!(listed("q=%2B48512345678").await, std::slice::from_ref(&id));
+
+    // The same resume for another role: the same person, by phone.
+    let second = api
+        .parsed_resume(r, &format!("/api/v1/job-roles/{role_b}"), "no_email.pdf")
+        .await;
+    assert_eq!(
+        second["candidate_id"].as_str(),
+        Some(id.as_str()),
+        "{second}"
+    );
+    let (_, apps) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/applications?candidate_id={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(apps["items"].as_array().unwrap().len(), 2, "{apps}");
+
+    // No address, no invitation; with one added, the invitation goes.
+    let app = apps["items"][0]["id"].as_str().unwrap().to_owned();
+    let (st, iv) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/applications/{app}/interviews"),
+            Some(json!({
+                "scheduled_at": chrono::Utc::now() + chrono::Duration::days(1),
+                "expires_at": chrono::Utc::now() + chrono::Duration::days(8),
+            })),
+        )
+        .await;
+    assert_eq!(st, 201, "{iv}");
+    let invite = format!(
+        "/api/v1/interviews/{}/invitations",
+        iv["id"].as_str().unwrap()
+    );
+    let (st, body) = api.call(r, Method::POST, &invite, Some(json!({}))).await;
+    assert_eq!(st, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no email address"),
+        "{body}"
+    );
+    let (st, cand) = api
+        .call(
+            r,
+            Method::PATCH,
+            &format!("/api/v1/candidates/{id}"),
+            Some(json!({ "email": "tomasz.w@example.pl" })),
+        )
+        .await;
+    assert_eq!(st, 200, "{cand}");
+    assert_eq!(cand["needs_email"], false, "{cand}");
+    let (st, body) = api.call(r, Method::POST, &invite, Some(json!({}))).await;
+    assert_eq!(st, 201, "{body}");
+    assert!(listed("needs_email=true").await.is_empty());
 }
 
 /// A scanned resume (no text layer) is read by OCR on the worker: its
