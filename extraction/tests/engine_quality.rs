@@ -662,3 +662,237 @@ fn engine_quality_over_fixture_corpus() {
         fig.slowest
     );
 }
+
+// ------------------------------------------------------------ new layouts
+
+/// The figures the goals are stated in, over one set of resumes.
+#[derive(Default)]
+struct Goals {
+    resumes: usize,
+    name: usize,
+    email: usize,
+    phone: usize,
+    linkedin: usize,
+    /// Total years within ±1 of the ground truth.
+    years: usize,
+    experience: Counts,
+    skills: Counts,
+}
+
+impl Goals {
+    fn share(&self, k: usize) -> f64 {
+        ratio(k, self.resumes)
+    }
+
+    /// (name, experience F1, years ±1, skills F1, email, phone, LinkedIn).
+    fn figures(&self) -> [f64; 7] {
+        [
+            self.share(self.name),
+            self.experience.f1(),
+            self.share(self.years),
+            self.skills.f1(),
+            self.share(self.email),
+            self.share(self.phone),
+            self.share(self.linkedin),
+        ]
+    }
+}
+
+const GOAL_NAMES: [&str; 7] = [
+    "first + last name",
+    "experience F1",
+    "years within ±1",
+    "skills F1",
+    "email exact",
+    "phone E.164",
+    "LinkedIn URL",
+];
+
+/// The goals on resumes the project has never seen.
+const GOALS: [f64; 7] = [0.95, 0.90, 0.90, 0.95, 0.98, 0.98, 0.98];
+
+/// What each set scores today at least (a drop below fails; raise them as
+/// the engine improves): today's corpus, the tuned set, the held-out set.
+const FLOORS: [(&str, [f64; 7]); 3] = [
+    ("corpus", [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0]),
+    ("tuned", [0.50, 0.43, 0.83, 0.98, 1.0, 0.77, 0.94]),
+    ("heldout", [0.43, 0.42, 0.81, 0.99, 1.0, 0.93, 1.0]),
+];
+
+/// The new fixtures of one set (`wild/<set>/*.json`, each naming its
+/// document), sorted.
+fn wild(set: &str) -> Vec<(String, String)> {
+    let dir = format!("wild/{set}");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(fixtures().join(&dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .map(|n| {
+            let truth = format!("{dir}/{n}");
+            let file = json(&truth)["file"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{truth}: file"))
+                .to_owned();
+            (format!("{dir}/{file}"), truth)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Scores one resume against its ground truth; `show` prints what was
+/// missed (never for the held-out set).
+fn score(file: &str, truth_file: &str, g: &mut Goals, show: bool, limits: &documents::Limits) {
+    let t = json(truth_file);
+    let text = pdf_text::extract(&read(file), limits)
+        .unwrap_or_else(|e| panic!("{file}: {e}"))
+        .text;
+    let as_of = t["as_of"].as_str().unwrap_or("2026-12");
+    let p = parse_resume(&text, as_of);
+    let truth_exp: Vec<ExperienceItem> = from_truth(&t["experience"], "experience");
+    let truth_skills = strings(&t["skills"]);
+    let name = name_ok(&p, &t);
+    let email = p.email == opt_str(&t["email"]);
+    let phone = p.phone_e164 == opt_str(&t["phone_e164"]);
+    let linkedin = p.linkedin_url == opt_str(&t["linkedin_url"]);
+    let want_years = t["total_years_experience"].as_f64().unwrap_or(0.0);
+    let years = (p.total_years_experience.unwrap_or(0.0) - want_years).abs() <= 1.0 + 1e-9;
+    let tp = experience_tp(&p.experience, &truth_exp);
+    let mut sk = Counts::default();
+    sk.add(&set(&p.skills), &set(&truth_skills));
+    g.resumes += 1;
+    g.name += name as usize;
+    g.email += email as usize;
+    g.phone += phone as usize;
+    g.linkedin += linkedin as usize;
+    g.years += years as usize;
+    g.experience.tp += tp;
+    g.experience.fp += p.experience.len() - tp;
+    g.experience.fn_ += truth_exp.len() - tp;
+    g.skills.add(&set(&p.skills), &set(&truth_skills));
+    if !show {
+        return;
+    }
+    let mark = |b: bool| if b { "ok" } else { "MISS" };
+    println!(
+        "{:<28} name {:<4} email {:<4} phone {:<4} in {:<4} years {:<4} ({:?} want {want_years}) exp {tp}/{}/{} skills P {:.2} R {:.2}",
+        file,
+        mark(name),
+        mark(email),
+        mark(phone),
+        mark(linkedin),
+        mark(years),
+        p.total_years_experience,
+        p.experience.len(),
+        truth_exp.len(),
+        sk.precision(),
+        sk.recall(),
+    );
+    if std::env::var_os("TALENTI_QUALITY_DETAIL").is_none() {
+        return;
+    }
+    if !name {
+        println!(
+            "    name: got {:?} {:?}, want {} {}",
+            p.first_name, p.last_name, t["first_name"], t["last_name"]
+        );
+    }
+    for (what, ok, got, want) in [
+        (
+            "email",
+            email,
+            format!("{:?}", p.email),
+            t["email"].to_string(),
+        ),
+        (
+            "phone",
+            phone,
+            format!("{:?}", p.phone_e164),
+            t["phone_e164"].to_string(),
+        ),
+        (
+            "linkedin",
+            linkedin,
+            format!("{:?}", p.linkedin_url),
+            t["linkedin_url"].to_string(),
+        ),
+    ] {
+        if !ok {
+            println!("    {what}: got {got}, want {want}");
+        }
+    }
+    if tp < truth_exp.len() || tp < p.experience.len() {
+        for e in &p.experience {
+            println!(
+                "    got  {:?} | {:?} | {:?} – {:?}",
+                e.job_title, e.company_name, e.start_date, e.end_date
+            );
+        }
+        for e in &truth_exp {
+            println!(
+                "    want {:?} | {:?} | {:?} – {:?}",
+                e.job_title, e.company_name, e.start_date, e.end_date
+            );
+        }
+    }
+    let (got, want) = (set(&p.skills), set(&truth_skills));
+    let extra: Vec<_> = got.difference(&want).collect();
+    let missed: Vec<_> = want.difference(&got).collect();
+    if !extra.is_empty() || !missed.is_empty() {
+        println!("    skills: extra {extra:?}, missed {missed:?}");
+    }
+}
+
+/// The new fixtures (`wild/`): layouts, date styles and name traditions
+/// the corpus lacks, made with other tools (HTML printed by Chromium,
+/// python-docx) by their own generators (`tests/fixtures-src/wild`).
+/// `tuned` is what the rules were written against; `heldout` was never
+/// looked at while writing them, so only its aggregate figures are
+/// printed. Set `TALENTI_QUALITY_DETAIL=1` for what the tuned set misses.
+#[test]
+fn engine_quality_over_new_layouts() {
+    let limits = documents::Limits::default();
+    extraction::warm();
+    let corpus: Vec<(String, String)> = RESUMES
+        .iter()
+        .map(|(f, t)| (f.to_string(), t.to_string()))
+        .collect();
+    let sets = [
+        ("corpus", corpus, false),
+        ("tuned", wild("tuned"), true),
+        ("heldout", wild("heldout"), false),
+    ];
+    let mut scored = Vec::new();
+    for (name, files, show) in sets {
+        let mut g = Goals::default();
+        for (file, truth) in &files {
+            score(file, truth, &mut g, show, &limits);
+        }
+        scored.push((name, g));
+    }
+    println!(
+        "\n{:<20} {:>10} {:>10} {:>10} {:>6}",
+        "", "corpus", "tuned", "held-out", "goal"
+    );
+    println!(
+        "{:<20} {:>10} {:>10} {:>10}",
+        "resumes", scored[0].1.resumes, scored[1].1.resumes, scored[2].1.resumes
+    );
+    let figures: Vec<[f64; 7]> = scored.iter().map(|(_, g)| g.figures()).collect();
+    for (i, what) in GOAL_NAMES.iter().enumerate() {
+        println!(
+            "{what:<20} {:>10.3} {:>10.3} {:>10.3} {:>6.2}",
+            figures[0][i], figures[1][i], figures[2][i], GOALS[i]
+        );
+    }
+    assert!(scored[1].1.resumes >= 15 && scored[2].1.resumes >= 15);
+    let mut drops = Vec::new();
+    for ((set, floor), got) in FLOORS.iter().zip(&figures) {
+        for (i, what) in GOAL_NAMES.iter().enumerate() {
+            if got[i] + 1e-9 < floor[i] {
+                drops.push(format!("{set} {what}: {:.3} < {:.3}", got[i], floor[i]));
+            }
+        }
+    }
+    assert!(drops.is_empty(), "below the floors: {drops:?}");
+}
