@@ -744,18 +744,22 @@ fn name_case(w: &str) -> String {
     }
 }
 
-/// The words of a line, if it is shaped like a person's name.
+/// The words of a line as printed, if it is shaped like a person's name
+/// (a label glued before it and a suffix after it dropped).
 fn name_words(line: &str) -> Option<Vec<String>> {
     let mut s = line.trim();
     let f = fold(s);
     for prefix in [
         "curriculum vitae",
+        "curriculo",
+        "curriculum",
         "resume",
         "cv",
         "lebenslauf",
         "name:",
         "nombre:",
         "nom:",
+        "nome:",
     ] {
         if f.starts_with(prefix) && f.len() > prefix.len() {
             let cut = s
@@ -763,9 +767,10 @@ fn name_words(line: &str) -> Option<Vec<String>> {
                 .nth(prefix.chars().count())
                 .map(|(i, _)| i)
                 .unwrap_or(s.len());
-            if s[cut..].starts_with(' ') {
+            if s[cut..].starts_with([' ', ':', '-', '–', '—', '|']) {
                 s = s[cut..].trim_start_matches([' ', ':', '-', '–', '—', '|']);
             }
+            break;
         }
     }
     // Drop parenthesised parts and words in CJK scripts (native-script names).
@@ -779,22 +784,19 @@ fn name_words(line: &str) -> Option<Vec<String>> {
             _ => {}
         }
     }
-    let words: Vec<&str> = kept
+    let all: Vec<&str> = kept
         .split_whitespace()
         .filter(|w| !w.chars().any(is_cjk))
         .collect();
-    if !(2..=5).contains(&words.len()) || kept.len() > 60 {
+    let words = crate::names::without_suffix(&all);
+    if kept.len() > 70 || words.len() < 2 || words.len() > 8 {
         return None;
     }
     let mut caps = 0;
     for w in &words {
         let fw = fold(w);
-        if NAME_PARTICLES.contains(&fw.as_str()) {
+        if NAME_PARTICLES.contains(&fw.as_str()) || crate::names::PARTICLES.contains(&fw.as_str()) {
             continue;
-        }
-        let first = w.chars().next()?;
-        if !first.is_uppercase() {
-            return None;
         }
         if !w
             .chars()
@@ -802,37 +804,36 @@ fn name_words(line: &str) -> Option<Vec<String>> {
         {
             return None;
         }
+        // "al-Rashid", "d'Angelo": a particle glued to a capitalised name.
+        let core = match w.split_once(['-', '\'', '’']) {
+            Some((head, tail))
+                if crate::names::PARTICLES.contains(&fold(head).as_str()) || fold(head) == "d" =>
+            {
+                tail
+            }
+            _ => w,
+        };
+        if !core.chars().next()?.is_uppercase() {
+            return None;
+        }
         if ORG_WORDS.contains(&fw.trim_end_matches('.')) || ROLE_NOUNS.contains(&fw.as_str()) {
             return None;
         }
         caps += 1;
     }
-    if caps < 2 {
+    if !(2..=5).contains(&caps) {
         return None;
     }
-    Some(words.iter().map(|w| name_case(w)).collect())
+    Some(words.iter().map(|w| w.to_string()).collect())
 }
 
-/// Splits name words into first and last name.
-fn split_name(words: &[String], spanish: bool) -> (String, String) {
-    let n = words.len();
-    // A particle starts the surname ("Ludwig van Beethoven").
-    if let Some(p) = (1..n).find(|&i| NAME_PARTICLES.contains(&fold(&words[i]).as_str())) {
-        if p < n - 1 {
-            return (words[..p].join(" "), words[p..].join(" "));
-        }
-    }
-    let first_count = match n {
-        0 | 1 => n,
-        2 => 1,
-        3 if spanish => 1,
-        3 => 2,
-        _ => 2,
-    };
-    (
-        words[..first_count].join(" "),
-        words[first_count..].join(" "),
-    )
+/// Splits name words (as printed) into first and last name, in the usual
+/// case ("NGUYEN" → "Nguyen"): see [`crate::names`].
+fn split_name(words: &[String], ev: &crate::names::Evidence) -> (String, String) {
+    let ws: Vec<&str> = words.iter().map(String::as_str).collect();
+    let (given, family) = crate::names::split(&ws, ev);
+    let cased = |part: &str| part.split(' ').map(name_case).collect::<Vec<_>>().join(" ");
+    (cased(&given), cased(&family))
 }
 
 fn is_contact_line(t: &str) -> bool {
@@ -844,28 +845,32 @@ fn is_contact_line(t: &str) -> bool {
         || t.chars().filter(|c| c.is_ascii_digit()).count() >= 7
 }
 
-/// Finds the person's name: (first, last, line index).
+/// Finds the person's name: (first, last, line index). A name may be
+/// wrapped over up to four short lines (a narrow sidebar); the email's
+/// local part and the LinkedIn slug are evidence for which line it is and
+/// how it splits ([`crate::names`]).
 pub fn find_name(
     lines: &[Line],
     email: Option<&str>,
-    spanish: bool,
+    linkedin: Option<&str>,
+    iberian: bool,
 ) -> Option<(String, String, usize)> {
     let local: String = email
         .and_then(|e| e.split('@').next())
         .map(|l| fold(l).chars().filter(|c| c.is_alphanumeric()).collect())
         .unwrap_or_default();
+    let slug: String = linkedin
+        .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
+        .map(|l| fold(l).chars().filter(|c| c.is_alphanumeric()).collect())
+        .unwrap_or_default();
     let mut section: Option<Section> = None;
     let mut best: Option<(i32, usize, Vec<String>)> = None;
-    for (i, l) in lines.iter().enumerate().take(400) {
-        if let Some(s) = heading(&l.text) {
-            section = Some(s);
-            continue;
-        }
-        let Some(words) = name_words(&l.text) else {
-            continue;
+    let mut consider = |i: usize, text: &str, section: Option<Section>, next: Option<&Line>| {
+        let Some(words) = name_words(text) else {
+            return;
         };
-        if !TAXONOMY.find(&l.text).is_empty() || l.text.contains(',') {
-            continue;
+        if !TAXONOMY.find(text).is_empty() || text.contains(',') {
+            return;
         }
         let mut score = 1;
         if i < 2 {
@@ -879,7 +884,7 @@ pub fn find_name(
         ) {
             score -= 3;
         }
-        if let Some(next) = lines.get(i + 1) {
+        if let Some(next) = next {
             if heading(&next.text).is_none()
                 && !is_contact_line(&next.text)
                 && title_score(&next.text) >= 3
@@ -887,30 +892,86 @@ pub fn find_name(
                 score += 4;
             }
         }
-        if !local.is_empty() {
-            let hits = words
-                .iter()
-                .map(|w| {
-                    fold(w)
-                        .chars()
-                        .filter(|c| c.is_alphanumeric())
-                        .collect::<String>()
-                })
-                .filter(|w| w.chars().count() >= 3 && local.contains(w.as_str()))
-                .count();
-            if hits > 0 {
-                score += 3 + hits as i32;
-            }
+        let hits = words
+            .iter()
+            .map(|w| {
+                fold(w)
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+            })
+            .filter(|w| {
+                w.chars().count() >= 3 && (local.contains(w.as_str()) || slug.contains(w.as_str()))
+            })
+            .count();
+        if hits > 0 {
+            score += 3 + hits as i32;
         }
         if best.as_ref().is_none_or(|b| score > b.0) {
             best = Some((score, i, words));
+        }
+    };
+    for (i, l) in lines.iter().enumerate().take(400) {
+        if let Some(s) = heading(&l.text) {
+            section = Some(s);
+            continue;
+        }
+        consider(i, &l.text, section, lines.get(i + 1));
+        if i < 12 {
+            // "Fiona MacLeod    Cloud Security Engineer": the name, then
+            // the title on the same line (a page header's tab stops).
+            // The split leaving the most title-like rest ("Cloud Security
+            // Engineer", not "Engineer").
+            let words: Vec<&str> = l.text.split_whitespace().collect();
+            let rest_of = |p: usize| {
+                words[p..]
+                    .join(" ")
+                    .trim_start_matches(['|', '-', '–', '—', '·', ','])
+                    .trim()
+                    .to_owned()
+            };
+            let split = (2..words.len().min(6))
+                .map(|p| (title_score(&rest_of(p)), p))
+                .filter(|(score, _)| *score >= 3)
+                .max_by_key(|(score, p)| (*score, std::cmp::Reverse(*p)));
+            if let Some((_, p)) = split {
+                let title = Line {
+                    text: rest_of(p),
+                    page: l.page,
+                };
+                consider(i, &words[..p].join(" "), section, Some(&title));
+            }
+        }
+        // A name wrapped over short lines at the top of the page or of a
+        // sidebar: "María del" / "Carmen" / "Ruiz de la" / "Torre".
+        if i < 12 {
+            let short = |l: &Line| {
+                l.text.split_whitespace().count() <= 3
+                    && heading(&l.text).is_none()
+                    && !is_contact_line(&l.text)
+            };
+            let mut joined = l.text.clone();
+            for span in 1..4 {
+                let Some(more) = lines.get(i + span) else {
+                    break;
+                };
+                if !short(&lines[i + span - 1]) || !short(more) {
+                    break;
+                }
+                joined.push(' ');
+                joined.push_str(&more.text);
+                consider(i, &joined, section, lines.get(i + span + 1));
+            }
         }
     }
     let (score, idx, words) = best?;
     if score < 2 {
         return None;
     }
-    let (first, last) = split_name(&words, spanish);
+    let (first, last) = split_name(
+        &words,
+        &crate::names::Evidence::new(email, linkedin, iberian),
+    );
     Some((first, last, idx))
 }
 
@@ -1136,15 +1197,21 @@ mod tests {
 
     #[test]
     fn names() {
+        use crate::names::Evidence;
+        let none = Evidence::new(None, None, false);
         let w = name_words("Fang WANG 王芳").unwrap();
-        assert_eq!(split_name(&w, false), ("Fang".into(), "Wang".into()));
+        assert_eq!(split_name(&w, &none), ("Fang".into(), "Wang".into()));
         let w = name_words("José Manuel Núñez Ortega").unwrap();
         assert_eq!(
-            split_name(&w, true),
+            split_name(&w, &Evidence::new(None, None, true)),
             ("José Manuel".into(), "Núñez Ortega".into())
         );
         let w = name_words("Daniel O'Connor").unwrap();
-        assert_eq!(split_name(&w, false), ("Daniel".into(), "O'Connor".into()));
+        assert_eq!(split_name(&w, &none), ("Daniel".into(), "O'Connor".into()));
+        let w = name_words("CV – Ahmed al-Rashid").unwrap();
+        assert_eq!(split_name(&w, &none), ("Ahmed".into(), "al-Rashid".into()));
+        let w = name_words("Curriculum Vitae NGUYEN Van An").unwrap();
+        assert_eq!(split_name(&w, &none), ("Van An".into(), "Nguyen".into()));
         assert!(name_words("Senior Backend Engineer").is_none());
         assert!(name_words("University of Lagos").is_none());
     }

@@ -31,6 +31,7 @@ pub mod education;
 pub mod experience;
 pub mod jd;
 pub mod languages;
+pub mod names;
 pub mod taxonomy;
 pub mod text;
 
@@ -88,8 +89,9 @@ fn sectioned(lines: Vec<Line>) -> (Vec<Line>, Vec<Option<Section>>) {
     (out, secs)
 }
 
-/// Whether the document reads as Spanish (for name order conventions).
-fn looks_spanish(text: &str) -> bool {
+/// Whether the document reads as Spanish or Portuguese (two family names
+/// are the custom there).
+fn looks_iberian(text: &str) -> bool {
     let sample = text::fold(text::clip(text, 20_000));
     let count = |w: &str| sample.matches(w).count();
     let es = count(" y ")
@@ -97,7 +99,13 @@ fn looks_spanish(text: &str) -> bool {
         + count(" para ")
         + count(" los ")
         + count(" las ")
-        + count(" del ");
+        + count(" del ")
+        + count(" com ")
+        + count(" em ")
+        + count(" dos ")
+        + count(" das ")
+        + count(" no ")
+        + count(" na ");
     let en = count(" the ") + count(" and ") + count(" with ") + count(" for ") + count(" of ");
     es > en
 }
@@ -117,11 +125,16 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
     };
 
     let email = contact::find_email(text);
-    let (first_name, last_name, name_idx) =
-        match contact::find_name(&lines, email.as_deref(), looks_spanish(text)) {
-            Some((f, l, i)) => (Some(f), Some(l), Some(i)),
-            None => (None, None, None),
-        };
+    let linkedin_url = contact::find_linkedin(text);
+    let (first_name, last_name, name_idx) = match contact::find_name(
+        &lines,
+        email.as_deref(),
+        linkedin_url.as_deref(),
+        looks_iberian(text),
+    ) {
+        Some((f, l, i)) => (Some(f), Some(l), Some(i)),
+        None => (None, None, None),
+    };
     let location = contact::find_location(&lines, name_idx);
     let phone = contact::find_phone(&lines, location.as_deref());
     let headline = contact::find_headline(&lines, name_idx);
@@ -212,7 +225,7 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         email,
         phone: phone.as_ref().map(|p| p.0.clone()),
         phone_e164: phone.and_then(|p| p.1),
-        linkedin_url: contact::find_linkedin(text),
+        linkedin_url,
         github_url: contact::find_github(text),
         portfolio_url: contact::find_portfolio(text),
         location,

@@ -113,9 +113,9 @@ pub fn is_page_marker(line: &str) -> bool {
     false
 }
 
-/// Prepares resume lines: page furniture (page markers, running headers and
-/// footers repeated on several pages) removed, and lines that end in a
-/// connector ("—", "|", ",") joined with the next one.
+/// Prepares resume lines: page markers removed, running headers and
+/// footers repeated on several pages said once at the end, and lines that
+/// end in a connector ("—", "|", ",") joined with the next one.
 pub fn prepare(text: &str) -> Vec<Line> {
     let lines = raw_lines(text);
     let pages = lines.last().map(|l| l.page + 1).unwrap_or(0);
@@ -141,10 +141,24 @@ pub fn prepare(text: &str) -> Vec<Line> {
             }
         }
     }
-    let kept: Vec<Line> = lines
-        .into_iter()
-        .filter(|l| !is_page_marker(&l.text) && !furniture.contains(&l.text))
-        .collect();
+    // A running header or footer is said once, at the end (the body's own
+    // header comes first): it often holds the only contact details
+    // ("Name · email · phone" on every page).
+    let mut once: Vec<Line> = Vec::new();
+    let mut kept: Vec<Line> = Vec::with_capacity(lines.len());
+    for l in lines {
+        if is_page_marker(&l.text) {
+            continue;
+        }
+        if furniture.contains(&l.text) {
+            if !once.iter().any(|o| o.text == l.text) {
+                once.push(l);
+            }
+            continue;
+        }
+        kept.push(l);
+    }
+    kept.extend(once);
     join_connectors(kept)
 }
 

@@ -354,7 +354,11 @@ async fn a_resume_without_an_email_is_kept_on_a_candidate_needing_one() {
     let (role_a, role_b) = (role(&api, &org).await, role(&api, &org).await);
 
     let first = api
-        .parsed_resume(r, &format!("/api/v1/job-roles/{role_a}"), "no_email.pdf")
+        .parsed_resume(
+            r,
+            &format!("/api/v1/job-roles/{role_a}"),
+            "api/no_email.pdf",
+        )
         .await;
     assert_eq!(first["status"], "parsed", "{first}");
     assert_eq!(first["parsed"]["email"], Value::Null, "{first}");
@@ -406,7 +410,11 @@ async fn a_resume_without_an_email_is_kept_on_a_candidate_needing_one() {
 
     // The same resume for another role: the same person, by phone.
     let second = api
-        .parsed_resume(r, &format!("/api/v1/job-roles/{role_b}"), "no_email.pdf")
+        .parsed_resume(
+            r,
+            &format!("/api/v1/job-roles/{role_b}"),
+            "api/no_email.pdf",
+        )
         .await;
     assert_eq!(
         second["candidate_id"].as_str(),
