@@ -1020,7 +1020,7 @@ fn location_like(seg: &str) -> bool {
     {
         return false;
     }
-    if title_score(s) >= 3 || !TAXONOMY.find(s).is_empty() {
+    if title_score(s) >= 3 || !TAXONOMY.find(s).is_empty() || crate::experience::has_legal(s) {
         return false;
     }
     let f = fold(s);

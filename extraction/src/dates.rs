@@ -149,7 +149,22 @@ fn lex(s: &str) -> Vec<Tok> {
                 end: byte_at(i + 3),
             });
             i += 3;
-        } else if matches!(c, '–' | '—' | '-' | '‒' | '―' | '~' | '−') {
+        } else if matches!(
+            c,
+            '–' | '—'
+                | '-'
+                | '‒'
+                | '―'
+                | '~'
+                | '−'
+                | '→'
+                | '⟶'
+                | '➔'
+                | '➝'
+                | '⇒'
+                | '►'
+                | '▸'
+        ) {
             toks.push(Tok {
                 kind: Kind::Dash,
                 start: b,
@@ -214,6 +229,7 @@ fn is_present_word(w: &str) -> bool {
             | "derzeit"
             | "dato"
             | "aujourd'hui"
+            | "aujourd’hui"
             | "présent"
             | "maintenant"
             | "atualmente"
@@ -275,7 +291,8 @@ fn date_at(t: &[Tok], i: usize) -> Option<(i32, Option<u32>, usize)> {
         Kind::Word(w) => {
             let m = month_of(w)?;
             let mut j = i + 1;
-            if matches!(t.get(j).map(|x| &x.kind), Some(Kind::Punct('.'))) {
+            // "Jan. 2020", "fev/2022".
+            if matches!(t.get(j).map(|x| &x.kind), Some(Kind::Punct('.' | '/'))) {
                 j += 1;
             }
             if matches!(t.get(j).map(|x| &x.kind), Some(Kind::Word(x)) if x == "de" || x == "del" || x == "of")
@@ -539,6 +556,10 @@ mod tests {
         assert_eq!(r("abr. 2019 – dic. 2021"), s("2019-04", Some("2021-12")));
         assert_eq!(r("Mär 2019 – heute"), s("2019-03", None));
         assert_eq!(r("Okt. 2015 bis Feb. 2017"), s("2015-10", Some("2017-02")));
+        assert_eq!(r("2019-03 → 2021-07"), s("2019-03", Some("2021-07")));
+        assert_eq!(r("2022-05 → present"), s("2022-05", None));
+        assert_eq!(r("fev/2022 – atual"), s("2022-02", None));
+        assert_eq!(r("set 2018 - fev 2022"), s("2018-09", Some("2022-02")));
         assert_eq!(r("janv. 2018 – aujourd'hui"), s("2018-01", None));
         assert_eq!(r("févr. 2016 – déc. 2017"), s("2016-02", Some("2017-12")));
         assert_eq!(r("enero de 2019 a la actualidad"), s("2019-01", None));

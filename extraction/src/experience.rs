@@ -212,7 +212,7 @@ fn assign(fields: &[String]) -> (String, String) {
     }
 }
 
-fn has_legal(f: &str) -> bool {
+pub(crate) fn has_legal(f: &str) -> bool {
     let fl = fold(f);
     fl.split([' ', ','])
         .any(|w| !w.is_empty() && LEGAL_SUFFIXES.contains(&w.trim_end_matches('.')))

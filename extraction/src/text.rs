@@ -27,10 +27,12 @@ pub fn clip(s: &str, max: usize) -> &str {
 }
 
 /// Collapses every run of whitespace (and control characters) into one
-/// space and trims the ends.
+/// space, or into one tab where the run holds a tab (a column gap: the
+/// PDF reader's for words set far apart on a line, a DOCX tab stop or
+/// table cell), and trims the ends.
 pub fn clean_spaces(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut pending_space = false;
+    let mut pending: Option<char> = None;
     for c in s.chars() {
         if c.is_whitespace()
             || c.is_control()
@@ -38,12 +40,13 @@ pub fn clean_spaces(s: &str) -> String {
             || c == '\u{feff}'
             || c == '\u{ad}'
         {
-            pending_space = !out.is_empty();
+            if !out.is_empty() && pending != Some('\t') {
+                pending = Some(if c == '\t' { '\t' } else { ' ' });
+            }
             continue;
         }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
+        if let Some(p) = pending.take() {
+            out.push(p);
         }
         out.push(c);
     }
@@ -159,7 +162,66 @@ pub fn prepare(text: &str) -> Vec<Line> {
         kept.push(l);
     }
     kept.extend(once);
-    join_connectors(kept)
+    join_broken_dates(join_connectors(kept))
+}
+
+/// A date range broken over short lines (a narrow date column: "March" /
+/// "2021 –" / "Present", or "fev/2022 –" / "atual") is joined back into
+/// one line, when the lines together hold one range and nothing else.
+fn join_broken_dates(lines: Vec<Line>) -> Vec<Line> {
+    let short = |l: &Line| {
+        l.text.split_whitespace().count() <= 3 && l.text.len() <= 24 && !is_bullet(&l.text)
+    };
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut i = 0;
+    while i < lines.len() {
+        let l = &lines[i];
+        // "Universidade Federal do Rio de" / "Janeiro": a wrapped name, not
+        // a month.
+        let wrapped = out.last().is_some_and(|p: &Line| {
+            p.text
+                .rsplit(' ')
+                .next()
+                .is_some_and(|w| w.len() <= 3 && w.chars().all(char::is_lowercase))
+        });
+        if short(l) && !wrapped && !whole_range(&l.text) {
+            let mut joined = l.text.clone();
+            let mut found = None;
+            for k in 1..4 {
+                let Some(next) = lines.get(i + k) else { break };
+                if !short(next) || next.page != l.page {
+                    break;
+                }
+                joined.push(' ');
+                joined.push_str(&next.text);
+                if whole_range(&joined) {
+                    found = Some(k);
+                    break;
+                }
+            }
+            if let Some(k) = found {
+                out.push(Line {
+                    text: joined,
+                    page: l.page,
+                });
+                i += k + 1;
+                continue;
+            }
+        }
+        out.push(l.clone());
+        i += 1;
+    }
+    out
+}
+
+/// Whether a line is one date range and nothing more.
+fn whole_range(t: &str) -> bool {
+    let ranges = crate::dates::find_ranges(t);
+    let [r] = ranges.as_slice() else {
+        return false;
+    };
+    let rest = format!("{}{}", &t[..r.span.0], &t[r.span.1..]);
+    !rest.chars().any(char::is_alphanumeric)
 }
 
 /// Whether a line ends with a connector that says the text goes on.
