@@ -365,6 +365,17 @@ const US_STATES: &[&str] = &[
     "WI", "WY", "DC",
 ];
 
+/// Whether a phrase names a country or a US state ("Brazil", "CA").
+pub fn is_country_or_state(s: &str) -> bool {
+    let t = s.trim();
+    US_STATES.contains(&t) || {
+        let f = fold(t);
+        COUNTRIES
+            .iter()
+            .any(|(names, _)| names.contains(&f.as_str()))
+    }
+}
+
 fn country(location: &str) -> Option<Id> {
     let f = fold(location);
     let parts: Vec<&str> = f.split(',').map(str::trim).collect();
@@ -618,9 +629,27 @@ pub const ROLE_NOUNS: &[&str] = &[
     "ingegnere",
     "tirocinante",
     "sre",
+    "sdet",
     "devops",
     "qa",
     "partner",
+    "testeur",
+    "testeuse",
+    "analyste",
+    "consultante",
+    "directeur",
+    "directrice",
+    "chargee",
+    "engenheira",
+    "desenvolvedora",
+    "coordenador",
+    "coordenadora",
+    "coordinador",
+    "coordinadora",
+    "especialista",
+    "lider",
+    "cientista",
+    "tecnica",
     "student",
     "chief",
 ];

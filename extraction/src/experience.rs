@@ -124,7 +124,31 @@ const LEGAL_SUFFIXES: &[&str] = &[
     "oü",
     "sp. z o.o",
     "ltda",
+    "lda",
     "s.a. de c.v",
+    "kft",
+    "zrt",
+    "nyrt",
+    "bt",
+    "jsc",
+    "pte",
+    "pte ltd",
+    "sdn bhd",
+    "bhd",
+    "s.l.u",
+    "slu",
+    "s.r.o",
+    "sro",
+    "a.s",
+    "e.v",
+    "ug",
+    "eireli",
+    "s/a",
+    "ltd.",
+    "k.k.",
+    "g.k",
+    "co., ltd",
+    "oyj",
 ];
 
 fn is_legal_suffix(p: &str) -> bool {
@@ -162,7 +186,13 @@ pub fn split_fields(s: &str) -> Vec<String> {
         })
         .collect();
     let mut out: Vec<String> = Vec::new();
-    for seg in segs {
+    let count = segs.len();
+    for (si, seg) in segs.into_iter().enumerate() {
+        // "Company · Porto", "Company⇥London": the last segment of several
+        // is the place when it reads as one.
+        if si + 1 == count && si > 0 && is_place(&seg, &out) {
+            break;
+        }
         let mut pieces: Vec<String> = Vec::new();
         for p in seg.split(", ") {
             let p = p.trim();
@@ -174,6 +204,12 @@ pub fn split_fields(s: &str) -> Vec<String> {
                 pieces.push(p.to_string());
             }
         }
+        // "Hangang Mobility Inc., Seoul", "Music Row Ticketing LLC,
+        // Nashville, TN": places after the company.
+        while pieces.len() >= 2 && is_place(&pieces[pieces.len() - 1], &pieces[..pieces.len() - 1])
+        {
+            pieces.pop();
+        }
         for p in pieces {
             let t = trim_field(&p);
             if !t.is_empty() {
@@ -182,6 +218,81 @@ pub fn split_fields(s: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether a field after `before` names a place: a country or US state,
+/// or one to three capitalised words (no role, no legal form) following a
+/// company (a legal form or an organisation word in it).
+fn is_place(field: &str, before: &[String]) -> bool {
+    let t = trim_field(field);
+    if t.is_empty() || t.chars().any(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    if super::contact::is_country_or_state(t) {
+        return true;
+    }
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.is_empty() || words.len() > 3 || title_score(t) > 0 || has_legal(t) || is_org(t) {
+        return false;
+    }
+    let capitalised = words.iter().all(|w| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            || matches!(
+                fold(w).as_str(),
+                "de" | "do" | "da" | "del" | "am" | "upon" | "sur"
+            )
+    });
+    capitalised
+        && before
+            .last()
+            .is_some_and(|b| title_score(b) < 3 && (has_legal(b) || is_org(b)))
+}
+
+/// Words that make a phrase an organisation's name.
+const ORG_WORDS: &[&str] = &[
+    "association",
+    "bank",
+    "banque",
+    "banco",
+    "group",
+    "grupo",
+    "gruppe",
+    "groupe",
+    "university",
+    "universidad",
+    "universidade",
+    "universite",
+    "universitat",
+    "college",
+    "institute",
+    "instituto",
+    "hospital",
+    "council",
+    "agency",
+    "agentur",
+    "foundation",
+    "studio",
+    "studios",
+    "labs",
+    "systems",
+    "technologies",
+    "solutions",
+    "services",
+    "software",
+    "digital",
+    "consulting",
+    "partners",
+    "holdings",
+    "ministry",
+    "trust",
+    "school",
+    "society",
+];
+
+fn is_org(f: &str) -> bool {
+    fold(f)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| ORG_WORDS.contains(&w))
 }
 
 /// Picks (title, company) from fields.
@@ -332,6 +443,10 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
                 Kind::Cont
             } else if t.chars().count() > 95
                 || (t.ends_with('.') && t.split_whitespace().count() > 6)
+                || (t.ends_with('.')
+                    && t.split_whitespace().count() >= 4
+                    && !has_legal(t)
+                    && title_score(t) < 3)
             {
                 Kind::Prose
             } else {
@@ -354,7 +469,8 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         // "Company — City" beside the dates: the title is on a line nearby.
         let nearby = (a > 0 && kinds[a - 1] == Kind::Short && !used[a - 1])
             || (a + 1 < n && kinds[a + 1] == Kind::Short && !used[a + 1]);
-        if rem_fields.len() >= 2 && title_score(&rem) < 1 && nearby {
+        let named_org = rem_fields.iter().skip(1).any(|f| has_legal(f) || is_org(f));
+        if rem_fields.len() >= 2 && title_score(&rem) < 1 && nearby && !named_org {
             rem_fields.truncate(1);
         }
         // Header lines above.
@@ -379,7 +495,15 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         let (title, company) = if rem_fields.len() >= 2 {
             assign(&rem_fields)
         } else if rem_fields.len() == 1 {
-            let other = prev.last().copied().or_else(|| next.first().copied());
+            // The title's line: above the dates, or below them when that
+            // one reads as a title and the one above does not.
+            let below_is_title = next.first().is_some_and(|&i| title_score(text(i)) >= 3)
+                && prev.last().is_none_or(|&i| title_score(text(i)) < 3);
+            let other = if below_is_title {
+                next.first().copied()
+            } else {
+                prev.last().copied().or_else(|| next.first().copied())
+            };
             match other {
                 Some(o) => {
                     used[o] = true;
@@ -432,6 +556,24 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         };
         if title.is_empty() && company.is_empty() {
             continue;
+        }
+        let (mut title, mut company) = (title, company);
+        // An employer line above the dates, the title below them.
+        if title.is_empty() {
+            if let Some(&i) = next
+                .iter()
+                .find(|&&i| !used[i] && title_score(text(i)) >= 3)
+            {
+                used[i] = true;
+                title = split_fields(text(i)).into_iter().next().unwrap_or_default();
+            }
+        }
+        // Several roles under one employer line: the later ones have
+        // no company of their own.
+        if company.is_empty() && !title.is_empty() {
+            if let Some(last) = out.last() {
+                company = last.company.clone();
+            }
         }
         let pos = Position {
             title,
