@@ -356,6 +356,25 @@ const COUNTRIES: &[(&[&str], Id)] = &[
     (&["singapore"], Id::SG),
     (&["israel"], Id::IL),
     (&["turkey", "turkiye"], Id::TR),
+    (&["hungary", "magyarorszag"], Id::HU),
+    (&["south korea", "korea", "republic of korea"], Id::KR),
+    (&["vietnam", "viet nam"], Id::VN),
+    (&["czech republic", "czechia"], Id::CZ),
+    (&["greece"], Id::GR),
+    (&["romania"], Id::RO),
+    (&["chile"], Id::CL),
+    (&["colombia"], Id::CO),
+    (&["peru"], Id::PE),
+    (&["egypt"], Id::EG),
+    (&["saudi arabia"], Id::SA),
+    (&["morocco", "maroc"], Id::MA),
+    (&["philippines"], Id::PH),
+    (&["indonesia"], Id::ID),
+    (&["malaysia"], Id::MY),
+    (&["thailand"], Id::TH),
+    (&["hong kong"], Id::HK),
+    (&["taiwan"], Id::TW),
+    (&["ukraine"], Id::UA),
 ];
 
 const US_STATES: &[&str] = &[
@@ -393,6 +412,24 @@ fn country(location: &str) -> Option<Id> {
         }
     }
     None
+}
+
+/// E.164 form of a domestic number by the country of the email's domain
+/// ("0151 2345 6872" with an address at `….de`), when the location named
+/// no country: the number must be a valid one there.
+pub fn to_e164_by_domain(printed: &str, email: Option<&str>) -> Option<String> {
+    let t = printed.trim();
+    if t.starts_with('+') || t.starts_with("(+") || t.starts_with("00") {
+        return None;
+    }
+    let tld = email?.rsplit('.').next()?.to_ascii_uppercase();
+    let region: Id = match tld.as_str() {
+        "UK" => Id::GB,
+        t if t.len() == 2 => t.parse().ok()?,
+        _ => return None,
+    };
+    let n = phonenumber::parse(Some(region), t).ok()?;
+    phonenumber::is_valid(&n).then(|| n.format().mode(Mode::E164).to_string())
 }
 
 /// E.164 form of a printed number: the printed country code when there is
@@ -895,10 +932,21 @@ pub fn find_name(
     let mut section: Option<Section> = None;
     let mut best: Option<(i32, usize, Vec<String>)> = None;
     let mut consider = |i: usize, text: &str, section: Option<Section>, next: Option<&Line>| {
-        let Some(words) = name_words(text) else {
+        // "Curtis L. Haywood, Jr.", "Jane Smith, PhD": the comma only
+        // before a suffix.
+        let bare = match text.rsplit_once(',') {
+            Some((head, tail))
+                if crate::names::SUFFIXES
+                    .contains(&fold(tail).trim_matches(|c: char| !c.is_alphanumeric())) =>
+            {
+                head
+            }
+            _ => text,
+        };
+        let Some(words) = name_words(bare) else {
             return;
         };
-        if !TAXONOMY.find(text).is_empty() || text.contains(',') {
+        if !TAXONOMY.find(text).is_empty() || bare.contains(',') {
             return;
         }
         let mut score = 1;
@@ -1166,6 +1214,14 @@ mod tests {
             Some("+2348035550142")
         );
         assert_eq!(
+            to_e164_by_domain("0151 2345 6872", Some("j.m@example.de")).as_deref(),
+            Some("+4915123456872")
+        );
+        assert_eq!(
+            to_e164_by_domain("0151 2345 6872", Some("j@example.com")),
+            None
+        );
+        assert_eq!(
             to_e164("+81 90-5555-0123", None).as_deref(),
             Some("+819055550123")
         );
@@ -1239,6 +1295,11 @@ mod tests {
         assert_eq!(split_name(&w, &none), ("Daniel".into(), "O'Connor".into()));
         let w = name_words("CV – Ahmed al-Rashid").unwrap();
         assert_eq!(split_name(&w, &none), ("Ahmed".into(), "al-Rashid".into()));
+        let lines = crate::text::prepare("Jane Q. Smith, PhD\nData Scientist\n");
+        assert_eq!(
+            find_name(&lines, None, None, false),
+            Some(("Jane Q.".into(), "Smith".into(), 0))
+        );
         let w = name_words("Curriculum Vitae NGUYEN Van An").unwrap();
         assert_eq!(split_name(&w, &none), ("Van An".into(), "Nguyen".into()));
         assert!(name_words("Senior Backend Engineer").is_none());

@@ -136,7 +136,10 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         None => (None, None, None),
     };
     let location = contact::find_location(&lines, name_idx);
-    let phone = contact::find_phone(&lines, location.as_deref());
+    let phone = contact::find_phone(&lines, location.as_deref()).map(|(printed, e164)| {
+        let e164 = e164.or_else(|| contact::to_e164_by_domain(&printed, email.as_deref()));
+        (printed, e164)
+    });
     let headline = contact::find_headline(&lines, name_idx);
     let summary = {
         let s: Vec<&str> = in_section(Section::Summary)

@@ -22,7 +22,10 @@ pub const PARTICLES: &[&str] = &[
 const JOINERS: &[&str] = &["y", "e", "i"];
 
 /// Suffixes after a name: kept out of both parts.
-pub const SUFFIXES: &[&str] = &["jr", "sr", "ii", "iii", "iv", "v", "jnr", "snr"];
+pub const SUFFIXES: &[&str] = &[
+    "jr", "sr", "ii", "iii", "iv", "v", "jnr", "snr", "phd", "mba", "msc", "cpa", "pmp", "cfa",
+    "md",
+];
 
 /// Family names commonly printed first (folded, without diacritics):
 /// Chinese, Korean, Vietnamese, Japanese and Hungarian, the most frequent
