@@ -456,6 +456,30 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         kinds.push(k);
     }
 
+    // A table whose header row puts the company after the role ("Período |
+    // Cargo | Empresa"): each row's company cell comes after its title
+    // and bullets, before the next row's dates.
+    let company_last = (0..n)
+        .find(|&i| kinds[i] == Kind::TableHeader)
+        .is_some_and(|i| {
+            let f = fold(&lines[i].text);
+            let col = |names: &[&str]| f.split_whitespace().position(|w| names.contains(&w));
+            let role = col(&[
+                "position", "role", "title", "cargo", "puesto", "funktion", "poste",
+            ]);
+            let company = col(&[
+                "company",
+                "employer",
+                "organisation",
+                "organization",
+                "empresa",
+                "firma",
+                "unternehmen",
+                "entreprise",
+            ]);
+            matches!((role, company), (Some(r), Some(c)) if c > r)
+        });
+    let anchors: Vec<usize> = (0..n).filter(|&i| kinds[i] == Kind::Anchor).collect();
     let mut used = vec![false; n];
     let mut out: Vec<Position> = Vec::new();
     for a in 0..n {
@@ -558,6 +582,16 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
             continue;
         }
         let (mut title, mut company) = (title, company);
+        if company_last && company.is_empty() {
+            let end = anchors.iter().copied().find(|&b| b > a).unwrap_or(n);
+            if let Some(i) = (a + 1..end)
+                .rev()
+                .find(|&i| kinds[i] == Kind::Short && !used[i] && title_score(text(i)) < 3)
+            {
+                used[i] = true;
+                company = split_fields(text(i)).into_iter().next().unwrap_or_default();
+            }
+        }
         // An employer line above the dates, the title below them.
         if title.is_empty() {
             if let Some(&i) = next
@@ -634,6 +668,30 @@ mod tests {
                 "2018-03".into(),
                 Some("2021-01".into())
             )
+        );
+    }
+
+    #[test]
+    fn a_table_header_with_the_company_last_puts_each_rows_company_after_its_bullets() {
+        let got = run("Período\tCargo\tEmpresa\nmar 2022 - atual\nGerente de Produto Sênior\n\
+                       Responsável pelo produto de Pix parcelado em todo o país.\nIpiranga Pagamentos S.A.\n\
+                       set 2018 - fev 2022\nGerente de Produto\nPaulista Seguros Ltda.\n");
+        assert_eq!(
+            got,
+            [
+                (
+                    "Gerente de Produto Sênior".into(),
+                    "Ipiranga Pagamentos S.A.".into(),
+                    "2022-03".into(),
+                    None
+                ),
+                (
+                    "Gerente de Produto".into(),
+                    "Paulista Seguros Ltda.".into(),
+                    "2018-09".into(),
+                    Some("2022-02".into())
+                ),
+            ]
         );
     }
 
