@@ -742,11 +742,6 @@ pub fn title_score(s: &str) -> i32 {
     score
 }
 
-const NAME_PARTICLES: &[&str] = &[
-    "de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "di", "du", "le", "la",
-    "bin", "binti", "al", "el", "y", "e", "ter", "ten", "zu", "ibn", "ben", "mac", "st.",
-];
-
 const ORG_WORDS: &[&str] = &[
     "university",
     "universidad",
@@ -783,12 +778,36 @@ const ORG_WORDS: &[&str] = &[
     "plc",
     "foundation",
     "association",
+    "banque",
+    "banco",
+    "grupo",
+    "gruppe",
+    "groupe",
+    "hospital",
+    "council",
+    "agency",
+    "agentur",
+    "studios",
+    "labs",
+    "consulting",
+    "partners",
+    "holdings",
+    "ministry",
+    "trust",
+    "society",
 ];
+
+/// Whether a phrase names an organisation: one of its words is an
+/// organisation's (university, bank, group, GmbH…).
+pub(crate) fn is_org(s: &str) -> bool {
+    fold(s)
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| ORG_WORDS.contains(&w))
+}
 
 /// Normalises a name word: all-caps words get title case ("WANG" → "Wang").
 fn name_case(w: &str) -> String {
-    let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+    if crate::names::all_caps(w) {
         let mut out = String::new();
         let mut start = true;
         for c in w.chars() {
@@ -861,7 +880,7 @@ fn name_words(line: &str) -> Option<Vec<String>> {
     let mut caps = 0;
     for w in &words {
         let fw = fold(w);
-        if NAME_PARTICLES.contains(&fw.as_str()) || crate::names::PARTICLES.contains(&fw.as_str()) {
+        if crate::names::is_particle_or_joiner(&fw) {
             continue;
         }
         if !w
@@ -872,11 +891,7 @@ fn name_words(line: &str) -> Option<Vec<String>> {
         }
         // "al-Rashid", "d'Angelo": a particle glued to a capitalised name.
         let core = match w.split_once(['-', '\'', '’']) {
-            Some((head, tail))
-                if crate::names::PARTICLES.contains(&fold(head).as_str()) || fold(head) == "d" =>
-            {
-                tail
-            }
+            Some((head, tail)) if crate::names::is_particle(head) || fold(head) == "d" => tail,
             _ => w,
         };
         if !core.chars().next()?.is_uppercase() {
@@ -921,14 +936,7 @@ pub fn find_name(
     linkedin: Option<&str>,
     iberian: bool,
 ) -> Option<(String, String, usize)> {
-    let local: String = email
-        .and_then(|e| e.split('@').next())
-        .map(|l| fold(l).chars().filter(|c| c.is_alphanumeric()).collect())
-        .unwrap_or_default();
-    let slug: String = linkedin
-        .and_then(|u| u.trim_end_matches('/').rsplit('/').next())
-        .map(|l| fold(l).chars().filter(|c| c.is_alphanumeric()).collect())
-        .unwrap_or_default();
+    let ev = crate::names::Evidence::new(email, linkedin, iberian);
     let mut section: Option<Section> = None;
     let mut best: Option<(i32, usize, Vec<String>)> = None;
     let mut consider = |i: usize, text: &str, section: Option<Section>, next: Option<&Line>| {
@@ -969,18 +977,7 @@ pub fn find_name(
                 score += 4;
             }
         }
-        let hits = words
-            .iter()
-            .map(|w| {
-                fold(w)
-                    .chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .collect::<String>()
-            })
-            .filter(|w| {
-                w.chars().count() >= 3 && (local.contains(w.as_str()) || slug.contains(w.as_str()))
-            })
-            .count();
+        let hits = words.iter().filter(|w| ev.mentions(w)).count();
         if hits > 0 {
             score += 3 + hits as i32;
         }
@@ -1018,10 +1015,8 @@ pub fn find_name(
                 };
                 consider(i, &words[..p].join(" "), section, Some(&title));
             }
-        }
-        // A name wrapped over short lines at the top of the page or of a
-        // sidebar: "María del" / "Carmen" / "Ruiz de la" / "Torre".
-        if i < 12 {
+            // A name wrapped over short lines at the top of the page or of
+            // a sidebar: "María del" / "Carmen" / "Ruiz de la" / "Torre".
             let short = |l: &Line| {
                 l.text.split_whitespace().count() <= 3
                     && heading(&l.text).is_none()
@@ -1045,10 +1040,7 @@ pub fn find_name(
     if score < 2 {
         return None;
     }
-    let (first, last) = split_name(
-        &words,
-        &crate::names::Evidence::new(email, linkedin, iberian),
-    );
+    let (first, last) = split_name(&words, &ev);
     Some((first, last, idx))
 }
 
@@ -1100,9 +1092,7 @@ fn location_like(seg: &str) -> bool {
     if title_score(s) >= 3 || !TAXONOMY.find(s).is_empty() || crate::experience::has_legal(s) {
         return false;
     }
-    let f = fold(s);
-    !f.split(|c: char| !c.is_alphanumeric())
-        .any(|w| ORG_WORDS.contains(&w))
+    !is_org(s)
 }
 
 fn segments(line: &str) -> Vec<&str> {

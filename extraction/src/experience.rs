@@ -3,7 +3,7 @@
 //! rest of that line, or from the short header lines right above it, or
 //! (tables, "date then title" layouts) from the short lines right below.
 
-use super::contact::{is_title_word, title_score};
+use super::contact::{is_org, is_title_word, title_score};
 use super::dates::{find_ranges, DateRange, End};
 use super::text::{fold, is_bullet, trim_field, Line};
 
@@ -246,53 +246,6 @@ fn is_place(field: &str, before: &[String]) -> bool {
         && before
             .last()
             .is_some_and(|b| title_score(b) < 3 && (has_legal(b) || is_org(b)))
-}
-
-/// Words that make a phrase an organisation's name.
-const ORG_WORDS: &[&str] = &[
-    "association",
-    "bank",
-    "banque",
-    "banco",
-    "group",
-    "grupo",
-    "gruppe",
-    "groupe",
-    "university",
-    "universidad",
-    "universidade",
-    "universite",
-    "universitat",
-    "college",
-    "institute",
-    "instituto",
-    "hospital",
-    "council",
-    "agency",
-    "agentur",
-    "foundation",
-    "studio",
-    "studios",
-    "labs",
-    "systems",
-    "technologies",
-    "solutions",
-    "services",
-    "software",
-    "digital",
-    "consulting",
-    "partners",
-    "holdings",
-    "ministry",
-    "trust",
-    "school",
-    "society",
-];
-
-fn is_org(f: &str) -> bool {
-    fold(f)
-        .split(|c: char| !c.is_alphanumeric())
-        .any(|w| ORG_WORDS.contains(&w))
 }
 
 /// Picks (title, company) from fields.

@@ -15,11 +15,11 @@ use crate::text::fold;
 pub const PARTICLES: &[&str] = &[
     "de", "del", "della", "der", "den", "van", "von", "da", "das", "dos", "di", "du", "le", "la",
     "bin", "binti", "al", "el", "ter", "ten", "zu", "ibn", "ben", "mac", "st.", "o", "ni", "nic",
-    "ua", "degli", "dei", "lo", "les", "ter", "vander", "vande", "af", "av",
+    "ua", "degli", "dei", "lo", "les", "vander", "vande", "af", "av",
 ];
 
 /// Words that join two family names and never open one.
-const JOINERS: &[&str] = &["y", "e", "i"];
+const JOINERS: &[&str] = &["y", "e"];
 
 /// Suffixes after a name: kept out of both parts.
 pub const SUFFIXES: &[&str] = &[
@@ -108,13 +108,11 @@ const FAMILY_FIRST: &[&str] = &[
     "lim",
     "im",
     "shin",
-    "han",
     "oh",
     "seo",
     "kwon",
     "hwang",
     "ahn",
-    "song",
     "hong",
     "jeon",
     "ko",
@@ -237,7 +235,6 @@ const FAMILY_FIRST: &[&str] = &[
     "deak",
     "pap",
     "bakos",
-    "toth",
     "vass",
     "halasz",
 ];
@@ -281,6 +278,9 @@ pub struct Evidence {
     /// The first piece of the email's local part (a given name, by the
     /// usual given.family convention), when there is one.
     first_piece: Option<String>,
+    /// The local part and the slug, folded, letters and digits only,
+    /// separated by a space: what a name's words are looked for in.
+    spelled: String,
     /// Spanish or Portuguese: two family names are the custom.
     pub iberian: bool,
 }
@@ -289,11 +289,15 @@ impl Evidence {
     pub fn new(email: Option<&str>, linkedin: Option<&str>, iberian: bool) -> Self {
         let mut tokens = Vec::new();
         let mut first_piece = None;
+        let mut spelled = String::new();
         let local = email.and_then(|e| e.split('@').next());
         let slug = linkedin.and_then(|u| u.trim_end_matches('/').rsplit('/').next());
         for (i, source) in [local, slug].into_iter().enumerate() {
             let Some(source) = source else { continue };
-            let pieces: Vec<String> = fold(source)
+            let folded = fold(source);
+            spelled.push(' ');
+            spelled.extend(folded.chars().filter(|c| c.is_alphanumeric()));
+            let pieces: Vec<String> = folded
                 .split(|c: char| !c.is_alphabetic())
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
@@ -312,8 +316,16 @@ impl Evidence {
         Evidence {
             tokens,
             first_piece,
+            spelled,
             iberian,
         }
+    }
+
+    /// Whether the email or slug spells this name word (three letters or
+    /// more): evidence that a line holding it is the person's name.
+    pub fn mentions(&self, word: &str) -> bool {
+        let w: String = fold(word).chars().filter(|c| c.is_alphanumeric()).collect();
+        w.chars().count() >= 3 && self.spelled.contains(&w)
     }
 
     fn has(&self, key: &str) -> bool {
@@ -323,19 +335,23 @@ impl Evidence {
 
 /// Folded letters of words, joined: "Ó Briain" → "obriain".
 fn key(words: &[&str]) -> String {
-    words
-        .iter()
-        .flat_map(|w| fold(w).chars().collect::<Vec<_>>())
-        .filter(|c| c.is_alphabetic())
-        .collect()
+    let folded: String = words.iter().map(|w| fold(w)).collect();
+    folded.chars().filter(|c| c.is_alphabetic()).collect()
 }
 
-fn is_particle(w: &str) -> bool {
+/// Whether a word opens a family name ("van", "de", "Ó").
+pub(crate) fn is_particle(w: &str) -> bool {
     PARTICLES.contains(&fold(w).trim_end_matches('\''))
 }
 
+/// Whether a (folded) word is a particle or joins two family names: a
+/// name's word that need not be capitalised.
+pub(crate) fn is_particle_or_joiner(folded: &str) -> bool {
+    PARTICLES.contains(&folded) || JOINERS.contains(&folded)
+}
+
 /// A word in capitals throughout ("NGUYEN", "O'BRIEN"), of two letters or more.
-fn all_caps(w: &str) -> bool {
+pub(crate) fn all_caps(w: &str) -> bool {
     let letters: Vec<char> = w.chars().filter(|c| c.is_alphabetic()).collect();
     letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
 }
