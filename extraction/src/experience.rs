@@ -232,7 +232,7 @@ fn is_place(field: &str, before: &[String]) -> bool {
         return true;
     }
     let words: Vec<&str> = t.split_whitespace().collect();
-    if words.is_empty() || words.len() > 3 || title_score(t) > 0 || has_legal(t) || is_org(t) {
+    if words.is_empty() || words.len() > 3 || title_score(t) > 0 || company_like(t) {
         return false;
     }
     let capitalised = words.iter().all(|w| {
@@ -245,7 +245,7 @@ fn is_place(field: &str, before: &[String]) -> bool {
     capitalised
         && before
             .last()
-            .is_some_and(|b| title_score(b) < 3 && (has_legal(b) || is_org(b)))
+            .is_some_and(|b| title_score(b) < 3 && company_like(b))
 }
 
 /// Picks (title, company) from fields.
@@ -274,6 +274,12 @@ fn assign(fields: &[String]) -> (String, String) {
             (fields[ti].clone(), fields[ci].clone())
         }
     }
+}
+
+/// Whether a field reads as a company: a legal form or an organisation
+/// word in it.
+fn company_like(f: &str) -> bool {
+    has_legal(f) || is_org(f)
 }
 
 pub(crate) fn has_legal(f: &str) -> bool {
@@ -446,7 +452,7 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         // "Company — City" beside the dates: the title is on a line nearby.
         let nearby = (a > 0 && kinds[a - 1] == Kind::Short && !used[a - 1])
             || (a + 1 < n && kinds[a + 1] == Kind::Short && !used[a + 1]);
-        let named_org = rem_fields.iter().skip(1).any(|f| has_legal(f) || is_org(f));
+        let named_org = rem_fields.iter().skip(1).any(|f| company_like(f));
         if rem_fields.len() >= 2 && title_score(&rem) < 1 && nearby && !named_org {
             rem_fields.truncate(1);
         }
