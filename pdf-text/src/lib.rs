@@ -2,6 +2,7 @@
 //! thread per process, [`pdf`]), DOCX through `documents`. Only processes
 //! that read documents link this crate (and so pdfium); the API does not.
 
+pub mod layout;
 pub mod ocr;
 pub mod pdf;
 

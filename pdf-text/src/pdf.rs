@@ -19,7 +19,7 @@ use pdfium_render::prelude::*;
 
 use documents::{ExtractError, Limits};
 
-use crate::ocr::PageImage;
+use crate::{layout, ocr::PageImage};
 
 static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
 
@@ -116,16 +116,35 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
 /// a table's next cell), not a word space (about a third of it).
 const COLUMN_GAP_EM: f32 = 1.5;
 
-/// The page's text in pdfium's reading order, with a tab where the words
-/// of one line are set a column gap apart ([`COLUMN_GAP_EM`]): "Senior
-/// Product Manager⇥June 2022 – present", "Thamesbank Digital Ltd⇥London".
-/// pdfium itself joins them with one space, which loses where a title
-/// ends and a date or a place begins.
+/// The page's text in reading order, with a tab where the words of one
+/// line are set a column gap apart ([`COLUMN_GAP_EM`]): "Senior Product
+/// Manager⇥June 2022 – present", "Thamesbank Digital Ltd⇥London". pdfium
+/// itself joins them with one space, which loses where a title ends and a
+/// date or a place begins. The order is pdfium's (the order the page was
+/// drawn in) unless [`layout::reorder`] finds two columns drawn row by row
+/// across each other.
 pub fn page_text(text: &PdfPageText) -> String {
     let chars = text.chars();
     let n = chars.len();
     let is_space = |c: Option<char>| matches!(c, Some(' ' | '\u{a0}'));
     let mut out = String::with_capacity(n + 16);
+    // Each run's byte range in `out` and its first and last glyph.
+    let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new();
+    let mut open: Option<(usize, usize)> = None;
+    let mut last = (0, 0);
+    let mut close = |out: &mut String, open: &mut Option<(usize, usize)>, last: (usize, usize)| {
+        if let Some((start, first)) = open.take() {
+            let mut end = last.0;
+            if let Some(words) = letter_spaced(&chars, &out[start..end], first, last.1) {
+                let tail = out.split_off(end);
+                out.truncate(start);
+                out.push_str(&words);
+                end = out.len();
+                out.push_str(&tail);
+            }
+            spans.push((start, end, first, last.1));
+        }
+    };
     let mut i = 0;
     while i < n {
         let Ok(ch) = chars.get(i) else {
@@ -134,7 +153,15 @@ pub fn page_text(text: &PdfPageText) -> String {
         };
         let c = ch.unicode_char();
         if !is_space(c) {
+            if matches!(c, Some('\r' | '\n')) {
+                close(&mut out, &mut open, last);
+            } else if open.is_none() {
+                open = Some((out.len(), i));
+            }
             out.push(c.unwrap_or('\u{fffd}'));
+            if open.is_some() {
+                last = (out.len(), i);
+            }
             i += 1;
             continue;
         }
@@ -148,10 +175,70 @@ pub fn page_text(text: &PdfPageText) -> String {
                 (Ok(a), Ok(b)) => column_gap(&a, &b),
                 _ => false,
             };
+        if wide {
+            close(&mut out, &mut open, last);
+        }
         out.push(if wide { '\t' } else { ' ' });
         i = j;
     }
-    out
+    close(&mut out, &mut open, last);
+    let runs: Vec<layout::Run> = spans
+        .iter()
+        .filter_map(|&(start, end, first, last)| {
+            let a = chars.get(first).ok()?;
+            let (ra, rb) = (
+                a.loose_bounds().ok()?,
+                chars.get(last).ok()?.loose_bounds().ok()?,
+            );
+            Some(layout::Run {
+                text: out[start..end].to_string(),
+                left: ra.left().value,
+                right: rb.right().value.max(ra.right().value),
+                top: ra.top().value.max(rb.top().value),
+                bottom: ra.bottom().value.min(rb.bottom().value),
+                size: a.scaled_font_size().value,
+            })
+        })
+        .collect();
+    layout::reorder(&runs).unwrap_or(out)
+}
+
+/// A run printed letter-spaced ("C U R R I C U L U M  V I T A E": one
+/// glyph per word as pdfium splits it) as its words ("CURRICULUM VITAE"),
+/// split where the gap between two letters is clearly wider than the
+/// spacing between the others. `None` for any other run.
+fn letter_spaced(
+    chars: &PdfPageTextChars,
+    text: &str,
+    first: usize,
+    last: usize,
+) -> Option<String> {
+    // Kerning can close the spacing of a pair ("E D U C AT I O N").
+    let tokens: Vec<usize> = text.split(' ').map(|t| t.chars().count()).collect();
+    let single = tokens.iter().filter(|&&n| n == 1).count();
+    if tokens.len() < 4 || tokens.iter().any(|&n| n > 2) || single * 4 < tokens.len() * 3 {
+        return None;
+    }
+    let glyphs: Vec<(char, f32, f32)> = (first..=last)
+        .filter_map(|i| {
+            let ch = chars.get(i).ok()?;
+            let c = ch.unicode_char().filter(|c| !c.is_whitespace())?;
+            let b = ch.loose_bounds().ok()?;
+            Some((c, b.left().value, b.right().value))
+        })
+        .collect();
+    let gaps: Vec<f32> = glyphs.windows(2).map(|w| w[1].1 - w[0].2).collect();
+    let mut sorted = gaps.clone();
+    sorted.sort_by(f32::total_cmp);
+    let median = *sorted.get(sorted.len() / 2)?;
+    let mut words = String::new();
+    for (k, &(c, _, _)) in glyphs.iter().enumerate() {
+        if k > 0 && gaps[k - 1] > median * 1.6 + 0.5 {
+            words.push(' ');
+        }
+        words.push(c);
+    }
+    Some(words)
 }
 
 /// Whether glyph `b` sits on `a`'s line a column gap to its right.
