@@ -98,6 +98,38 @@ pub fn find_linkedin(text: &str) -> Option<String> {
     None
 }
 
+/// A LinkedIn URL whose slug ran past a narrow column's edge onto the
+/// next line ("linkedin.com/in/mcarmenruiz" / "delatorre"): the slug with
+/// the next line joined, when that line is one lower-case word the
+/// person's name spells ("…Ruiz de la Torre"). Anything else on the next
+/// line (a skill, a city) is not part of the URL.
+pub fn complete_wrapped_slug(text: &str, url: &str, name: &str) -> Option<String> {
+    let slug = url.rsplit('/').next()?;
+    let lower = text.to_ascii_lowercase();
+    let needle = format!("/{}", slug.to_ascii_lowercase());
+    let name: String = fold(name).chars().filter(|c| c.is_alphanumeric()).collect();
+    let mut from = 0;
+    while let Some(off) = lower[from..].find(&needle) {
+        let end = from + off + needle.len();
+        from = end;
+        let rest = text[end..].trim_start_matches(['\r', ' ']);
+        let Some(rest) = rest.strip_prefix('\n') else {
+            continue;
+        };
+        let next = rest.lines().next().unwrap_or("").trim();
+        let piece: String = next.chars().filter(|&c| c != '-').collect();
+        if piece.len() >= 3
+            && next
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && name.contains(&piece)
+        {
+            return Some(format!("{url}{next}"));
+        }
+    }
+    None
+}
+
 /// GitHub profile URL, normalised to the user.
 pub fn find_github(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
@@ -1253,6 +1285,21 @@ mod tests {
         let (p, e) = find_phone(&lines, None).unwrap();
         assert_eq!(p, "+234 803 555 0142");
         assert_eq!(e.as_deref(), Some("+2348035550142"));
+    }
+
+    #[test]
+    fn a_slug_wrapped_in_a_sidebar_is_joined_only_with_a_piece_of_the_name() {
+        let url = "https://www.linkedin.com/in/mcarmenruiz";
+        let name = "María del Carmen Ruiz de la Torre";
+        let t = "mcarmen@example.es\nlinkedin.com/in/mcarmenruiz\ndelatorre\nSKILLS";
+        assert_eq!(
+            complete_wrapped_slug(t, url, name).as_deref(),
+            Some("https://www.linkedin.com/in/mcarmenruizdelatorre")
+        );
+        let t = "linkedin.com/in/mcarmenruiz\npython\nsql";
+        assert_eq!(complete_wrapped_slug(t, url, name), None);
+        let t = "linkedin.com/in/mcarmenruiz | delatorre";
+        assert_eq!(complete_wrapped_slug(t, url, name), None);
     }
 
     #[test]

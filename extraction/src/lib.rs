@@ -135,6 +135,12 @@ pub fn parse_resume(text: &str, as_of: &str) -> ResumeProfile {
         Some((f, l, i)) => (Some(f), Some(l), Some(i)),
         None => (None, None, None),
     };
+    let linkedin_url = match (&linkedin_url, &first_name, &last_name) {
+        (Some(url), Some(first), Some(last)) => {
+            contact::complete_wrapped_slug(text, url, &format!("{first} {last}")).or(linkedin_url)
+        }
+        _ => linkedin_url,
+    };
     let location = contact::find_location(&lines, name_idx);
     let phone = contact::find_phone(&lines, location.as_deref()).map(|(printed, e164)| {
         let e164 = e164.or_else(|| contact::to_e164_by_domain(&printed, email.as_deref()));

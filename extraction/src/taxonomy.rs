@@ -209,6 +209,11 @@ fn boundaries_ok(text: &str, bytes: &[u8], start: usize, stop: usize, alias: &st
             return false;
         }
     }
+    // A one-letter language is not the end of "Objective-C", the start of
+    // "C-level" or the real's sign "R$".
+    if alias.chars().count() == 1 && (before == Some('-') || matches!(after, Some('-' | '$'))) {
+        return false;
+    }
     if let Some(a) = after {
         if alias_last_alnum && (a.is_alphanumeric() || a == '_' || a == '+' || a == '#') {
             return false;
@@ -300,6 +305,11 @@ mod tests {
         assert_eq!(skills("Node.js gateway"), vec!["Node.js"]);
         assert_eq!(skills("postgresql and KUBERNETES"), vec!["PostgreSQL"]);
         assert_eq!(skills("C++ and C# and Embedded C"), vec!["C", "C#", "C++"]);
+        assert_eq!(
+            skills("Swift, Objective-C; R$ 1,2 bi"),
+            vec!["Objective-C", "Swift"]
+        );
+        assert_eq!(skills("C, R and C-level talks"), vec!["C", "R"]);
         assert_eq!(skills("Spring\nBoot"), vec!["Spring Boot"]);
         assert!(skills("Spring 2020 semester").is_empty());
         assert!(skills("a swift response, rusty").is_empty());
