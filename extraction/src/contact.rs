@@ -990,6 +990,10 @@ pub fn find_name(
             return;
         }
         let mut score = 1;
+        // Printed largest on the first page.
+        if lines[i].title {
+            score += 4;
+        }
         if i < 2 {
             score += 3;
         } else if i < 6 {
@@ -1044,6 +1048,7 @@ pub fn find_name(
                 let title = Line {
                     text: rest_of(p),
                     page: l.page,
+                    title: false,
                 };
                 consider(i, &words[..p].join(" "), section, Some(&title));
             }
@@ -1142,10 +1147,12 @@ fn strip_label<'a>(seg: &'a str, labels: &[&str]) -> Option<&'a str> {
     for l in labels {
         if f.starts_with(l) && f.len() > l.len() {
             let rest_f = &f[l.len()..];
-            if rest_f.starts_with([' ', ':']) {
+            // "Position: …", "Position …", or the label in a column of its
+            // own ("Position⇥…").
+            if rest_f.starts_with([' ', ':', '\t']) {
                 // Same number of chars in the original (fold keeps ASCII labels).
                 let cut = seg.char_indices().nth(l.chars().count()).map(|(i, _)| i)?;
-                return Some(seg[cut..].trim_start_matches([' ', ':']).trim());
+                return Some(seg[cut..].trim_start_matches([' ', ':', '\t']).trim());
             }
         }
     }
@@ -1280,6 +1287,7 @@ mod tests {
         .map(|t| Line {
             text: t.to_string(),
             page: 0,
+            title: false,
         })
         .collect();
         let (p, e) = find_phone(&lines, None).unwrap();

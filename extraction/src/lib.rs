@@ -78,7 +78,11 @@ fn sectioned(lines: Vec<Line>) -> (Vec<Line>, Vec<Option<Section>>) {
             out.push(l);
             secs.push(None);
             if !rest.is_empty() {
-                out.push(Line { text: rest, page });
+                out.push(Line {
+                    text: rest,
+                    page,
+                    title: false,
+                });
                 secs.push(cur);
             }
             continue;

@@ -12,7 +12,14 @@ pub struct Line {
     pub text: String,
     /// 0-based page number (pages are separated by form feeds).
     pub page: usize,
+    /// Printed as the first page's title (largest), marked by the PDF
+    /// reader with a leading [`TITLE_MARK`].
+    pub title: bool,
 }
+
+/// What the PDF reader puts before a line printed as the page's title
+/// (Markdown's first-level heading).
+pub const TITLE_MARK: &str = "# ";
 
 /// Cuts `s` to at most `max` bytes at a character boundary.
 pub fn clip(s: &str, max: usize) -> &str {
@@ -73,9 +80,18 @@ pub fn raw_lines(text: &str) -> Vec<Line> {
 }
 
 fn push_line(out: &mut Vec<Line>, raw: &str, page: usize) {
-    let t = clean_spaces(clip(raw, MAX_LINE_BYTES));
+    let raw = clip(raw, MAX_LINE_BYTES);
+    let (raw, title) = match raw.trim_start().strip_prefix(TITLE_MARK) {
+        Some(rest) if page == 0 => (rest, true),
+        _ => (raw, false),
+    };
+    let t = clean_spaces(raw);
     if !t.is_empty() {
-        out.push(Line { text: t, page });
+        out.push(Line {
+            text: t,
+            page,
+            title,
+        });
     }
 }
 
@@ -203,6 +219,7 @@ fn join_broken_dates(lines: Vec<Line>) -> Vec<Line> {
                 out.push(Line {
                     text: joined,
                     page: l.page,
+                    title: l.title,
                 });
                 i += k + 1;
                 continue;

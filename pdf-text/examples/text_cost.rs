@@ -40,7 +40,7 @@ fn main() {
                     let s = if mode == 0 {
                         text.all()
                     } else {
-                        pdf_text::pdf::page_text(&text)
+                        pdf_text::pdf::page_text(&text, true)
                     };
                     std::hint::black_box(s);
                     pages += 1;

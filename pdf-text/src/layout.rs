@@ -52,6 +52,12 @@ const MAX_ORDERED_SWITCHES: usize = 3;
 /// Steps back up the page in drawing order, as a share of a stretch's
 /// runs, beyond which the stretch was not drawn row by row.
 const MAX_CLIMB_SHARE: f32 = 0.05;
+/// Runs of one row closer than this many font sizes are one word (a
+/// capital drawn apart from the rest of its word).
+const WORD_GAP_EM: f32 = 0.12;
+/// Steps back up the page, as a share of the page's runs, beyond which it
+/// was drawn in no reading order at all.
+const MAX_SCATTER_SHARE: f32 = 0.25;
 /// A gap between runs of one row wider than this many font sizes is a
 /// column gap (a tab), as in [`crate::pdf::page_text`].
 const TAB_EM: f32 = 1.5;
@@ -62,20 +68,31 @@ pub fn reorder(runs: &[Run]) -> Option<String> {
     if runs.len() < MIN_STRETCH_ROWS * 2 {
         return None;
     }
+    // Drawn in no order at all (word by word, scattered): nothing of the
+    // drawing order is kept, every line is rebuilt from positions.
+    let scattered = climbs(runs, 0..runs.len()) as f32 > MAX_SCATTER_SHARE * runs.len() as f32;
     let rows = rows(runs);
     let mut out = String::new();
-    let mut changed = false;
+    let mut changed = scattered;
     let mut start = 0;
     while start < rows.len() {
-        match two_columns(runs, &rows[start..]) {
+        match two_columns(runs, &rows[start..], scattered) {
             Some((first, last, split)) => {
                 let (first, last) = (start + first, start + last);
                 for row in &rows[start..first] {
                     push_row(&mut out, runs, row, |_| true);
                 }
+                // Each side's lines are rebuilt on their own: a name in
+                // large type beside two lines of the other column is not
+                // one row with them.
                 for left in [true, false] {
-                    for row in &rows[first..=last] {
-                        push_row(&mut out, runs, row, |r| (r.right <= split) == left);
+                    let side = rows[first..=last]
+                        .iter()
+                        .flatten()
+                        .copied()
+                        .filter(|&i| (runs[i].right <= split) == left);
+                    for row in rows_of(runs, side) {
+                        push_row(&mut out, runs, &row, |_| true);
                     }
                 }
                 changed = true;
@@ -92,37 +109,83 @@ pub fn reorder(runs: &[Run]) -> Option<String> {
     changed.then_some(out)
 }
 
+/// Steps back up the page between consecutive runs (in drawing order).
+fn climbs(runs: &[Run], drawn: impl IntoIterator<Item = usize>) -> usize {
+    let drawn: Vec<usize> = drawn.into_iter().collect();
+    drawn
+        .windows(2)
+        .filter(|w| runs[w[1]].bottom > runs[w[0]].top)
+        .count()
+}
+
+/// What starts a line printed as the page's title.
+pub const TITLE_MARK: &str = "# ";
+/// How much larger than the page's body text its title is printed, at least.
+const TITLE_SCALE: f32 = 1.3;
+
+/// The runs printed largest on the page (in order), when that is clearly
+/// larger than its body text (the size most of its characters have): on
+/// a resume's first page, the person's name. None on a page printed in
+/// one size, or when more than three runs share the largest size (a page
+/// of large type, not a title).
+pub fn title_runs(runs: &[Run]) -> Vec<usize> {
+    let mut sizes: Vec<(f32, usize)> = runs.iter().map(|r| (r.size, r.text.len())).collect();
+    sizes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: usize = sizes.iter().map(|s| s.1).sum();
+    let mut seen = 0;
+    let body = sizes
+        .iter()
+        .find(|s| {
+            seen += s.1;
+            seen * 2 >= total
+        })
+        .map_or(0.0, |s| s.0);
+    let largest = sizes.last().map_or(0.0, |s| s.0);
+    if body <= 0.0 || largest < TITLE_SCALE * body {
+        return Vec::new();
+    }
+    let title: Vec<usize> = (0..runs.len())
+        .filter(|&i| runs[i].size >= largest - 0.5 && runs[i].text.chars().any(char::is_alphabetic))
+        .collect();
+    if title.len() > 3 {
+        return Vec::new();
+    }
+    title
+}
+
 /// Runs grouped into rows, top to bottom; each row's runs in stream order.
 fn rows(runs: &[Run]) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..runs.len()).collect();
+    rows_of(runs, 0..runs.len())
+}
+
+/// Some runs grouped into rows: a run joins the row above when it overlaps
+/// the row's first (tallest-topped) run by half its own height or more.
+fn rows_of(runs: &[Run], members: impl IntoIterator<Item = usize>) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = members.into_iter().collect();
     order.sort_by(|&a, &b| runs[b].top.total_cmp(&runs[a].top));
-    let mut rows: Vec<(f32, f32, Vec<usize>)> = Vec::new();
+    let mut rows: Vec<Vec<usize>> = Vec::new();
     for i in order {
         let r = &runs[i];
-        let joined = rows.last_mut().filter(|(top, bottom, _)| {
-            let overlap = top.min(r.top) - bottom.max(r.bottom);
-            overlap >= 0.5 * r.height().min(top - bottom)
+        let joined = rows.last_mut().filter(|row| {
+            let anchor = &runs[row[0]];
+            let overlap = anchor.top.min(r.top) - anchor.bottom.max(r.bottom);
+            overlap >= 0.5 * r.height().min(anchor.height())
         });
         match joined {
-            Some((top, bottom, members)) => {
-                *top = top.max(r.top);
-                *bottom = bottom.min(r.bottom);
-                members.push(i);
-            }
-            None => rows.push((r.top, r.bottom, vec![i])),
+            Some(row) => row.push(i),
+            None => rows.push(vec![i]),
         }
     }
-    rows.into_iter()
-        .map(|(_, _, mut members)| {
-            members.sort_unstable();
-            members
-        })
-        .collect()
+    for row in &mut rows {
+        // The anchor first decided the row; now drawing order.
+        row.sort_unstable();
+    }
+    rows
 }
 
 /// The longest stretch of `rows` (first and last index) read column by
 /// column, and the x that splits it.
-fn two_columns(runs: &[Run], rows: &[Vec<usize>]) -> Option<(usize, usize, f32)> {
+fn two_columns(runs: &[Run], rows: &[Vec<usize>], scattered: bool) -> Option<(usize, usize, f32)> {
     let left_edge = rows
         .iter()
         .flatten()
@@ -182,18 +245,15 @@ fn two_columns(runs: &[Run], rows: &[Vec<usize>]) -> Option<(usize, usize, f32)>
         .windows(2)
         .filter(|w| side(w[0]) != side(w[1]))
         .count();
-    if switches <= MAX_ORDERED_SWITCHES {
-        return None;
-    }
     // Only a stretch drawn top to bottom across both sides is re-read: a
     // browser draws a margin column's date or place after its entry's
     // lines (a step back up the page for each entry), a design tool draws
     // row by row.
-    let climbs = drawn
-        .windows(2)
-        .filter(|w| runs[w[1]].bottom > runs[w[0]].top)
-        .count();
-    if climbs as f32 > MAX_CLIMB_SHARE * drawn.len() as f32 {
+    let climbs = climbs(runs, drawn.iter().copied());
+    if !scattered
+        && (switches <= MAX_ORDERED_SWITCHES
+            || climbs as f32 > MAX_CLIMB_SHARE * drawn.len() as f32)
+    {
         return None;
     }
     // A margin column or a table? A column of right-aligned runs (dates,
@@ -287,11 +347,12 @@ fn push_row(out: &mut String, runs: &[Run], row: &[usize], keep: impl Fn(&Run) -
     for r in picked {
         if let Some(p) = prev {
             let gap = r.left - p.right;
-            out.push(if gap > TAB_EM * p.size.max(r.size).max(1.0) {
-                '\t'
-            } else {
-                ' '
-            });
+            let size = p.size.max(r.size).max(1.0);
+            if gap > TAB_EM * size {
+                out.push('\t');
+            } else if gap > WORD_GAP_EM * size {
+                out.push(' ');
+            }
         }
         out.push_str(&r.text);
         prev = Some(r);

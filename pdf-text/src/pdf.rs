@@ -80,8 +80,11 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
     // Over the page cap, only the first `max_pages` are looked at (to tell a
     // text dump from a long document) and the file is refused either way.
     let mut text = String::new();
-    for page in pages.iter().take(limits.max_pages) {
-        let page_text = page_text(&page.text().map_err(|_| ExtractError::CorruptPdf)?);
+    for (index, page) in pages.iter().take(limits.max_pages).enumerate() {
+        let page_text = page_text(
+            &page.text().map_err(|_| ExtractError::CorruptPdf)?,
+            index == 0,
+        );
         if text.len() + page_text.len() > limits.max_text_bytes {
             return Err(ExtractError::TextTooLarge {
                 max_bytes: limits.max_text_bytes,
@@ -122,84 +125,107 @@ const COLUMN_GAP_EM: f32 = 1.5;
 /// itself joins them with one space, which loses where a title ends and a
 /// date or a place begins. The order is pdfium's (the order the page was
 /// drawn in) unless [`layout::reorder`] finds two columns drawn row by row
-/// across each other.
-pub fn page_text(text: &PdfPageText) -> String {
+/// across each other. On the first page (`first`), the lines printed
+/// largest (the person's name, as a rule) are marked as the page's title
+/// with a leading "# ", as in Markdown ([`layout::mark_title`]).
+pub fn page_text(text: &PdfPageText, title_page: bool) -> String {
     let chars = text.chars();
     let n = chars.len();
     let is_space = |c: Option<char>| matches!(c, Some(' ' | '\u{a0}'));
     let mut out = String::with_capacity(n + 16);
-    // Each run's byte range in `out` and its first and last glyph.
-    let mut spans: Vec<(usize, usize, usize, usize)> = Vec::new();
-    let mut open: Option<(usize, usize)> = None;
-    let mut last = (0, 0);
-    let mut close = |out: &mut String, open: &mut Option<(usize, usize)>, last: (usize, usize)| {
-        if let Some((start, first)) = open.take() {
-            let mut end = last.0;
-            if let Some(words) = letter_spaced(&chars, &out[start..end], first, last.1) {
+    let mut runs: Vec<layout::Run> = Vec::new();
+    // Where each run starts in `out`.
+    let mut starts: Vec<usize> = Vec::new();
+    // The open run: its start in `out`, first and last glyph, box so far.
+    let mut open: Option<(usize, usize, usize, Bounds)> = None;
+    // The glyph just before (no space or line break between).
+    let mut prev: Option<Bounds> = None;
+    let mut close = |out: &mut String,
+                     open: &mut Option<(usize, usize, usize, Bounds)>,
+                     runs: &mut Vec<layout::Run>| {
+        if let Some((start, first, last, b)) = open.take() {
+            let end = out.trim_end_matches([' ', '\t']).len().max(start);
+            if let Some(words) = letter_spaced(&chars, &out[start..end], first, last) {
                 let tail = out.split_off(end);
                 out.truncate(start);
                 out.push_str(&words);
-                end = out.len();
                 out.push_str(&tail);
             }
-            spans.push((start, end, first, last.1));
+            let end = out.trim_end_matches([' ', '\t']).len().max(start);
+            let size = chars
+                .get(first)
+                .map_or(b.top - b.bottom, |c| c.scaled_font_size().value);
+            runs.push(layout::Run {
+                text: out[start..end].to_string(),
+                left: b.left,
+                right: b.right,
+                top: b.top,
+                bottom: b.bottom,
+                size,
+            });
+            starts.push(start);
         }
     };
-    let mut i = 0;
-    while i < n {
+    // Spaces seen since the last glyph.
+    let mut spaced = false;
+    for i in 0..n {
         let Ok(ch) = chars.get(i) else {
-            i += 1;
             continue;
         };
         let c = ch.unicode_char();
-        if !is_space(c) {
-            if matches!(c, Some('\r' | '\n')) {
-                close(&mut out, &mut open, last);
-            } else if open.is_none() {
-                open = Some((out.len(), i));
+        if matches!(c, Some('\r' | '\n')) {
+            close(&mut out, &mut open, &mut runs);
+            if spaced {
+                out.push(' ');
             }
-            out.push(c.unwrap_or('\u{fffd}'));
-            if open.is_some() {
-                last = (out.len(), i);
-            }
-            i += 1;
+            (prev, spaced) = (None, false);
+            out.push(c.unwrap_or('\n'));
             continue;
         }
-        let mut j = i + 1;
-        while j < n && chars.get(j).is_ok_and(|c| is_space(c.unicode_char())) {
-            j += 1;
+        if is_space(c) {
+            spaced = true;
+            continue;
         }
-        let wide = i > 0
-            && j < n
-            && match (chars.get(i - 1), chars.get(j)) {
-                (Ok(a), Ok(b)) => column_gap(&a, &b),
-                _ => false,
-            };
-        if wide {
-            close(&mut out, &mut open, last);
+        let b = ch
+            .loose_bounds()
+            .ok()
+            .map(Bounds::from)
+            .or(prev)
+            .unwrap_or(Bounds::EMPTY);
+        let sep = match prev {
+            Some(p) => p.separator(&b, spaced),
+            None if spaced => Some(' '),
+            None => None,
+        };
+        if let Some(sep) = sep {
+            if sep != ' ' {
+                close(&mut out, &mut open, &mut runs);
+            }
+            out.push(sep);
         }
-        out.push(if wide { '\t' } else { ' ' });
-        i = j;
+        match &mut open {
+            Some((_, _, last, run)) => {
+                *last = i;
+                run.extend(&b);
+            }
+            None => open = Some((out.len(), i, i, b)),
+        }
+        out.push(c.unwrap_or('\u{fffd}'));
+        (prev, spaced) = (Some(b), false);
     }
-    close(&mut out, &mut open, last);
-    let runs: Vec<layout::Run> = spans
-        .iter()
-        .filter_map(|&(start, end, first, last)| {
-            let a = chars.get(first).ok()?;
-            let (ra, rb) = (
-                a.loose_bounds().ok()?,
-                chars.get(last).ok()?.loose_bounds().ok()?,
-            );
-            Some(layout::Run {
-                text: out[start..end].to_string(),
-                left: ra.left().value,
-                right: rb.right().value.max(ra.right().value),
-                top: ra.top().value.max(rb.top().value),
-                bottom: ra.bottom().value.min(rb.bottom().value),
-                size: a.scaled_font_size().value,
-            })
-        })
-        .collect();
+    if spaced {
+        out.push(' ');
+    }
+    close(&mut out, &mut open, &mut runs);
+    if title_page {
+        for k in layout::title_runs(&runs).into_iter().rev() {
+            let start = starts[k];
+            if out[..start].ends_with(['\n', '\r']) || start == 0 {
+                out.insert_str(start, layout::TITLE_MARK);
+                runs[k].text.insert_str(0, layout::TITLE_MARK);
+            }
+        }
+    }
     layout::reorder(&runs).unwrap_or(out)
 }
 
@@ -241,22 +267,59 @@ fn letter_spaced(
     Some(words)
 }
 
-/// Whether glyph `b` sits on `a`'s line a column gap to its right.
-fn column_gap(a: &PdfPageTextChar, b: &PdfPageTextChar) -> bool {
-    let (Ok(ra), Ok(rb)) = (a.loose_bounds(), b.loose_bounds()) else {
-        return false;
+/// A glyph's box (loose bounds: the font's ascent to descent), in points.
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    left: f32,
+    right: f32,
+    top: f32,
+    bottom: f32,
+}
+
+impl Bounds {
+    const EMPTY: Bounds = Bounds {
+        left: 0.0,
+        right: 0.0,
+        top: 0.0,
+        bottom: 0.0,
     };
-    let overlap = ra.top().value.min(rb.top().value) - ra.bottom().value.max(rb.bottom().value);
-    let height = (ra.top().value - ra.bottom().value).max(1.0);
-    if overlap < height * 0.5 {
-        return false;
+
+    fn from(r: PdfRect) -> Self {
+        Bounds {
+            left: r.left().value,
+            right: r.right().value,
+            top: r.top().value,
+            bottom: r.bottom().value,
+        }
     }
-    let size = a
-        .scaled_font_size()
-        .value
-        .max(b.scaled_font_size().value)
-        .max(1.0);
-    rb.left().value - ra.right().value > COLUMN_GAP_EM * size
+
+    fn extend(&mut self, b: &Bounds) {
+        self.left = self.left.min(b.left);
+        self.right = self.right.max(b.right);
+        self.top = self.top.max(b.top);
+        self.bottom = self.bottom.min(b.bottom);
+    }
+
+    /// What goes between this glyph and the `next` (after a space in the
+    /// text when `spaced`): a line break when `next` is on another line or
+    /// back to the left (pdfium joined glyphs that do not follow on the
+    /// page: another column, another line), a tab when it is a column gap
+    /// to the right ([`COLUMN_GAP_EM`]), else the space or nothing.
+    fn separator(&self, next: &Bounds, spaced: bool) -> Option<char> {
+        let (h1, h2) = (self.top - self.bottom, next.top - next.bottom);
+        if h1 <= 0.0 || h2 <= 0.0 {
+            return spaced.then_some(' ');
+        }
+        let overlap = self.top.min(next.top) - self.bottom.max(next.bottom);
+        if overlap < 0.5 * h1.min(h2) || next.left < self.left - 0.5 * h1.min(h2) {
+            return Some('\n');
+        }
+        // A glyph's loose box is about 1.2 font sizes tall.
+        if next.left - self.right > COLUMN_GAP_EM / 1.2 * h1.max(h2) {
+            return Some('\t');
+        }
+        spaced.then_some(' ')
+    }
 }
 
 /// Resolution pages are rendered at for OCR, unless the scan is finer.
