@@ -173,10 +173,14 @@ fn read_part(xml: &[u8], max_text: usize) -> Result<String, ExtractError> {
                 b"mc:Fallback" => skipping = 1,
                 b"w:tr" => frames.push(Frame::Row(Vec::new())),
                 b"w:tc" => frames.push(Frame::Cell(String::new())),
+                // A text box anchored inside a paragraph is a block of its
+                // own, not more words of the paragraph around it.
+                b"w:txbxContent" => line_break(sink(&mut out, &mut frames)),
                 _ => {}
             },
             Event::End(e) => match e.name().as_ref() {
                 b"w:t" => in_text = false,
+                b"w:txbxContent" => line_break(sink(&mut out, &mut frames)),
                 b"w:p" => sink(&mut out, &mut frames).push('\n'),
                 b"w:tc" => {
                     if let Some(Frame::Cell(text)) = frames.pop() {
@@ -220,6 +224,13 @@ fn read_part(xml: &[u8], max_text: usize) -> Result<String, ExtractError> {
         buf.clear();
     }
     Ok(out)
+}
+
+/// Ends the line unless it is ended already.
+fn line_break(s: &mut String) {
+    if !s.is_empty() && !s.ends_with('\n') {
+        s.push('\n');
+    }
 }
 
 /// A table row as lines: one line, cells tab-separated, when every cell is
@@ -273,6 +284,20 @@ mod tests {
             "<w:tc>{}</w:tc>",
             paras.iter().map(|t| p(t)).collect::<String>()
         )
+    }
+
+    #[test]
+    fn a_text_box_inside_a_paragraph_is_a_block_of_its_own() {
+        let body = format!(
+            "<w:document {NS}><w:body>\
+             <w:p><w:r><w:t>Yousef al-Hashimi</w:t></w:r><w:r><w:drawing><w:txbxContent>{}{}</w:txbxContent></w:drawing></w:r>\
+             <w:r><w:t>Cloud Engineer</w:t></w:r></w:p>\
+             </w:body></w:document>",
+            p("CONTACT"),
+            p("Dubai"),
+        );
+        let text = extract(&docx(&[("word/document.xml", &body)]), &Limits::default()).unwrap();
+        assert_eq!(text, "Yousef al-Hashimi\nCONTACT\nDubai\nCloud Engineer\n");
     }
 
     #[test]

@@ -884,7 +884,14 @@ fn name_words(line: &str) -> Option<Vec<String>> {
                 .nth(prefix.chars().count())
                 .map(|(i, _)| i)
                 .unwrap_or(s.len());
-            if s[cut..].starts_with([' ', ':', '-', '–', '—', '|']) {
+            // The label glued to the name in another type ("CVJean-Luc",
+            // "LebenslaufKatharina"): a capital then a small letter.
+            let mut after = s[cut..].chars();
+            let glued = matches!(
+                (after.next(), after.next()),
+                (Some(a), Some(b)) if a.is_uppercase() && b.is_lowercase()
+            );
+            if glued || s[cut..].starts_with([' ', ':', '-', '–', '—', '|']) {
                 s = s[cut..].trim_start_matches([' ', ':', '-', '–', '—', '|']);
             }
             break;
@@ -901,9 +908,13 @@ fn name_words(line: &str) -> Option<Vec<String>> {
             _ => {}
         }
     }
+    // With the native script gone, so is what stood between it and the
+    // Latin ("山田 太郎 / Taro Yamada").
+    let native = kept.chars().any(is_cjk);
     let all: Vec<&str> = kept
         .split_whitespace()
         .filter(|w| !w.chars().any(is_cjk))
+        .filter(|w| !(native && matches!(*w, "/" | "|" | "·" | "-" | "–" | "—")))
         .collect();
     let words = crate::names::without_suffix(&all);
     if kept.len() > 70 || words.len() < 2 || words.len() > 8 {
@@ -1027,7 +1038,7 @@ pub fn find_name(
             continue;
         }
         consider(i, &l.text, section, lines.get(i + 1));
-        if i < 12 {
+        if i < 12 || l.title {
             // "Fiona MacLeod    Cloud Security Engineer": the name, then
             // the title on the same line (a page header's tab stops).
             // The split leaving the most title-like rest ("Cloud Security

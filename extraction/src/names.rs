@@ -356,6 +356,12 @@ pub(crate) fn all_caps(w: &str) -> bool {
     letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase())
 }
 
+/// A single capital, with or without its full stop ("J.", "L").
+fn is_initial(w: &str) -> bool {
+    let letters: Vec<char> = w.trim_end_matches('.').chars().collect();
+    letters.len() == 1 && letters[0].is_uppercase()
+}
+
 /// Drops a trailing suffix ("Jr.", "III", ", Jr."): the words without it.
 pub fn without_suffix<'a>(words: &[&'a str]) -> Vec<&'a str> {
     let mut out: Vec<&str> = words.to_vec();
@@ -419,6 +425,10 @@ pub fn split(words: &[&str], ev: &Evidence) -> (String, String) {
         // Given names do not end with a particle, nor family names open
         // with a joiner.
         if JOINERS.contains(&fold(words[k]).as_str()) || is_particle(words[k - 1]) {
+            continue;
+        }
+        // A middle initial ends the given names ("Daniel J. Okafor").
+        if is_initial(words[k]) && k + 1 < n {
             continue;
         }
         let (given, family) = (&words[..k], &words[k..]);
@@ -491,6 +501,19 @@ mod tests {
 
     fn pair(g: &str, f: &str) -> (String, String) {
         (g.to_owned(), f.to_owned())
+    }
+
+    #[test]
+    fn a_middle_initial_stays_with_the_given_names() {
+        assert_eq!(
+            sp(
+                "Daniel J. Okafor",
+                None,
+                Some("linkedin.com/in/daniel-j-okafor"),
+                false
+            ),
+            pair("Daniel J.", "Okafor")
+        );
     }
 
     #[test]
