@@ -28,19 +28,44 @@ enum Kind {
     TableHeader,
 }
 
-const COLUMN_WORDS: &[&str] = &[
+/// A table's column names (folded) for the role…
+const ROLE_COLUMNS: &[&str] = &[
+    "position",
+    "role",
+    "title",
+    "cargo",
+    "puesto",
+    "funktion",
+    "poste",
+    "funcao",
+    "funcion",
+    "fonction",
+    "rolle",
+    "designation",
+];
+/// …for the employer…
+const COMPANY_COLUMNS: &[&str] = &[
+    "company",
+    "employer",
+    "organisation",
+    "organization",
+    "empresa",
+    "firma",
+    "unternehmen",
+    "arbeitgeber",
+    "entreprise",
+    "employeur",
+    "azienda",
+    "organizacao",
+    "organizacion",
+];
+/// …and for the rest.
+const OTHER_COLUMNS: &[&str] = &[
     "period",
     "dates",
     "date",
     "years",
     "year",
-    "company",
-    "employer",
-    "organisation",
-    "organization",
-    "position",
-    "role",
-    "title",
     "responsibilities",
     "location",
     "duration",
@@ -53,22 +78,19 @@ const COLUMN_WORDS: &[&str] = &[
     "from",
     "to",
     "periodo",
-    "empresa",
-    "puesto",
-    "cargo",
     "zeitraum",
-    "firma",
-    "unternehmen",
-    "funktion",
     "periode",
-    "entreprise",
-    "poste",
+    "datas",
+    "fechas",
 ];
 
 pub fn is_table_header(t: &str) -> bool {
     let f = fold(t);
     let words: Vec<&str> = f.split_whitespace().collect();
-    words.len() >= 2 && words.iter().all(|w| COLUMN_WORDS.contains(w))
+    words.len() >= 2
+        && words.iter().all(|w| {
+            ROLE_COLUMNS.contains(w) || COMPANY_COLUMNS.contains(w) || OTHER_COLUMNS.contains(w)
+        })
 }
 
 /// Whether a line has a separator that header lines use between title,
@@ -423,19 +445,7 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
         .is_some_and(|i| {
             let f = fold(&lines[i].text);
             let col = |names: &[&str]| f.split_whitespace().position(|w| names.contains(&w));
-            let role = col(&[
-                "position", "role", "title", "cargo", "puesto", "funktion", "poste",
-            ]);
-            let company = col(&[
-                "company",
-                "employer",
-                "organisation",
-                "organization",
-                "empresa",
-                "firma",
-                "unternehmen",
-                "entreprise",
-            ]);
+            let (role, company) = (col(ROLE_COLUMNS), col(COMPANY_COLUMNS));
             matches!((role, company), (Some(r), Some(c)) if c > r)
         });
     let anchors: Vec<usize> = (0..n).filter(|&i| kinds[i] == Kind::Anchor).collect();
@@ -541,6 +551,25 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
             continue;
         }
         let (mut title, mut company) = (title, company);
+        // "Title — Company" wrapped before the company's legal form
+        // ("… — Guadalquivir Energía" / "Renovable S.A., Sevilla").
+        if rem_fields.len() >= 2 && !company.is_empty() && !has_legal(&company) {
+            if let Some(&i) = next.first().filter(|&&i| i == a + 1 && !used[i]) {
+                let cont = split_fields(text(i)).into_iter().next().unwrap_or_default();
+                // "Denver, CO" is a place, not a company's "Co.".
+                let state = text(i).rsplit(", ").next().is_some_and(|p| {
+                    text(i).contains(", ") && super::contact::is_country_or_state(p)
+                });
+                if !state
+                    && has_legal(&cont)
+                    && title_score(&cont) < 3
+                    && cont.chars().next().is_some_and(char::is_uppercase)
+                {
+                    used[i] = true;
+                    company = format!("{company} {cont}");
+                }
+            }
+        }
         if company_last && company.is_empty() {
             let end = anchors.iter().copied().find(|&b| b > a).unwrap_or(n);
             if let Some(i) = (a + 1..end)
