@@ -50,7 +50,7 @@ fn main() {
         results[mode].0 += pages;
         results[mode].1 += cpu_seconds() - cpu0;
     }
-    for (name, (pages, cpu)) in ["pdfium all()", "page_text (column gaps)"]
+    for (name, (pages, cpu)) in ["pdfium all()", "page_text (layout)"]
         .iter()
         .zip(results)
     {

@@ -199,3 +199,52 @@ fn dump_languages() {
         }
     }
 }
+
+/// Lines of a PDF's extracted text, trimmed.
+fn lines_of(name: &str) -> Vec<String> {
+    let got = extract(&fixture(name), &Limits::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    got.text
+        .lines()
+        .map(|l| l.trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn a_page_drawn_bottom_to_top_across_a_sidebar_reads_column_by_column() {
+    // t22: a right sidebar, every line drawn from the bottom of the page up.
+    let lines = lines_of("wild/tuned/t22.pdf");
+    let at = |s: &str| {
+        lines
+            .iter()
+            .position(|l| l == s)
+            .unwrap_or_else(|| panic!("no line `{s}` in {lines:#?}"))
+    };
+    assert_eq!(
+        lines[0], "# Sanne van der Berg",
+        "the name first, marked as the title"
+    );
+    assert!(at("Experience") < at("Polderdata B.V.\tUtrecht"));
+    assert!(at("Polderdata B.V.\tUtrecht") < at("Senior SRE\t10/2022 - Present"));
+    // The sidebar after the main column, not between its lines.
+    assert!(at("Linux Systems Engineer\t09/2014 - 02/2019") < at("Contact"));
+    assert!(at("Contact") < at("sanne.vanderberg@example.nl"));
+}
+
+#[test]
+fn a_page_drawn_word_by_word_in_no_order_is_rebuilt_line_by_line() {
+    // t21: one drawString per word, shuffled; a left sidebar.
+    let lines = lines_of("wild/tuned/t21.pdf");
+    for line in [
+        "Hanbit Payments Co., Ltd. · Seoul",
+        "• Introduced load testing with k6 before each release.",
+        "seoyeon.choi@example.kr",
+        "SUMMARY",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == line),
+            "no line `{line}` in {lines:#?}"
+        );
+    }
+    assert_eq!(lines[..2], ["# CHOI", "# Seo-yeon"]);
+}
