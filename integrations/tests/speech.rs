@@ -27,11 +27,14 @@ use integrations::{
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 
+/// A scripted answer: a status and its `Retry-After`.
+type Scripted = (u16, Option<&'static str>);
+
 #[derive(Clone, Default)]
 struct Azure {
     calls: Arc<AtomicUsize>,
     /// What the next answers are (status, Retry-After), in order; then tokens.
-    script: Arc<Mutex<Vec<(u16, Option<&'static str>)>>>,
+    script: Arc<Mutex<Vec<Scripted>>>,
     /// Seconds each token is valid for.
     lifetime: Arc<Mutex<i64>>,
 }

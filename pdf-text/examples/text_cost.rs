@@ -50,10 +50,7 @@ fn main() {
         results[mode].0 += pages;
         results[mode].1 += cpu_seconds() - cpu0;
     }
-    for (name, (pages, cpu)) in ["pdfium all()", "page_text (layout)"]
-        .iter()
-        .zip(results)
-    {
+    for (name, (pages, cpu)) in ["pdfium all()", "page_text (layout)"].iter().zip(results) {
         println!(
             "{name:<26} {pages:>7} pages  {:>7.1} µs CPU/page",
             cpu * 1e6 / pages as f64
