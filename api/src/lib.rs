@@ -72,6 +72,10 @@ pub struct Config {
     #[command(flatten)]
     pub webhooks: job_kinds::WebhookConfig,
 
+    /// Azure Speech, for the browser's speech SDK (off unless set).
+    #[command(flatten)]
+    pub speech: integrations::speech::SpeechConfig,
+
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -175,6 +179,8 @@ pub struct AppState {
     /// The process's metrics, and the secret that reads them on the API
     /// port (None: `GET /metrics` is not served there).
     pub metrics: Option<(metrics_exporter_prometheus::PrometheusHandle, Arc<str>)>,
+    /// Azure Speech tokens (None: not configured).
+    pub speech: Option<Arc<integrations::speech::SpeechTokens>>,
 }
 
 impl AppState {
@@ -231,6 +237,11 @@ impl AppState {
                 config.common.queue_prefix.clone(),
             )),
             metrics: None,
+            speech: config
+                .speech
+                .build()
+                .map_err(anyhow::Error::msg)?
+                .map(Arc::new),
         })
     }
 }
@@ -292,6 +303,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::shortlists::router())
         .merge(routes::questions::router())
         .merge(routes::interviewer::router())
+        .merge(routes::media::router())
         .merge(routes::interview_invitations::router())
         .merge(routes::data_subjects::router())
         .merge(routes::reports::router())

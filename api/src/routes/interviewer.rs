@@ -107,6 +107,18 @@ pub enum Driver {
     Member(OrgCtx),
 }
 
+impl Driver {
+    /// The organisation whose interview `id` this driver may drive: a
+    /// candidate's token opens its own interview only.
+    pub fn org_for(&self, id: Uuid) -> Result<Uuid, ApiError> {
+        match self {
+            Driver::Candidate { org, interview } if *interview == id => Ok(*org),
+            Driver::Candidate { .. } => Err(ApiError::NotFound("interview")),
+            Driver::Member(ctx) => Ok(ctx.org_id),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for Driver {
     type Rejection = ApiError;
 
@@ -171,11 +183,7 @@ async fn turn(
     headers: HeaderMap,
     Json(req): Json<Answer>,
 ) -> Result<Response, ApiError> {
-    let org = match &driver {
-        Driver::Candidate { org, interview } if *interview == id => *org,
-        Driver::Candidate { .. } => return Err(ApiError::NotFound("interview")),
-        Driver::Member(ctx) => ctx.org_id,
-    };
+    let org = driver.org_for(id)?;
     let answer = req.content.trim();
     let mut p = Vec::new();
     validate::check(&mut p, "content", validate::max_len(answer, 20_000));

@@ -13,6 +13,7 @@ pub mod interviewer;
 pub mod interviews;
 pub mod job_roles;
 pub mod jobs;
+pub mod media;
 pub mod members;
 pub mod metrics;
 pub mod organisations;

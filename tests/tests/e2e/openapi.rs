@@ -65,6 +65,7 @@ const EXPECTED: &[(&str, &str)] = &[
     ("get", "/api/v1/interviews/{id}/transcript"),
     ("post", "/api/v1/interviews/{id}/score"),
     ("get", "/api/v1/interviews/{id}/score"),
+    ("post", "/api/v1/interviews/{id}/speech-token"),
     ("post", "/api/v1/interviews/{id}/access-token"),
     ("post", "/api/v1/interviews/{id}/turns"),
     ("post", "/api/v1/interviews/{id}/invitations"),

@@ -12,6 +12,7 @@ mod interviewer;
 mod invitations;
 mod keys;
 mod lifecycle;
+mod media;
 mod questions;
 mod queues;
 mod recruiting;
