@@ -5,6 +5,8 @@
 //! a refused credential is the operator's to fix, a throttled or briefly
 //! unavailable provider is retried after the time it asks for.
 
+#[cfg(feature = "fakes")]
+pub mod fake;
 pub mod speech;
 
 use std::time::Duration;

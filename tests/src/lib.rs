@@ -3,7 +3,6 @@
 //! Everything waits on conditions with deadlines, never bare sleeps.
 
 pub mod app;
-pub mod fake_azure_speech;
 pub mod fake_openai;
 pub mod fixtures;
 pub mod webhook_receiver;

@@ -2,8 +2,9 @@
 //! token from a local server speaking Azure's `issueToken` protocol.
 
 use axum::http::Method;
+use integrations::fake::speech::FakeSpeech;
 use serde_json::{json, Value};
-use tests::{fake_azure_speech::FakeSpeech, TestApp};
+use tests::TestApp;
 
 const KEY: &str = "speech-subscription-key-0123456789";
 

@@ -27,6 +27,8 @@ pub struct FakeSpeech {
     pub calls: Arc<AtomicUsize>,
     /// Answers before the tokens, in order.
     pub script: Arc<Mutex<Vec<Scripted>>>,
+    /// Seconds each token is valid for (Azure's 600 unless changed).
+    pub lifetime: Arc<Mutex<i64>>,
 }
 
 impl FakeSpeech {
@@ -36,6 +38,7 @@ impl FakeSpeech {
             key: key.to_owned(),
             calls: Arc::default(),
             script: Arc::default(),
+            lifetime: Arc::new(Mutex::new(600)),
         };
         let app = Router::new()
             .route("/sts/v1.0/issueToken", post(issue_token))
@@ -86,7 +89,7 @@ async fn issue_token(State(fake): State<FakeSpeech>, headers: HeaderMap, body: B
         return StatusCode::BAD_REQUEST.into_response();
     }
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let exp = chrono::Utc::now().timestamp() + 600;
+    let exp = chrono::Utc::now().timestamp() + *fake.lifetime.lock().unwrap();
     let token = format!(
         "{}.{}.{}",
         b64.encode(br#"{"alg":"HS256","typ":"JWT"}"#),
