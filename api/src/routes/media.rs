@@ -1,8 +1,8 @@
 //! Voice and video for an interview: credentials a client needs to talk to
-//! the configured providers (issue 14). Each route answers 503
-//! `provider_not_configured` when its provider is not set up, after the
-//! interview itself has been checked (so another organisation's interview
-//! is a 404 either way).
+//! the configured providers (issue 14). Each route answers 404 with the
+//! code `provider_not_configured` when its provider is not set up on this
+//! server (there is no such credential to get), after the interview itself
+//! has been checked.
 
 use axum::{
     extract::State,
@@ -47,10 +47,12 @@ pub struct SpeechToken {
     security(("bearer" = []), ("interview_token" = [])),
     params(("id" = Uuid, Path)),
     responses((status = 200, body = SpeechToken),
-              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody, description = "No such interview, or Azure Speech is not configured on this server (code `provider_not_configured`)"),
               (status = 409, body = ErrorBody, description = "The interview is over or has expired"),
-              (status = 502, body = ErrorBody, description = "Azure Speech refused the configured key or answered wrongly"),
-              (status = 503, body = ErrorBody, description = "Speech is not configured, or Azure is throttling (see `Retry-After`)")))]
+              (status = 502, body = ErrorBody, description = "Azure Speech refused the configured key, answered wrongly or cannot be reached"),
+              (status = 503, body = ErrorBody, description = "Azure is throttling token requests, or the database is unavailable",
+               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))))]
 async fn speech_token(
     State(state): State<AppState>,
     driver: Driver,
@@ -87,7 +89,7 @@ async fn speech_token(
 
 fn not_configured(provider: &str) -> ApiError {
     ApiError::Status {
-        status: StatusCode::SERVICE_UNAVAILABLE,
+        status: StatusCode::NOT_FOUND,
         code: "provider_not_configured",
         message: format!("{provider} is not configured on this server"),
     }

@@ -134,7 +134,7 @@ async fn the_candidate_gets_a_shared_short_lived_speech_token_and_never_the_key(
 }
 
 #[tokio::test]
-async fn a_throttled_or_refusing_azure_is_a_clear_503_or_502_and_no_speech_config_is_503() {
+async fn a_throttled_or_refusing_azure_is_a_clear_503_or_502_and_no_speech_config_is_a_404() {
     let (azure, url) = FakeSpeech::start(KEY).await;
     azure.script.lock().unwrap().push((429, Some("7")));
     let api = TestApp::with_args(
@@ -173,7 +173,7 @@ async fn a_throttled_or_refusing_azure_is_a_clear_503_or_502_and_no_speech_confi
     let (st, body) = speech_token(&plain, &id, &token).await;
     assert_eq!(
         (st, body["error"]["code"].as_str()),
-        (503, Some("provider_not_configured")),
+        (404, Some("provider_not_configured")),
         "{body}"
     );
 }
