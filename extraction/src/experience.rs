@@ -557,9 +557,9 @@ pub fn parse(lines: &[&Line]) -> Vec<Position> {
             if let Some(&i) = next.first().filter(|&&i| i == a + 1 && !used[i]) {
                 let cont = split_fields(text(i)).into_iter().next().unwrap_or_default();
                 // "Denver, CO" is a place, not a company's "Co.".
-                let state = text(i).rsplit(", ").next().is_some_and(|p| {
-                    text(i).contains(", ") && super::contact::is_country_or_state(p)
-                });
+                let state = text(i)
+                    .rsplit_once(", ")
+                    .is_some_and(|(_, p)| super::contact::is_country_or_state(p));
                 if !state
                     && has_legal(&cont)
                     && title_score(&cont) < 3

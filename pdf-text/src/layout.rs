@@ -11,9 +11,10 @@
 //! a *gutter* is an x-interval no row crosses over a stretch of rows with
 //! text on both sides. The stretch is read column by column only when the
 //! drawing order jumps between its sides and the two sides are not a
-//! table: a margin column of dates or section labels (sparse, each beside
-//! the line it belongs to) and a table (most rows filled on both sides)
-//! are read row by row, as drawn.
+//! table: a margin column of dates or section labels (sparse, or
+//! right-aligned, each beside the line it belongs to) and a table (its
+//! sides' lines lined up) are read row by row. A page drawn in no order
+//! at all is rebuilt row by row.
 
 /// One piece of a line: its text and where it sits (PDF points, y up).
 #[derive(Debug, Clone, PartialEq)]
@@ -58,9 +59,10 @@ const WORD_GAP_EM: f32 = 0.12;
 /// Steps back up the page, as a share of the page's runs, beyond which it
 /// was drawn in no reading order at all.
 const MAX_SCATTER_SHARE: f32 = 0.25;
-/// A gap between runs of one row wider than this many font sizes is a
-/// column gap (a tab), as in [`crate::pdf::page_text`].
-const TAB_EM: f32 = 1.5;
+/// A gap between two words of one line wider than this many font sizes
+/// is a column gap (a right-aligned date, a city at the margin, a table's
+/// next cell; a tab in the text), not a word space (about a third of it).
+pub const COLUMN_GAP_EM: f32 = 1.5;
 
 /// The page's text in reading order when the drawing order is not it
 /// (see the module's documentation), `None` when the drawing order stands.
@@ -80,7 +82,7 @@ pub fn reorder(runs: &[Run]) -> Option<String> {
             Some((first, last, split)) => {
                 let (first, last) = (start + first, start + last);
                 for row in &rows[start..first] {
-                    push_row(&mut out, runs, row, |_| true);
+                    push_row(&mut out, runs, row);
                 }
                 // Each side's lines are rebuilt on their own: a name in
                 // large type beside two lines of the other column is not
@@ -92,7 +94,7 @@ pub fn reorder(runs: &[Run]) -> Option<String> {
                         .copied()
                         .filter(|&i| (runs[i].right <= split) == left);
                     for row in rows_of(runs, side) {
-                        push_row(&mut out, runs, &row, |_| true);
+                        push_row(&mut out, runs, &row);
                     }
                 }
                 changed = true;
@@ -100,7 +102,7 @@ pub fn reorder(runs: &[Run]) -> Option<String> {
             }
             None => {
                 for row in &rows[start..] {
-                    push_row(&mut out, runs, row, |_| true);
+                    push_row(&mut out, runs, row);
                 }
                 break;
             }
@@ -335,10 +337,10 @@ fn subtract(free: &[(f32, f32)], a: f32, b: f32) -> Vec<(f32, f32)> {
     out
 }
 
-/// Appends one row's runs that `keep` accepts, left to right, a tab
-/// between runs a column gap apart and a space otherwise, then a newline.
-fn push_row(out: &mut String, runs: &[Run], row: &[usize], keep: impl Fn(&Run) -> bool) {
-    let mut picked: Vec<&Run> = row.iter().map(|&i| &runs[i]).filter(|r| keep(r)).collect();
+/// Appends one row's runs left to right, a tab between runs a column gap
+/// apart, a space between words and nothing inside one, then a newline.
+fn push_row(out: &mut String, runs: &[Run], row: &[usize]) {
+    let mut picked: Vec<&Run> = row.iter().map(|&i| &runs[i]).collect();
     if picked.is_empty() {
         return;
     }
@@ -348,7 +350,7 @@ fn push_row(out: &mut String, runs: &[Run], row: &[usize], keep: impl Fn(&Run) -
         if let Some(p) = prev {
             let gap = r.left - p.right;
             let size = p.size.max(r.size).max(1.0);
-            if gap > TAB_EM * size {
+            if gap > COLUMN_GAP_EM * size {
                 out.push('\t');
             } else if gap > WORD_GAP_EM * size {
                 out.push(' ');
@@ -479,7 +481,7 @@ mod tests {
         ];
         let rows = rows(&runs);
         let mut out = String::new();
-        push_row(&mut out, &runs, &rows[0], |_| true);
+        push_row(&mut out, &runs, &rows[0]);
         assert_eq!(out, "Lead Engineer\t2019 – 2021\n");
     }
 }

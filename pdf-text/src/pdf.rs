@@ -19,7 +19,10 @@ use pdfium_render::prelude::*;
 
 use documents::{ExtractError, Limits};
 
-use crate::{layout, ocr::PageImage};
+use crate::{
+    layout::{self, COLUMN_GAP_EM},
+    ocr::PageImage,
+};
 
 static PDFIUM: OnceLock<Result<Pdfium, String>> = OnceLock::new();
 
@@ -114,20 +117,15 @@ pub fn extract(bytes: &[u8], limits: &Limits) -> Result<(String, usize), Extract
     Ok((text, count))
 }
 
-/// A gap between two words of one line wider than this many times the
-/// font size is a column gap (a right-aligned date, a city at the margin,
-/// a table's next cell), not a word space (about a third of it).
-const COLUMN_GAP_EM: f32 = 1.5;
-
 /// The page's text in reading order, with a tab where the words of one
 /// line are set a column gap apart ([`COLUMN_GAP_EM`]): "Senior Product
 /// Manager⇥June 2022 – present", "Thamesbank Digital Ltd⇥London". pdfium
 /// itself joins them with one space, which loses where a title ends and a
 /// date or a place begins. The order is pdfium's (the order the page was
 /// drawn in) unless [`layout::reorder`] finds two columns drawn row by row
-/// across each other. On the first page (`first`), the lines printed
+/// across each other. On the first page (`title_page`), the lines printed
 /// largest (the person's name, as a rule) are marked as the page's title
-/// with a leading "# ", as in Markdown ([`layout::mark_title`]).
+/// with a leading "# ", as in Markdown ([`layout::title_runs`]).
 pub fn page_text(text: &PdfPageText, title_page: bool) -> String {
     let chars = text.chars();
     let n = chars.len();
