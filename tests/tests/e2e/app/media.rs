@@ -8,37 +8,10 @@ use tests::TestApp;
 
 const KEY: &str = "speech-subscription-key-0123456789";
 
-/// An interview of a new role and its candidate's access token: (id, token).
+/// A scheduled interview ([`TestApp::scheduled_interview`]) and its
+/// candidate's access token: (id, token).
 async fn interview(api: &TestApp, r: &tests::Session, email: &str) -> (String, String) {
-    let role_path = api.job_role(r, "jd_01", "Backend (Go)").await;
-    let (_, cand) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/candidates",
-            Some(json!({ "first_name": "Amara", "last_name": "O", "email": email })),
-        )
-        .await;
-    let (_, app) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/applications",
-            Some(json!({ "candidate_id": cand["id"], "job_role_id": role_path.rsplit('/').next().unwrap() })),
-        )
-        .await;
-    let (st, iv) = api
-        .call(
-            r,
-            Method::POST,
-            &format!(
-                "/api/v1/applications/{}/interviews",
-                app["id"].as_str().unwrap()
-            ),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(st, 201, "{iv}");
+    let iv = api.scheduled_interview(r, email).await;
     let id = iv["id"].as_str().unwrap().to_owned();
     let (st, access) = api
         .call(
