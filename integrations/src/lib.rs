@@ -5,9 +5,20 @@
 //! a refused credential is the operator's to fix, a throttled or briefly
 //! unavailable provider is retried after the time it asks for.
 
+pub mod acs;
+pub mod calls;
 #[cfg(feature = "fakes")]
 pub mod fake;
 pub mod speech;
+pub mod ultravox;
+pub mod webhook;
+pub mod zoom;
+
+pub use calls::{
+    CallProvider, CallProviders, CallsConfig, ParticipantAccess, ProviderEvent, Session,
+    SessionEvent, SessionRequest, Speaker, TranscriptSegment, Webhook, WebhookError,
+    WebhookRequest,
+};
 
 use std::time::Duration;
 
@@ -36,6 +47,12 @@ pub enum ProviderError {
     Unavailable {
         provider: &'static str,
         detail: String,
+    },
+    /// Something this provider does not do.
+    #[error("{provider} does not support {what}")]
+    Unsupported {
+        provider: &'static str,
+        what: &'static str,
     },
     /// An answer that does not follow the provider's protocol.
     #[error("{provider} answered something unexpected: {detail}")]

@@ -3,4 +3,7 @@
 //! error codes as the providers document them. Built with the `fakes`
 //! feature only.
 
+pub mod acs;
 pub mod speech;
+pub mod ultravox;
+pub mod zoom;
