@@ -76,6 +76,11 @@ pub struct Config {
     #[command(flatten)]
     pub speech: integrations::speech::SpeechConfig,
 
+    /// Voice and video providers (Ultravox, Zoom, Azure Communication
+    /// Services; each off unless set).
+    #[command(flatten)]
+    pub calls: integrations::CallsConfig,
+
     /// Port to listen on (all interfaces).
     #[arg(long, env = "PORT", default_value_t = 8080)]
     pub port: u16,
@@ -181,6 +186,8 @@ pub struct AppState {
     pub metrics: Option<(metrics_exporter_prometheus::PrometheusHandle, Arc<str>)>,
     /// Azure Speech tokens (None: not configured).
     pub speech: Option<Arc<integrations::speech::SpeechTokens>>,
+    /// Voice and video providers (maybe none).
+    pub calls: integrations::CallProviders,
 }
 
 impl AppState {
@@ -242,6 +249,7 @@ impl AppState {
                 .build()
                 .map_err(anyhow::Error::msg)?
                 .map(Arc::new),
+            calls: config.calls.build().map_err(anyhow::Error::msg)?,
         })
     }
 }
@@ -304,6 +312,8 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::questions::router())
         .merge(routes::interviewer::router())
         .merge(routes::media::router())
+        .merge(routes::calls::router())
+        .merge(routes::provider_webhooks::router())
         .merge(routes::interview_invitations::router())
         .merge(routes::data_subjects::router())
         .merge(routes::reports::router())

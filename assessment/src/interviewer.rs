@@ -170,6 +170,54 @@ pub fn next_turn(questions: &[Question], transcript: &[Turn], first_name: Option
     }
 }
 
+/// A voice agent's instructions for one interview: the same conduct as the
+/// text interviewer (the approved questions in order, one at a time, at
+/// most one follow-up on a thin answer, nothing off-limits asked, no
+/// verdict given), with the rubric the answers will be scored against so
+/// the agent knows what a follow-up should draw out. Carries the
+/// candidate's first name and nothing else about them.
+pub fn voice_instructions(
+    role_title: &str,
+    first_name: &str,
+    questions: &[Question],
+    rubric: &[crate::rubric::RubricDimension],
+) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "You are the interviewer for the role \"{}\", speaking with the candidate, {}, by voice.",
+        role_title.trim(),
+        first_name.trim()
+    );
+    s.push_str(
+        "Greet them briefly, then ask the questions below in order, one at a time, in your own \
+         natural words but without changing their meaning. When an answer is vague or very short, \
+         ask one short follow-up about the same question, then move on. Do not ask about age, \
+         family, health, religion, nationality, or any other protected characteristic; do not \
+         give feedback on answers or hint at the outcome. If the candidate asks, say that the \
+         recruiting team will be in touch. When every question has been answered, thank the \
+         candidate and end the call.\n\nQuestions:\n",
+    );
+    for (i, q) in questions.iter().enumerate() {
+        let _ = writeln!(s, "{}. {}", i + 1, q.text.trim());
+    }
+    if !rubric.is_empty() {
+        s.push_str("\nThe answers are assessed on these dimensions (never read them out):\n");
+        for d in rubric {
+            match d.description.trim() {
+                "" => {
+                    let _ = writeln!(s, "- {}", d.name.trim());
+                }
+                desc => {
+                    let _ = writeln!(s, "- {}: {}", d.name.trim(), desc);
+                }
+            }
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ mod erase_candidate;
 mod expire_invitations;
 mod export_candidate_data;
 mod extract_requirements;
+mod fetch_call_transcript;
 mod generate_questions;
 pub mod letters;
 mod noop;
@@ -31,6 +32,7 @@ pub use erase_candidate::EraseCandidate;
 pub use expire_invitations::ExpireInvitations;
 pub use export_candidate_data::{ExportCandidateData, EXPORT_LINK_DAYS};
 pub use extract_requirements::ExtractRequirements;
+pub use fetch_call_transcript::FetchCallTranscript;
 pub use generate_questions::GenerateQuestions;
 pub use noop::{Noop, NOOP_TIMEOUT};
 pub use parse_resume::ParseResume;
@@ -64,6 +66,8 @@ pub struct Services {
     pub postbox: Postbox,
     /// Sends webhook deliveries.
     pub webhooks: WebhookSender,
+    /// The voice and video providers configured (maybe none).
+    pub calls: integrations::CallProviders,
 }
 
 /// The policy of a kind that works on recruiting data (and maybe an AI
@@ -180,6 +184,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<EraseCandidate>()
         .register::<ResealPersonalData>()
         .register::<DeliverWebhook>()
+        .register::<FetchCallTranscript>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

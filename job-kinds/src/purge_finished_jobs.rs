@@ -2,7 +2,7 @@
 //! so the jobs table — and every scan of it — stays the size of recent work
 //! (Oban's pruner, River's job cleaner). Declared periodic in
 //! [`crate::registry`]: daily. Settled webhook deliveries go too, after the
-//! dead jobs' retention.
+//! dead jobs' retention, and provider webhook events' keys after a week.
 
 use std::time::Duration;
 
@@ -16,6 +16,8 @@ use crate::{Job, JobContext, JobError, KindPolicy};
 
 /// Rows deleted per statement: short transactions, no long locks.
 const BATCH: i64 = 5_000;
+/// Days a provider webhook event's key is kept for deduplication.
+const PROVIDER_EVENT_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,9 +105,18 @@ impl Job for PurgeFinishedJobs {
                 break;
             }
         }
+        // Provider webhook events are remembered a week, long past any
+        // provider's redelivery, so a replay changes nothing.
+        let provider_events = recruiting::store::calls::purge_events(
+            &ctx.pool,
+            now - chrono::Duration::days(PROVIDER_EVENT_DAYS),
+        )
+        .await
+        .map_err(crate::store)?;
         Ok(json!({
             "deleted": deleted,
             "webhook_deliveries_deleted": deliveries,
+            "provider_events_deleted": provider_events,
             "throughput_minutes_deleted": minutes,
             "finished_before": finished_before,
             "dead_before": dead_before,

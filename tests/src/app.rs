@@ -138,6 +138,7 @@ impl TestApp {
                 )
                 .expect("postbox"),
                 webhooks: job_kinds::WebhookSender::new(&config.webhooks).expect("webhooks"),
+                calls: config.calls.build().expect("call providers"),
             }),
             registry: job_kinds::registry(config.common.diagnostics),
             mail: config.mail.clone(),
@@ -175,6 +176,7 @@ impl TestApp {
             mailer: old.mailer.clone(),
             postbox: job_kinds::Postbox::new(&self.runner_parts.mail, keys).expect("postbox"),
             webhooks: old.webhooks.clone(),
+            calls: old.calls.clone(),
         });
         self.runner = self.runner_parts.runner(RetryDelay::Fixed(Duration::ZERO));
     }

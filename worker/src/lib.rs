@@ -42,6 +42,9 @@ pub struct Config {
     pub webhooks: job_kinds::WebhookConfig,
 
     #[command(flatten)]
+    pub calls: integrations::CallsConfig,
+
+    #[command(flatten)]
     pub metrics: job_engine::telemetry::MetricsConfig,
 
     /// Comma-separated job kinds this process runs (default: every kind).
@@ -192,6 +195,7 @@ pub async fn run(config: Config, shutdown: Shutdown) -> anyhow::Result<()> {
         mailer: mail::Mailer::from_config(&config.mail)?,
         postbox: job_kinds::Postbox::new(&config.mail, config.keys.keyring()?)?,
         webhooks: job_kinds::WebhookSender::new(&config.webhooks)?,
+        calls: config.calls.build().map_err(anyhow::Error::msg)?,
     });
     services.ai.warm();
     tracing::info!(

@@ -87,7 +87,7 @@ async fn speech_token(
     Ok(resp)
 }
 
-fn not_configured(provider: &str) -> ApiError {
+pub(crate) fn not_configured(provider: &str) -> ApiError {
     ApiError::Status {
         status: StatusCode::NOT_FOUND,
         code: "provider_not_configured",
@@ -97,7 +97,7 @@ fn not_configured(provider: &str) -> ApiError {
 
 /// A provider's failure as the client sees it: the operator's problem
 /// (502), or a wait (503 with the provider's `Retry-After`).
-fn provider_response(e: ProviderError) -> Response {
+pub(crate) fn provider_response(e: ProviderError) -> Response {
     let wait = match &e {
         ProviderError::Throttled { retry_after, .. } => *retry_after,
         _ => None,
@@ -128,7 +128,9 @@ fn provider_error(e: ProviderError) -> ApiError {
             code: "provider_unavailable",
             message: format!("{provider} is unavailable"),
         },
-        e @ (ProviderError::Refused { .. } | ProviderError::Protocol { .. }) => ApiError::Status {
+        e @ (ProviderError::Refused { .. }
+        | ProviderError::Protocol { .. }
+        | ProviderError::Unsupported { .. }) => ApiError::Status {
             status: StatusCode::BAD_GATEWAY,
             code: "provider_error",
             message: e.to_string(),

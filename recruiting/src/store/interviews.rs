@@ -262,6 +262,35 @@ pub async fn append_segments(
         }
     }
     let first_seq = last.map(|l| l.seq + 1).unwrap_or(0);
+    insert_at(conn, org, id, first_seq, segments).await
+}
+
+/// Appends segments after the transcript's last, whatever the interview's
+/// status (the caller holds the interview and has checked it): a finished
+/// call's transcript can land after its interview was marked completed.
+/// Returns the number of segments in the transcript now.
+pub async fn insert_segments(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    segments: &[NewSegment],
+) -> StoreResult<i64> {
+    let first_seq = sqlx::query_scalar!(
+        r#"SELECT COALESCE(MAX(seq) + 1, 0) AS "next!" FROM transcript_segments WHERE interview_id = $1"#,
+        id,
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    insert_at(conn, org, id, first_seq, segments).await
+}
+
+async fn insert_at(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    first_seq: i32,
+    segments: &[NewSegment],
+) -> StoreResult<i64> {
     let seqs: Vec<i32> = (0..segments.len() as i32).map(|i| first_seq + i).collect();
     let speakers: Vec<String> = segments.iter().map(|s| s.speaker.clone()).collect();
     let contents: Vec<String> = segments.iter().map(|s| s.content.clone()).collect();
@@ -612,4 +641,31 @@ pub async fn pin_question_set(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Moves the interview on to `to` through the statuses between
+/// (scheduled → in progress → completed); nothing when it is already there
+/// or past it (over, cancelled, expired). Returns whether it moved.
+pub async fn advance_to(
+    conn: &mut PgConnection,
+    org: Uuid,
+    id: Uuid,
+    to: InterviewStatus,
+) -> StoreResult<bool> {
+    use InterviewStatus::*;
+    let current = status_for_update(&mut *conn, org, id).await?;
+    let steps: &[InterviewStatus] = match (current, to) {
+        (Scheduled, InProgress) => &[InProgress],
+        (Scheduled, Completed) => &[InProgress, Completed],
+        (InProgress, Completed) => &[Completed],
+        _ => &[],
+    };
+    for step in steps {
+        let changes = InterviewChanges {
+            status: Some(*step),
+            ..InterviewChanges::default()
+        };
+        update(conn, org, id, &changes).await?;
+    }
+    Ok(!steps.is_empty())
 }

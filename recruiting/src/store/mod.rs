@@ -9,6 +9,7 @@
 //! look exactly like unknown ones.
 
 pub mod applications;
+pub mod calls;
 pub mod candidates;
 pub mod emails;
 pub mod interview_invitations;

@@ -14,7 +14,7 @@ use tests::TestApp;
 
 /// A role with two approved questions and an interview of it; (role path,
 /// interview id).
-async fn interview(api: &TestApp, r: &tests::Session, email: &str) -> (String, String) {
+pub(super) async fn interview(api: &TestApp, r: &tests::Session, email: &str) -> (String, String) {
     let role_path = api.job_role(r, "jd_01", "Backend (Go)").await;
     api.call(
         r,

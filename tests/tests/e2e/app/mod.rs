@@ -5,6 +5,7 @@
 //! this module.
 
 mod api;
+mod calls;
 mod data_subjects;
 mod email;
 mod identity;

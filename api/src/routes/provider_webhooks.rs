@@ -1,0 +1,168 @@
+//! Webhooks from the voice and video providers. Each is checked by its
+//! provider's adapter (signature or shared secret, and the replay window)
+//! before its body is read; a refused one is answered 401 and nothing is
+//! stored. An accepted event is acted on in one transaction with the record
+//! of its key, so a redelivered event finds its key and changes nothing:
+//!
+//! - started: the session and (if still scheduled) the interview are under way;
+//! - ended: the session is over; a voice call's transcript job is enqueued,
+//!   and a meeting's interview is completed (its transcript follows);
+//! - transcript ready: the transcript job is enqueued.
+//!
+//! Events about sessions this server does not know are acknowledged (the
+//! provider would otherwise retry them for hours) and remembered.
+//! Logs carry the provider, the event kind and ids, never a body.
+
+use axum::{
+    body::Bytes,
+    extract::{RawQuery, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use chrono::Utc;
+use integrations::{
+    CallProvider, ProviderEvent, SessionEvent, Webhook, WebhookError, WebhookRequest,
+};
+use job_kinds::{Enqueue, FetchCallTranscript, Job};
+use recruiting::{
+    domain::interview::InterviewStatus,
+    store::{calls, interviews},
+};
+use std::sync::Arc;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::media::not_configured;
+use crate::{
+    auth::unauthorized,
+    error::{ApiError, ErrorBody},
+    AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(ultravox))
+}
+
+/// Receives Ultravox's call webhooks (`call.started`, `call.joined`,
+/// `call.ended`, `call.billed`), signed with `X-Ultravox-Webhook-Signature`
+/// over the body and `X-Ultravox-Webhook-Timestamp` (at most 5 minutes
+/// off). Register this URL in Ultravox with the secret set as
+/// `TALENTI_ULTRAVOX_WEBHOOK_SECRET`.
+#[utoipa::path(post, path = "/webhooks/ultravox", tag = "provider webhooks",
+    request_body(content = String, content_type = "application/json", description = "Ultravox's event, as it signed it"),
+    responses((status = 204, description = "Accepted (or already accepted: nothing changes)"),
+              (status = 400, body = ErrorBody, description = "Signed, but not an Ultravox event"),
+              (status = 401, body = ErrorBody, description = "Not signed by Ultravox, or outside the replay window; nothing stored"),
+              (status = 404, body = ErrorBody, description = "Ultravox is not configured on this server (code `provider_not_configured`)"),
+              (status = 503, body = ErrorBody, description = "The database is unavailable; Ultravox retries",
+               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))))]
+async fn ultravox(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = state
+        .calls
+        .get("ultravox")
+        .ok_or_else(|| not_configured("Ultravox"))?;
+    receive(&state, provider, &headers, query.as_deref(), &body).await
+}
+
+/// Checks, reads and acts on one provider webhook.
+pub(crate) async fn receive(
+    state: &AppState,
+    provider: Arc<dyn CallProvider>,
+    headers: &HeaderMap,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Response, ApiError> {
+    let req = WebhookRequest {
+        headers,
+        query,
+        body,
+        now: Utc::now(),
+    };
+    provider
+        .verify_webhook(&req)
+        .map_err(|e| refused(provider.name(), e))?;
+    let events = match provider
+        .parse_webhook(&req)
+        .map_err(|e| refused(provider.name(), e))?
+    {
+        Webhook::Challenge(answer) => return Ok(axum::Json(answer).into_response()),
+        Webhook::Events(events) => events,
+    };
+    for event in events {
+        act(state, provider.as_ref(), &event).await?;
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn refused(provider: &'static str, e: WebhookError) -> ApiError {
+    tracing::info!(provider, reason = %e, "refused a provider webhook");
+    match e {
+        WebhookError::Unauthenticated(why) => unauthorized(why),
+        WebhookError::Malformed(why) => ApiError::BadRequest(why),
+    }
+}
+
+/// Acts on one event, once.
+async fn act(
+    state: &AppState,
+    provider: &dyn CallProvider,
+    e: &ProviderEvent,
+) -> Result<(), ApiError> {
+    let name = provider.name();
+    let mut tx = state.pool.begin().await?;
+    if !calls::first_delivery(&mut tx, name, &e.key).await? {
+        tracing::debug!(
+            provider = name,
+            "a provider event delivered again: nothing to do"
+        );
+        return Ok(());
+    }
+    let Some(call) = calls::by_external_for_update(&mut tx, name, &e.external_id).await? else {
+        tx.commit().await?;
+        tracing::info!(
+            provider = name,
+            "an event for a session this server does not know"
+        );
+        return Ok(());
+    };
+    let org = call.organisation_id;
+    match &e.event {
+        SessionEvent::Started => {
+            calls::mark_started(&mut tx, call.id).await?;
+            interviews::advance_to(&mut tx, org, call.interview_id, InterviewStatus::InProgress)
+                .await?;
+        }
+        SessionEvent::Ended => {
+            calls::mark_ended(&mut tx, call.id).await?;
+            if provider.transcript_ready_on_end() {
+                fetch_transcript(&mut tx, org, call.id).await?;
+            } else {
+                interviews::advance_to(&mut tx, org, call.interview_id, InterviewStatus::Completed)
+                    .await?;
+            }
+        }
+        SessionEvent::TranscriptReady => fetch_transcript(&mut tx, org, call.id).await?,
+        SessionEvent::RecordingReady { .. } | SessionEvent::Other(_) => {}
+    }
+    tx.commit().await?;
+    tracing::info!(provider = name, call.id = %call.id, event = ?e.event, "provider event");
+    Ok(())
+}
+
+async fn fetch_transcript(
+    tx: &mut sqlx::PgConnection,
+    org: uuid::Uuid,
+    call: uuid::Uuid,
+) -> Result<(), ApiError> {
+    FetchCallTranscript { call_id: call }
+        .enqueue(
+            tx,
+            Enqueue::for_org(org).key(format!("call-transcript:{call}")),
+        )
+        .await?;
+    Ok(())
+}

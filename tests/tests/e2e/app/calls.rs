@@ -1,0 +1,378 @@
+//! Interviews held as voice calls (issue 14) against a local server
+//! speaking Ultravox's protocol ([`integrations::fake::ultravox`]): the
+//! candidate starts the call and gets its join URL; Ultravox's signed
+//! webhooks move the interview along; when the call ends a job pages
+//! through its messages, writes them as the transcript, completes the
+//! interview and has it scored. A bad signature stores nothing, a replayed
+//! event writes nothing twice, and a throttled provider is retried after
+//! the time it asked for.
+
+use axum::http::Method;
+use chrono::Utc;
+use integrations::fake::ultravox::{message, FakeUltravox};
+use serde_json::{json, Value};
+use tests::TestApp;
+
+const KEY: &str = "uv-api-key-for-tests";
+const SECRET: &str = "uv-webhook-secret-for-tests";
+
+async fn app(name: &str) -> (TestApp, FakeUltravox) {
+    let (uv, url) = FakeUltravox::start(KEY).await;
+    let api = TestApp::with_args(
+        name,
+        &[
+            ("--ultravox-api-key", KEY),
+            ("--ultravox-api-url", &url),
+            ("--ultravox-webhook-secret", &format!("old-secret,{SECRET}")),
+        ],
+    )
+    .await;
+    (api, uv)
+}
+
+/// Posts Ultravox's webhook for `event` on call `id`, signed with `secret`
+/// at `at`.
+async fn webhook(
+    api: &TestApp,
+    secret: &str,
+    event: &str,
+    id: &str,
+    at: chrono::DateTime<Utc>,
+) -> (u16, Value) {
+    let (headers, body) = FakeUltravox::webhook(secret, event, id, at);
+    let mut req = api
+        .anon(Method::POST, "/api/v1/webhooks/ultravox")
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    req.body(body).fetch().await
+}
+
+async fn count(api: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .fetch_one(&api.env.pool)
+        .await
+        .expect(sql)
+}
+
+#[tokio::test]
+async fn a_voice_call_ends_in_a_transcript_and_a_score_once_whatever_is_replayed() {
+    let (api, uv) = app("calls_ultravox").await;
+    let org = api.organisation("uv").await;
+    let r = &org.recruiter;
+    let (_, id) = super::interviewer::interview(&api, r, "amara.voice@example.com").await;
+    let (st, access) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/interviews/{id}/access-token"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 201, "{access}");
+    let token = access["token"].as_str().unwrap();
+
+    // The candidate starts the call; asking again gives the same call.
+    let start = |api: &TestApp| {
+        api.anon(Method::POST, &format!("/api/v1/interviews/{id}/voice-call"))
+            .header("x-interview-token", token)
+            .fetch()
+    };
+    let (st, call) = start(&api).await;
+    assert_eq!(st, 201, "{call}");
+    assert_eq!(call["provider"], "ultravox");
+    assert_eq!(call["status"], "created");
+    assert!(call["join_url"].as_str().unwrap().starts_with("wss://"));
+    let (st, again) = start(&api).await;
+    assert_eq!((st, &again["id"]), (200, &call["id"]));
+    let external = call["external_id"].as_str().unwrap();
+    let sent = uv.call(external).request;
+    let prompt = sent["systemPrompt"].as_str().unwrap();
+    assert!(
+        prompt.contains("Backend (Go)") && prompt.contains("Amara"),
+        "{prompt}"
+    );
+    assert!(!prompt.contains("amara.voice@example.com"));
+    assert_eq!(
+        count(
+            &api,
+            &format!(
+                "SELECT count(*) FROM interviews WHERE id = '{id}' AND question_set_id IS NOT NULL"
+            )
+        )
+        .await,
+        1,
+        "the call pins the interview's question set"
+    );
+
+    // A webhook not signed with a current secret, or signed ten minutes
+    // ago, is refused and stores nothing.
+    let now = Utc::now();
+    let (st, v) = webhook(&api, "not-the-secret", "call.ended", external, now).await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    let (st, _) = webhook(
+        &api,
+        SECRET,
+        "call.ended",
+        external,
+        now - chrono::Duration::minutes(10),
+    )
+    .await;
+    assert_eq!(st, 401);
+    assert_eq!(count(&api, "SELECT count(*) FROM provider_events").await, 0);
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) FROM jobs WHERE kind = 'fetch_call_transcript'"
+        )
+        .await,
+        0
+    );
+
+    // Started: the call and the interview are under way.
+    let (st, _) = webhook(&api, "old-secret", "call.started", external, Utc::now()).await;
+    assert_eq!(st, 204);
+    let (_, iv) = api
+        .call(r, Method::GET, &format!("/api/v1/interviews/{id}"), None)
+        .await;
+    assert_eq!(iv["status"], "in_progress");
+
+    // What was said, over three pages of the fake's messages.
+    let (_, qs) = api
+        .call(r, Method::GET, &format!("/api/v1/interviews/{id}"), None)
+        .await;
+    assert_eq!(qs["status"], "in_progress");
+    uv.set_messages(
+        external,
+        vec![
+            message("agent", "Hello Amara, shall we begin?", 0.0, 2.0),
+            message("user", "Yes, I'm ready.", 2.5, 3.5),
+            message("agent", "Tell me about a Go service you built and ran in production.", 4.0, 8.0),
+            message("user", "I built an order service in Go with gRPC and Postgres; I cut p99 latency from 300 ms to 40 ms by batching writes, and I ran it on Kubernetes with Prometheus alerts.", 8.5, 30.0),
+            message("tool", "{}", 30.1, 30.1),
+            message("agent", "How do you test concurrent code?", 31.0, 33.0),
+            message("user", "With the race detector in CI, table-driven tests, and fuzzing of the parsers; I also load test with k6 before each release.", 33.5, 50.0),
+            message("agent", "Thank you, that is everything.", 51.0, 53.0),
+        ],
+    );
+
+    // Ended: one transcript job, however often the event is delivered.
+    let (st, _) = webhook(&api, SECRET, "call.ended", external, Utc::now()).await;
+    assert_eq!(st, 204);
+    let (st, _) = webhook(&api, SECRET, "call.ended", external, Utc::now()).await;
+    assert_eq!(st, 204, "a redelivered event is acknowledged");
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) FROM jobs WHERE kind = 'fetch_call_transcript'"
+        )
+        .await,
+        1
+    );
+
+    // Ultravox throttles the first page: the job waits the 30 s it asked
+    // for (not the test runner's zero delay).
+    uv.script.lock().unwrap().push((429, Some("30")));
+    api.run_pending_jobs().await;
+    let (status, wait): (String, f64) = sqlx::query_as(
+        "SELECT status::text, EXTRACT(EPOCH FROM run_at - now())::float8 FROM jobs WHERE kind = 'fetch_call_transcript'",
+    )
+    .fetch_one(&api.env.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "failed");
+    assert!((25.0..=31.0).contains(&wait), "retried in {wait} s");
+    assert_eq!(
+        count(
+            &api,
+            &format!("SELECT count(*) FROM transcript_segments WHERE interview_id = '{id}'")
+        )
+        .await,
+        0
+    );
+
+    // Its retry writes the transcript, completes the interview and scores it.
+    api.make_retries_due().await;
+    api.run_pending_jobs().await;
+    let (_, t) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/transcript"),
+            None,
+        )
+        .await;
+    let said: Vec<(String, String, i64)> = t["segments"]
+        .as_array()
+        .or_else(|| t.as_array())
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["speaker"].as_str().unwrap().to_owned(),
+                s["content"].as_str().unwrap().chars().take(20).collect(),
+                s["start_ms"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(said.len(), 7, "{t}");
+    assert_eq!(
+        said[0],
+        ("interviewer".into(), "Hello Amara, shall w".into(), 0)
+    );
+    assert_eq!(
+        said[3],
+        ("candidate".into(), "I built an order ser".into(), 8500)
+    );
+    assert_eq!(said[6].0, "interviewer");
+    let (_, iv) = api
+        .call(r, Method::GET, &format!("/api/v1/interviews/{id}"), None)
+        .await;
+    assert_eq!(iv["status"], "completed");
+    let (st, score) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/score"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{score}");
+    assert!(score["score"]["overall"].as_f64().is_some());
+    let (_, calls) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/calls"),
+            None,
+        )
+        .await;
+    assert_eq!(calls["items"][0]["status"], "ended");
+    assert_eq!(calls["items"][0]["transcript_segments"], 7);
+
+    // A replay after all that, and the job run again: nothing twice.
+    let (st, _) = webhook(&api, SECRET, "call.ended", external, Utc::now()).await;
+    assert_eq!(st, 204);
+    let job: uuid::Uuid =
+        sqlx::query_scalar("SELECT id FROM jobs WHERE kind = 'fetch_call_transcript'")
+            .fetch_one(&api.env.pool)
+            .await
+            .unwrap();
+    // As if its outcome had been lost after it committed: it runs again.
+    sqlx::query("UPDATE jobs SET status = 'failed', run_at = now() WHERE id = $1")
+        .bind(job)
+        .execute(&api.env.pool)
+        .await
+        .unwrap();
+    api.run_pending_jobs().await;
+    assert_eq!(
+        count(
+            &api,
+            &format!("SELECT count(*) FROM transcript_segments WHERE interview_id = '{id}'")
+        )
+        .await,
+        7
+    );
+    assert_eq!(
+        count(&api, &format!("SELECT count(*) FROM jobs WHERE kind = 'score_interview' AND payload->>'interview_id' = '{id}'")).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn without_the_provider_voice_calls_and_its_webhooks_are_not_found() {
+    let api = TestApp::new("calls_unconfigured").await;
+    let org = api.organisation("nc").await;
+    let r = &org.recruiter;
+    let iv = api.scheduled_interview(r, "nc@example.com").await;
+    let id = iv["id"].as_str().unwrap();
+    let (st, v) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/interviews/{id}/voice-call"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (404, Some("provider_not_configured"))
+    );
+    let (headers, body) = FakeUltravox::webhook(
+        SECRET,
+        "call.ended",
+        "3c90c3cc-0d44-4b50-8888-000000000001",
+        Utc::now(),
+    );
+    let mut req = api.anon(Method::POST, "/api/v1/webhooks/ultravox");
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    let (st, v) = req.body(body).fetch().await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (404, Some("provider_not_configured"))
+    );
+}
+
+#[tokio::test]
+async fn events_for_unknown_calls_are_acknowledged_and_an_over_interview_gets_no_call() {
+    let (api, uv) = app("calls_unknown").await;
+    let (st, _) = webhook(
+        &api,
+        SECRET,
+        "call.ended",
+        "3c90c3cc-0d44-4b50-8888-00000000beef",
+        Utc::now(),
+    )
+    .await;
+    assert_eq!(st, 204);
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) FROM jobs WHERE kind = 'fetch_call_transcript'"
+        )
+        .await,
+        0
+    );
+    // Signed, but not an event.
+    let ts = Utc::now().to_rfc3339();
+    let body = b"{\"event\": 1}".to_vec();
+    let sig = integrations::ultravox::sign(SECRET, &ts, &body);
+    let (st, _) = api
+        .anon(Method::POST, "/api/v1/webhooks/ultravox")
+        .header("x-ultravox-webhook-timestamp", ts)
+        .header("x-ultravox-webhook-signature", sig)
+        .body(body)
+        .fetch()
+        .await;
+    assert_eq!(st, 400);
+
+    let org = api.organisation("un").await;
+    let r = &org.recruiter;
+    let iv = api.scheduled_interview(r, "un@example.com").await;
+    let id = iv["id"].as_str().unwrap();
+    let (st, _) = api
+        .call(
+            r,
+            Method::PATCH,
+            &format!("/api/v1/interviews/{id}"),
+            Some(json!({ "status": "cancelled" })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, v) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/interviews/{id}/voice-call"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 409, "{v}");
+    assert_eq!(uv.requests(), 0, "nothing was asked of the provider");
+}
