@@ -313,6 +313,7 @@ pub fn api_routes(max_upload: usize) -> (Router<AppState>, utoipa::openapi::Open
         .merge(routes::interviewer::router())
         .merge(routes::media::router())
         .merge(routes::calls::router())
+        .merge(routes::meetings::router())
         .merge(routes::provider_webhooks::router())
         .merge(routes::interview_invitations::router())
         .merge(routes::data_subjects::router())
@@ -395,6 +396,7 @@ const ADMIN_CSP: &str =
 
 pub fn router(state: AppState, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    let handshake_state = state.clone();
     let (routes, openapi) = api_routes(config.files.upload_max_bytes);
     let openapi = Arc::new(openapi);
     let doc = openapi.clone();
@@ -437,6 +439,10 @@ pub fn router(state: AppState, config: &Config) -> Router {
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ))
         .layer(cors(&config.cors_origins))
+        .layer(middleware::from_fn_with_state(
+            handshake_state,
+            routes::provider_webhooks::cloudevents_handshake,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req
                 .headers()

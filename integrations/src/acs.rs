@@ -699,6 +699,12 @@ impl CallProvider for Acs {
         "acs"
     }
 
+    /// ACS keeps no transcripts: a call's end completes its interview,
+    /// and its recording is what remains.
+    fn transcript_ready_on_end(&self) -> bool {
+        false
+    }
+
     /// An ACS identity with a VoIP token for the candidate's browser.
     async fn create_session(&self, _req: &SessionRequest) -> Result<Session, ProviderError> {
         self.create_identity().await

@@ -15,6 +15,7 @@ pub mod interviews;
 pub mod job_roles;
 pub mod jobs;
 pub mod media;
+pub mod meetings;
 pub mod members;
 pub mod metrics;
 pub mod organisations;

@@ -39,7 +39,14 @@ use crate::{
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(ultravox))
+    OpenApiRouter::new()
+        .routes(routes!(ultravox))
+        .routes(routes!(zoom))
+        .routes(routes!(event_grid, event_grid_handshake))
+}
+
+fn provider(state: &AppState, name: &str, shown: &str) -> Result<Arc<dyn CallProvider>, ApiError> {
+    state.calls.get(name).ok_or_else(|| not_configured(shown))
 }
 
 /// Receives Ultravox's call webhooks (`call.started`, `call.joined`,
@@ -61,11 +68,105 @@ async fn ultravox(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let provider = state
-        .calls
-        .get("ultravox")
-        .ok_or_else(|| not_configured("Ultravox"))?;
+    let provider = provider(&state, "ultravox", "Ultravox")?;
     receive(&state, provider, &headers, query.as_deref(), &body).await
+}
+
+/// Receives the Zoom app's event notifications, signed with
+/// `x-zm-signature` (`v0=` HMAC-SHA256 of `v0:{x-zm-request-timestamp}:{body}`
+/// under the app's Secret Token, at most 5 minutes off), and answers the
+/// `endpoint.url_validation` challenge. `meeting.started` puts the
+/// interview in progress, `meeting.ended` completes it, and
+/// `recording.transcript_completed` has the transcript written and scored.
+/// Register this URL as the app's event notification endpoint with the
+/// Secret Token set as `TALENTI_ZOOM_WEBHOOK_SECRET`.
+#[utoipa::path(post, path = "/webhooks/zoom", tag = "provider webhooks",
+    request_body(content = String, content_type = "application/json", description = "Zoom's event, as it signed it"),
+    responses((status = 200, description = "The `endpoint.url_validation` answer: `{plainToken, encryptedToken}`"),
+              (status = 204, description = "Accepted (or already accepted: nothing changes)"),
+              (status = 400, body = ErrorBody, description = "Signed, but not a Zoom event"),
+              (status = 401, body = ErrorBody, description = "Not signed by Zoom, or outside the replay window; nothing stored"),
+              (status = 404, body = ErrorBody, description = "Zoom is not configured on this server (code `provider_not_configured`)"),
+              (status = 503, body = ErrorBody, description = "The database is unavailable; Zoom retries",
+               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))))]
+async fn zoom(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = provider(&state, "zoom", "Zoom")?;
+    receive(&state, provider, &headers, query.as_deref(), &body).await
+}
+
+/// Receives Azure Communication Services' events through an Event Grid
+/// subscription (Event Grid or CloudEvents 1.0 schema), authenticated by
+/// the shared secret (`?key=` on the subscription's URL, or the
+/// `x-talenti-event-grid-secret` header). Answers the subscription
+/// validation event with its `validationResponse`. `CallStarted` /
+/// `CallEnded` move the linked interview (`POST interviews/{id}/acs-call`)
+/// along; other events are acknowledged. Register
+/// `https://<api>/api/v1/webhooks/event-grid?key=<TALENTI_EVENT_GRID_SECRET>`.
+#[utoipa::path(post, path = "/webhooks/event-grid", tag = "provider webhooks",
+    params(("key" = Option<String>, Query, description = "The shared secret, unless sent as a header")),
+    request_body(content = String, content_type = "application/json", description = "Event Grid's events"),
+    responses((status = 200, description = "The subscription validation answer: `{validationResponse}`"),
+              (status = 204, description = "Accepted (or already accepted: nothing changes)"),
+              (status = 400, body = ErrorBody, description = "Authenticated, but not Event Grid events"),
+              (status = 401, body = ErrorBody, description = "Without the shared secret; nothing stored"),
+              (status = 404, body = ErrorBody, description = "Azure Communication Services is not configured on this server (code `provider_not_configured`)"),
+              (status = 503, body = ErrorBody, description = "The database is unavailable; Event Grid retries",
+               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))))]
+async fn event_grid(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let provider = provider(&state, "acs", "Azure Communication Services")?;
+    receive(&state, provider, &headers, query.as_deref(), &body).await
+}
+
+/// The CloudEvents webhook abuse-protection handshake Event Grid makes
+/// before delivering CloudEvents: with the shared secret, the origin it
+/// names in `WebHook-Request-Origin` is allowed (`WebHook-Allowed-Origin`),
+/// at any rate.
+#[utoipa::path(options, path = "/webhooks/event-grid", tag = "provider webhooks",
+    params(("key" = Option<String>, Query, description = "The shared secret, unless sent as a header"),
+           ("WebHook-Request-Origin" = String, Header, description = "The sender, e.g. `eventgrid.azure.net`")),
+    responses((status = 200, description = "Allowed",
+               headers(("WebHook-Allowed-Origin" = String, description = "The requesting origin"),
+                       ("WebHook-Allowed-Rate" = String, description = "`*`"))),
+              (status = 400, body = ErrorBody, description = "No `WebHook-Request-Origin`"),
+              (status = 401, body = ErrorBody, description = "Without the shared secret"),
+              (status = 404, body = ErrorBody, description = "Azure Communication Services is not configured on this server (code `provider_not_configured`)")))]
+pub(crate) async fn event_grid_handshake(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let provider = provider(&state, "acs", "Azure Communication Services")?;
+    let req = WebhookRequest {
+        headers: &headers,
+        query: query.as_deref(),
+        body: &[],
+        now: Utc::now(),
+    };
+    provider
+        .verify_webhook(&req)
+        .map_err(|e| refused(provider.name(), e))?;
+    let origin = headers
+        .get("webhook-request-origin")
+        .filter(|v| !v.is_empty() && v.len() <= 255)
+        .cloned()
+        .ok_or_else(|| ApiError::BadRequest("WebHook-Request-Origin is missing".into()))?;
+    let mut resp = StatusCode::OK.into_response();
+    resp.headers_mut().insert("webhook-allowed-origin", origin);
+    resp.headers_mut().insert(
+        "webhook-allowed-rate",
+        axum::http::HeaderValue::from_static("*"),
+    );
+    Ok(resp)
 }
 
 /// Checks, reads and acts on one provider webhook.
@@ -165,4 +266,23 @@ async fn fetch_transcript(
         )
         .await?;
     Ok(())
+}
+
+/// The CORS layer answers every `OPTIONS` itself, as a preflight; this
+/// runs outside it and gives Event Grid's handshake to its handler.
+pub async fn cloudevents_handshake(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if req.method() == axum::http::Method::OPTIONS
+        && req.uri().path() == "/api/v1/webhooks/event-grid"
+    {
+        let query = req.uri().query().map(str::to_owned);
+        let headers = req.headers().clone();
+        return event_grid_handshake(State(state), headers, RawQuery(query))
+            .await
+            .into_response();
+    }
+    next.run(req).await
 }

@@ -247,6 +247,9 @@ fn body_for(method: &Method, path: &str, a: &Seeded) -> Option<Value> {
         }
         ("PATCH", "/api/v1/interviews/{id}") => json!({ "status": "cancelled" }),
         ("POST", "/api/v1/interviews/{id}/turns") => json!({ "content": "" }),
+        ("POST", "/api/v1/interviews/{id}/acs-call") => {
+            json!({ "server_call_id": "aHR0cHM6Ly9jb252" })
+        }
         ("POST", "/api/v1/interviews/{id}/invitations") => json!({}),
         ("POST", "/api/v1/candidates/{id}/consents") => {
             json!({ "purpose": "recruitment", "granted": false })

@@ -376,3 +376,304 @@ async fn events_for_unknown_calls_are_acknowledged_and_an_over_interview_gets_no
     assert_eq!(st, 409, "{v}");
     assert_eq!(uv.requests(), 0, "nothing was asked of the provider");
 }
+
+async fn post_signed(
+    api: &TestApp,
+    path: &str,
+    headers: Vec<(&str, String)>,
+    body: impl Into<axum::body::Bytes>,
+) -> (u16, Value) {
+    let mut req = api
+        .anon(Method::POST, path)
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        req = req.header(k, v);
+    }
+    req.body(body).fetch().await
+}
+
+async fn zoom_event(api: &TestApp, secret: &str, body: &str) -> (u16, Value) {
+    let (ts, sig) = integrations::fake::zoom::sign_webhook(secret, body);
+    post_signed(
+        api,
+        "/api/v1/webhooks/zoom",
+        vec![("x-zm-request-timestamp", ts), ("x-zm-signature", sig)],
+        body.to_owned(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_zoom_meeting_is_scheduled_moved_followed_to_its_end_and_its_transcript_scored() {
+    use integrations::fake::zoom::{meeting_event, url_validation, FakeZoom};
+    const ZSECRET: &str = "zoom-secret-token";
+    let (zoom, api_url, oauth_url) = FakeZoom::start("acct", "client", "client-secret").await;
+    let api = TestApp::with_args(
+        "calls_zoom",
+        &[
+            ("--zoom-account-id", "acct"),
+            ("--zoom-client-id", "client"),
+            ("--zoom-client-secret", "client-secret"),
+            ("--zoom-webhook-secret", ZSECRET),
+            ("--zoom-api-url", &api_url),
+            ("--zoom-oauth-url", &oauth_url),
+        ],
+    )
+    .await;
+    let org = api.organisation("zm").await;
+    let r = &org.recruiter;
+    let iv = api.scheduled_interview(r, "ada.zoom@example.com").await;
+    let id = iv["id"].as_str().unwrap();
+    let path = format!("/api/v1/interviews/{id}/video-meeting");
+
+    let (st, call) = api.call(r, Method::POST, &path, None).await;
+    assert_eq!(st, 201, "{call}");
+    assert_eq!(call["provider"], "zoom");
+    let meeting_id = call["external_id"].as_str().unwrap().to_owned();
+    let meeting = zoom
+        .meeting(&meeting_id)
+        .expect("the meeting exists at Zoom");
+    assert_eq!(call["join_url"].as_str(), Some(meeting.join_url.as_str()));
+    assert!(
+        !call.to_string().contains(&meeting.start_url),
+        "the host's link stays with Zoom"
+    );
+    assert_eq!(meeting.duration, Some(60));
+    // Moved when the interview moves.
+    let later = Utc::now() + chrono::Duration::days(3);
+    let (st, _) = api
+        .call(
+            r,
+            Method::PATCH,
+            &format!("/api/v1/interviews/{id}"),
+            Some(json!({ "scheduled_at": later })),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, again) = api.call(r, Method::POST, &path, None).await;
+    assert_eq!((st, &again["id"]), (200, &call["id"]));
+    let moved = zoom
+        .meeting(&meeting_id)
+        .unwrap()
+        .updated_with
+        .expect("PATCHed");
+    assert_eq!(
+        moved["start_time"].as_str().unwrap(),
+        later.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    );
+    // A reviewer may not schedule.
+    let (st, _) = api.call(&org.reviewer, Method::POST, &path, None).await;
+    assert_eq!(st, 403);
+
+    // Zoom's URL validation is answered with the token HMAC'd by the secret.
+    let body = url_validation("plain-token-123", Utc::now().timestamp_millis());
+    let (st, v) = zoom_event(&api, ZSECRET, &body).await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["plainToken"], "plain-token-123");
+    assert_eq!(
+        v["encryptedToken"].as_str().unwrap(),
+        hex::encode(integrations::webhook::hmac_sha256(
+            ZSECRET.as_bytes(),
+            &[b"plain-token-123"]
+        ))
+    );
+    // Not Zoom's signature: 401, nothing stored.
+    let ended = meeting_event("meeting.ended", &meeting, Utc::now().timestamp_millis());
+    let (st, _) = zoom_event(&api, "wrong", &ended).await;
+    assert_eq!(st, 401);
+    assert_eq!(count(&api, "SELECT count(*) FROM provider_events").await, 0);
+
+    let started = meeting_event("meeting.started", &meeting, Utc::now().timestamp_millis());
+    assert_eq!(zoom_event(&api, ZSECRET, &started).await.0, 204);
+    assert_eq!(zoom_event(&api, ZSECRET, &ended).await.0, 204);
+    assert_eq!(
+        zoom_event(&api, ZSECRET, &ended).await.0,
+        204,
+        "redelivered"
+    );
+    let (_, iv) = api
+        .call(r, Method::GET, &format!("/api/v1/interviews/{id}"), None)
+        .await;
+    assert_eq!(
+        iv["status"], "completed",
+        "meeting.ended completes the interview"
+    );
+
+    // The cloud recording's transcript arrives later: written, then scored.
+    zoom.set_transcript(
+        &meeting_id,
+        "WEBVTT\n\n1\n00:00:01.000 --> 00:00:04.000\nRecruiter Jones: Tell me about your testing strategy.\n\n2\n00:00:05.000 --> 00:00:20.000\nAda Quinn: I write property-based tests and run mutation testing in CI; flaky tests are quarantined within a day.\n",
+    );
+    let done = meeting_event(
+        "recording.transcript_completed",
+        &meeting,
+        Utc::now().timestamp_millis(),
+    );
+    assert_eq!(zoom_event(&api, ZSECRET, &done).await.0, 204);
+    api.run_pending_jobs().await;
+    let (_, t) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/transcript"),
+            None,
+        )
+        .await;
+    let speakers: Vec<&str> = t
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["speaker"].as_str().unwrap())
+        .collect();
+    assert_eq!(speakers, ["interviewer", "candidate"], "{t}");
+    let (st, score) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/score"),
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{score}");
+
+    // Another interview's meeting is deleted at Zoom when cancelled.
+    let other = api.scheduled_interview(r, "other.zoom@example.com").await;
+    let other_path = format!(
+        "/api/v1/interviews/{}/video-meeting",
+        other["id"].as_str().unwrap()
+    );
+    let (_, m) = api.call(r, Method::POST, &other_path, None).await;
+    let (st, _) = api.call(r, Method::DELETE, &other_path, None).await;
+    assert_eq!(st, 204);
+    assert!(zoom.meeting(m["external_id"].as_str().unwrap()).is_none());
+    let (st, _) = api.call(r, Method::DELETE, &other_path, None).await;
+    assert_eq!(st, 409, "no meeting left to delete");
+}
+
+#[tokio::test]
+async fn acs_gives_the_candidate_a_voip_token_and_event_grid_events_follow_the_linked_call() {
+    use integrations::fake::acs::{
+        cloud_events, event_grid_call_ended, event_grid_validation, FakeAcs,
+    };
+    const EG: &str = "event-grid-shared-secret-0123";
+    let (acs, connection) = FakeAcs::start("c2VjcmV0LWFjY2Vzcy1rZXktZm9yLXRlc3Rz").await;
+    let api = TestApp::with_args(
+        "calls_acs",
+        &[
+            ("--acs-connection-string", &connection),
+            ("--event-grid-secret", EG),
+        ],
+    )
+    .await;
+    let org = api.organisation("ac").await;
+    let r = &org.recruiter;
+    let iv = api.scheduled_interview(r, "acs@example.com").await;
+    let id = iv["id"].as_str().unwrap();
+    let (_, access) = api
+        .call(
+            r,
+            Method::POST,
+            &format!("/api/v1/interviews/{id}/access-token"),
+            None,
+        )
+        .await;
+    let token = access["token"].as_str().unwrap();
+
+    let resp = api
+        .anon(Method::POST, &format!("/api/v1/interviews/{id}/acs-token"))
+        .header("x-interview-token", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    let t: Value = resp.json().await.unwrap();
+    assert!(t["identity"].as_str().unwrap().starts_with("8:acs:"), "{t}");
+    assert!(!t["token"].as_str().unwrap().is_empty());
+    assert!(!t.to_string().contains("c2VjcmV0"), "never the key");
+    assert_eq!(acs.calls(), 1);
+
+    let link = |server_call_id: &str| {
+        api.anon(Method::POST, &format!("/api/v1/interviews/{id}/acs-call"))
+            .header("x-interview-token", token)
+            .json(&json!({ "server_call_id": server_call_id }))
+            .fetch()
+    };
+    let (st, call) = link("aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t").await;
+    assert_eq!(st, 201, "{call}");
+    assert_eq!(
+        link("aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t").await.0,
+        200
+    );
+    assert_eq!(
+        link("YW5vdGhlci1jYWxs").await.0,
+        409,
+        "one call under way at a time"
+    );
+    assert_eq!(link("no spaces allowed").await.0, 422);
+
+    let hook = |q: &str, body: &Value| {
+        api.anon(Method::POST, &format!("/api/v1/webhooks/event-grid{q}"))
+            .header("content-type", "application/json")
+            .json(body)
+            .fetch()
+    };
+    // The subscription handshake, with the secret.
+    let (st, v) = hook(&format!("?key={EG}"), &event_grid_validation("code-42")).await;
+    assert_eq!((st, &v), (200, &json!({ "validationResponse": "code-42" })));
+    let (st, _) = hook("?key=wrong", &event_grid_validation("code-42")).await;
+    assert_eq!(st, 401);
+    // The CloudEvents handshake.
+    let resp = api
+        .anon(
+            Method::OPTIONS,
+            &format!("/api/v1/webhooks/event-grid?key={EG}"),
+        )
+        .header("webhook-request-origin", "eventgrid.azure.net")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{:?}", resp.headers());
+    assert_eq!(
+        resp.headers()
+            .get("webhook-allowed-origin")
+            .map(|v| v.as_bytes()),
+        Some(&b"eventgrid.azure.net"[..]),
+        "{:?}",
+        resp.headers()
+    );
+
+    // The call ends (as CloudEvents, delivered twice): the interview completes, once.
+    let ended = cloud_events(&event_grid_call_ended(
+        "7e0bb2d7-0000-4000-8000-000000000001",
+        "aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t",
+    ));
+    let (st, _) = hook("", &ended).await;
+    assert_eq!(st, 401, "no secret, nothing stored");
+    assert_eq!(count(&api, "SELECT count(*) FROM provider_events").await, 0);
+    assert_eq!(hook(&format!("?key={EG}"), &ended).await.0, 204);
+    assert_eq!(hook(&format!("?key={EG}"), &ended).await.0, 204);
+    assert_eq!(count(&api, "SELECT count(*) FROM provider_events").await, 1);
+    let (_, iv) = api
+        .call(r, Method::GET, &format!("/api/v1/interviews/{id}"), None)
+        .await;
+    assert_eq!(iv["status"], "completed");
+    let (_, calls) = api
+        .call(
+            r,
+            Method::GET,
+            &format!("/api/v1/interviews/{id}/calls"),
+            None,
+        )
+        .await;
+    assert_eq!(calls["items"][0]["status"], "ended");
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) FROM jobs WHERE kind = 'fetch_call_transcript'"
+        )
+        .await,
+        0,
+        "ACS keeps no transcripts"
+    );
+}
