@@ -415,6 +415,13 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .fallback(|| async { error::ApiError::NotFound("route") })
         .layer(middleware::from_fn_with_state(state.clone(), ratelimit::limit))
         .with_state(state)
+        // CORS answers every OPTIONS as a preflight; Event Grid's
+        // CloudEvents handshake (an OPTIONS too) is taken out before it.
+        .layer(cors(&config.cors_origins))
+        .layer(middleware::from_fn_with_state(
+            handshake_state,
+            routes::provider_webhooks::cloudevents_handshake,
+        ))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(middleware::from_fn(error::render_errors))
         .layer(TimeoutLayer::with_status_code(
@@ -437,11 +444,6 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        ))
-        .layer(cors(&config.cors_origins))
-        .layer(middleware::from_fn_with_state(
-            handshake_state,
-            routes::provider_webhooks::cloudevents_handshake,
         ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             let id = req

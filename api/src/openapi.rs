@@ -45,6 +45,7 @@ pub fn complete(doc: &mut OpenApi) {
             &mut item.post,
             &mut item.patch,
             &mut item.delete,
+            &mut item.options,
         ]
         .into_iter()
         .flatten()

@@ -139,7 +139,9 @@ async fn event_grid(
                        ("WebHook-Allowed-Rate" = String, description = "`*`"))),
               (status = 400, body = ErrorBody, description = "No `WebHook-Request-Origin`"),
               (status = 401, body = ErrorBody, description = "Without the shared secret"),
-              (status = 404, body = ErrorBody, description = "Azure Communication Services is not configured on this server (code `provider_not_configured`)")))]
+              (status = 404, body = ErrorBody, description = "Azure Communication Services is not configured on this server (code `provider_not_configured`)"),
+              (status = 503, body = ErrorBody, description = "Unavailable",
+               headers(("Retry-After" = u64, description = "Seconds to wait before retrying")))))]
 pub(crate) async fn event_grid_handshake(
     State(state): State<AppState>,
     headers: HeaderMap,
