@@ -215,6 +215,13 @@ pub struct CallsConfig {
     pub zoom: crate::zoom::ZoomConfig,
     #[command(flatten)]
     pub acs: crate::acs::AcsConfig,
+    /// Largest call recording downloaded into storage, in bytes.
+    #[arg(
+        long = "recording-max-bytes",
+        env = "TALENTI_RECORDING_MAX_BYTES",
+        default_value_t = 2 * 1024 * 1024 * 1024
+    )]
+    pub recording_max_bytes: u64,
 }
 
 impl CallsConfig {
@@ -231,28 +238,30 @@ impl CallsConfig {
         if let Some(p) = self.acs.build()? {
             providers.push(std::sync::Arc::new(p));
         }
-        Ok(CallProviders(providers))
+        Ok(CallProviders {
+            providers,
+            recording_max_bytes: self.recording_max_bytes.max(1),
+        })
     }
 }
 
 /// The configured providers, by name.
 #[derive(Clone, Default)]
-pub struct CallProviders(Vec<std::sync::Arc<dyn CallProvider>>);
+pub struct CallProviders {
+    providers: Vec<std::sync::Arc<dyn CallProvider>>,
+    /// Largest recording stored, in bytes.
+    pub recording_max_bytes: u64,
+}
 
 impl CallProviders {
-    /// These providers (tests build them around local protocol servers).
-    pub fn new(providers: Vec<std::sync::Arc<dyn CallProvider>>) -> Self {
-        CallProviders(providers)
-    }
-
     /// The provider called `name`, if it is configured.
     pub fn get(&self, name: &str) -> Option<std::sync::Arc<dyn CallProvider>> {
-        self.0.iter().find(|p| p.name() == name).cloned()
+        self.providers.iter().find(|p| p.name() == name).cloned()
     }
 
     /// The configured providers' names.
     pub fn names(&self) -> Vec<&'static str> {
-        self.0.iter().map(|p| p.name()).collect()
+        self.providers.iter().map(|p| p.name()).collect()
     }
 }
 

@@ -25,6 +25,7 @@ mod score_interview;
 pub mod send_email;
 mod send_reminders;
 mod shortlist;
+mod store_call_recording;
 
 pub use candidate_report::CandidateReport;
 pub use deliver_webhook::{DeliverWebhook, WebhookConfig, WebhookSender};
@@ -43,6 +44,7 @@ pub use score_interview::ScoreInterview;
 pub use send_email::{Postbox, SendEmail};
 pub use send_reminders::SendReminders;
 pub use shortlist::{Shortlist, MAX_SHORTLIST};
+pub use store_call_recording::StoreCallRecording;
 
 use std::sync::Arc;
 
@@ -185,6 +187,7 @@ pub fn registry(diagnostics: bool) -> Registry {
         .register::<ResealPersonalData>()
         .register::<DeliverWebhook>()
         .register::<FetchCallTranscript>()
+        .register::<StoreCallRecording>()
         .every(
             "purge_finished_jobs",
             "17 3 * * *",

@@ -5,6 +5,7 @@
 //! object that cannot be deleted is recorded on its interview and in the
 //! result, and the run goes on with the rest (the next run tries it again).
 
+use futures::StreamExt;
 use object_store::path::Path;
 use recruiting::store::recordings::{self, DueRecording};
 use serde::{Deserialize, Serialize};
@@ -21,15 +22,30 @@ const LISTED: usize = 20;
 #[serde(deny_unknown_fields)]
 pub struct RetentionCleanup {}
 
-/// Deletes one recording's object; an object already gone counts as
-/// deleted.
+/// Deletes one recording's object, and every other object under its
+/// interview's recordings prefix (a call recorded in chunks); an object
+/// already gone counts as deleted.
 async fn delete(ctx: &JobContext, r: &DueRecording) -> Result<(), String> {
     let path =
         Path::parse(&r.recording_ref).map_err(|e| format!("not a stored object's key: {e}"))?;
-    match ctx.services.storage.delete(&path).await {
+    let gone = |res: object_store::Result<()>| match res {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(format!("storage: {e}")),
+    };
+    gone(ctx.services.storage.delete(&path).await)?;
+    let prefix = recordings::prefix(r.organisation_id, r.interview_id);
+    if r.recording_ref.starts_with(&prefix) {
+        let prefix = Path::parse(&prefix).map_err(|e| format!("bad prefix: {e}"))?;
+        let mut objects = ctx.services.storage.list(Some(&prefix));
+        while let Some(meta) = objects.next().await {
+            match meta {
+                Ok(meta) => gone(ctx.services.storage.delete(&meta.location).await)?,
+                Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(format!("storage: {e}")),
+            }
+        }
     }
+    Ok(())
 }
 
 impl Job for RetentionCleanup {

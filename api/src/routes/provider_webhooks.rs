@@ -7,7 +7,8 @@
 //! - started: the session and (if still scheduled) the interview are under way;
 //! - ended: the session is over; a voice call's transcript job is enqueued,
 //!   and a meeting's interview is completed (its transcript follows);
-//! - transcript ready: the transcript job is enqueued.
+//! - transcript ready: the transcript job is enqueued;
+//! - recording ready: a job downloads it into storage, on the interview.
 //!
 //! Events about sessions this server does not know are acknowledged (the
 //! provider would otherwise retry them for hours) and remembered.
@@ -23,7 +24,7 @@ use chrono::Utc;
 use integrations::{
     CallProvider, ProviderEvent, SessionEvent, Webhook, WebhookError, WebhookRequest,
 };
-use job_kinds::{Enqueue, FetchCallTranscript, Job};
+use job_kinds::{Enqueue, FetchCallTranscript, Job, StoreCallRecording};
 use recruiting::{
     domain::interview::InterviewStatus,
     store::{calls, interviews},
@@ -249,7 +250,18 @@ async fn act(
             }
         }
         SessionEvent::TranscriptReady => fetch_transcript(&mut tx, org, call.id).await?,
-        SessionEvent::RecordingReady { .. } | SessionEvent::Other(_) => {}
+        SessionEvent::RecordingReady { url } => {
+            StoreCallRecording {
+                call_id: call.id,
+                url: url.clone(),
+            }
+            .enqueue(
+                &mut tx,
+                Enqueue::for_org(org).key(format!("recording:{}", e.key)),
+            )
+            .await?;
+        }
+        SessionEvent::Other(_) => {}
     }
     tx.commit().await?;
     tracing::info!(provider = name, call.id = %call.id, event = ?e.event, "provider event");

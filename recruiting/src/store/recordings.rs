@@ -63,3 +63,31 @@ pub async fn failed<'e>(db: impl PgExecutor<'e>, r: &DueRecording, error: &str) 
     .await?;
     Ok(())
 }
+
+/// Where an interview's recordings are stored: every object under it is
+/// deleted with the interview's recording at retention.
+pub fn prefix(org: Uuid, interview: Uuid) -> String {
+    format!("recordings/{org}/{interview}/")
+}
+
+/// Records a stored recording on its interview, so retention finds it:
+/// the interview's `recording_ref` unless it already has one (its other
+/// recordings share the interview's [`prefix`] and go with it). Returns
+/// whether the interview (still) exists.
+pub async fn attach<'e>(
+    db: impl PgExecutor<'e>,
+    org: Uuid,
+    interview: Uuid,
+    key: &str,
+) -> StoreResult<bool> {
+    let done = sqlx::query!(
+        "UPDATE interviews SET recording_ref = COALESCE(recording_ref, $3), recording_deleted_at = NULL
+         WHERE id = $1 AND organisation_id = $2",
+        interview,
+        org,
+        key,
+    )
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -553,7 +553,8 @@ async fn a_zoom_meeting_is_scheduled_moved_followed_to_its_end_and_its_transcrip
 #[tokio::test]
 async fn acs_gives_the_candidate_a_voip_token_and_event_grid_events_follow_the_linked_call() {
     use integrations::fake::acs::{
-        cloud_events, event_grid_call_ended, event_grid_validation, FakeAcs,
+        cloud_events, event_grid_call_ended, event_grid_recording_ready, event_grid_validation,
+        FakeAcs,
     };
     const EG: &str = "event-grid-shared-secret-0123";
     let (acs, connection) = FakeAcs::start("c2VjcmV0LWFjY2Vzcy1rZXktZm9yLXRlc3Rz").await;
@@ -562,6 +563,9 @@ async fn acs_gives_the_candidate_a_voip_token_and_event_grid_events_follow_the_l
         &[
             ("--acs-connection-string", &connection),
             ("--event-grid-secret", EG),
+            // The local server's recordings; and a small cap to test it.
+            ("--acs-recording-hosts", "http://127.0.0.1"),
+            ("--recording-max-bytes", "4000000"),
         ],
     )
     .await;
@@ -676,4 +680,89 @@ async fn acs_gives_the_candidate_a_voip_token_and_event_grid_events_follow_the_l
         0,
         "ACS keeps no transcripts"
     );
+    // The recording, announced by Event Grid: streamed into storage under
+    // the interview, once however often the event comes, and kept on the
+    // interview for retention.
+    let server_call = "aHR0cHM6Ly9hcGkuZmxpZ2h0cHJveHkuc2t5cGUuY29t";
+    let audio: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    acs.put_recording("rec-1", audio.clone());
+    let ready = event_grid_recording_ready(
+        "7e0bb2d7-0000-4000-8000-000000000002",
+        server_call,
+        &acs.recording_url("rec-1"),
+    );
+    assert_eq!(hook(&format!("?key={EG}"), &ready).await.0, 204);
+    assert_eq!(hook(&format!("?key={EG}"), &ready).await.0, 204);
+    api.run_pending_jobs().await;
+    let stored: (String, String) = sqlx::query_as(
+        "SELECT status::text, result->>'key' FROM jobs WHERE kind = 'store_call_recording'",
+    )
+    .fetch_one(&api.env.pool)
+    .await
+    .expect("one recording job");
+    assert_eq!(stored.0, "succeeded");
+    assert!(stored.1.starts_with("recordings/"), "{stored:?}");
+    let on_disk = std::fs::read(api.env.log_dir.join("storage").join(&stored.1)).unwrap();
+    assert!(on_disk == audio, "the stored recording is the provider's");
+    let recording_ref: Option<String> =
+        sqlx::query_scalar("SELECT recording_ref FROM interviews WHERE id = $1::text::uuid")
+            .bind(id)
+            .fetch_one(&api.env.pool)
+            .await
+            .unwrap();
+    assert_eq!(recording_ref.as_deref(), Some(stored.1.as_str()));
+
+    // One past the cap fails with the reason, and leaves nothing behind.
+    acs.put_recording("rec-2", vec![7u8; 5_000_000]);
+    let big = event_grid_recording_ready(
+        "7e0bb2d7-0000-4000-8000-000000000003",
+        server_call,
+        &acs.recording_url("rec-2"),
+    );
+    assert_eq!(hook(&format!("?key={EG}"), &big).await.0, 204);
+    api.run_pending_jobs().await;
+    let (status, error): (String, String) = sqlx::query_as(
+        "SELECT status::text, COALESCE(last_error, '') FROM jobs WHERE kind = 'store_call_recording' AND status <> 'succeeded'",
+    )
+    .fetch_one(&api.env.pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "dead");
+    assert!(error.contains("larger than"), "{error}");
+    let files = walk(&api.env.log_dir.join("storage").join("recordings"));
+    assert_eq!(
+        files.len(),
+        1,
+        "only the first recording is stored: {files:?}"
+    );
+
+    // Past retention, every recording under the interview goes (a second
+    // chunk included), and the interview says so.
+    let second = format!("{}/second-chunk", stored.1.rsplit_once('/').unwrap().0);
+    let second_path = api.env.log_dir.join("storage").join(&second);
+    std::fs::write(&second_path, b"chunk").unwrap();
+    sqlx::query("UPDATE interviews SET completed_at = now() - interval '400 days' WHERE id = $1::text::uuid")
+        .bind(id)
+        .execute(&api.env.pool)
+        .await
+        .unwrap();
+    let job = api.enqueue("retention_cleanup", json!({})).await;
+    api.settled(job, job_engine::db::JobStatus::Succeeded).await;
+    assert!(
+        walk(&api.env.log_dir.join("storage").join("recordings")).is_empty(),
+        "every chunk deleted"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
