@@ -65,7 +65,18 @@ pub enum ProviderError {
 impl ProviderError {
     /// The error for a non-success `status` (with its headers).
     pub fn from_status(provider: &'static str, status: u16, headers: &HeaderMap) -> Self {
-        let retry_after = retry_after(headers, Utc::now());
+        Self::from_status_at(provider, status, headers, Utc::now())
+    }
+
+    /// [`ProviderError::from_status`] at `now` (a `Retry-After` date is
+    /// read against it).
+    pub fn from_status_at(
+        provider: &'static str,
+        status: u16,
+        headers: &HeaderMap,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let retry_after = retry_after(headers, now);
         match status {
             401 | 403 => ProviderError::Refused { provider, status },
             429 => ProviderError::Throttled {
@@ -105,15 +116,28 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// `Retry-After` as seconds or an HTTP date (RFC 9110), capped at an hour.
 pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    retry_after_within(headers, now, MAX_RETRY_AFTER)
+}
+
+/// `Retry-After` as seconds, an HTTP date (RFC 9110), or the RFC 3339 date
+/// some APIs send instead (Zoom's daily limits), capped at `max`.
+pub fn retry_after_within(
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+    max: Duration,
+) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     let wait = match v.parse::<u64>() {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
-            let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
+            let at = DateTime::parse_from_rfc2822(v)
+                .or_else(|_| DateTime::parse_from_rfc3339(v))
+                .ok()?
+                .with_timezone(&Utc);
             (at - now).to_std().unwrap_or(Duration::ZERO)
         }
     };
-    Some(wait.min(MAX_RETRY_AFTER))
+    Some(wait.min(max))
 }
 
 #[cfg(test)]
@@ -134,6 +158,11 @@ mod tests {
             HeaderValue::from_static("Mon, 07 Dec 2026 10:00:30 GMT"),
         );
         assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("2026-12-07T10:01:00Z"),
+        );
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(60)));
         h.insert(RETRY_AFTER, HeaderValue::from_static("999999"));
         assert_eq!(retry_after(&h, now), Some(MAX_RETRY_AFTER));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));

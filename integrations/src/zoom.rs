@@ -43,7 +43,7 @@ use std::{
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{
-    header::{HeaderMap, CONTENT_LENGTH, RETRY_AFTER},
+    header::{HeaderMap, CONTENT_LENGTH},
     StatusCode,
 };
 use serde::Deserialize;
@@ -81,8 +81,6 @@ const MAX_TRANSCRIPT_FILES: usize = 16;
 const MAX_CUES: usize = 100_000;
 /// Zoom's limit on a meeting's topic.
 const MAX_TOPIC_CHARS: usize = 200;
-/// Longest wait a `Retry-After` date is honoured for (as `crate::retry_after`).
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 // Zoom's error codes this client acts on.
 /// The meeting does not exist (or has expired).
@@ -338,39 +336,10 @@ impl Refusal {
     }
 }
 
-/// [`ProviderError::from_status`], also reading the RFC 3339 date Zoom
-/// sends as `Retry-After` once a daily limit is reached
-/// (`Retry-After: 2026-05-31T00:00:00Z`).
+/// [`ProviderError::from_status`] for Zoom (whose daily limits send
+/// `Retry-After` as an RFC 3339 date, which it reads).
 fn status_error(status: u16, headers: &HeaderMap) -> ProviderError {
-    status_error_at(status, headers, Utc::now())
-}
-
-fn status_error_at(status: u16, headers: &HeaderMap, now: DateTime<Utc>) -> ProviderError {
-    let err = ProviderError::from_status(PROVIDER, status, headers);
-    let unnamed = matches!(
-        err,
-        ProviderError::Throttled {
-            retry_after: None,
-            ..
-        } | ProviderError::Unavailable { .. }
-    );
-    if unnamed && matches!(status, 429 | 503) {
-        let at = headers
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| DateTime::parse_from_rfc3339(v.trim()).ok());
-        if let Some(at) = at {
-            let wait = (at.with_timezone(&Utc) - now)
-                .to_std()
-                .unwrap_or(Duration::ZERO)
-                .min(MAX_RETRY_AFTER);
-            return ProviderError::Throttled {
-                provider: PROVIDER,
-                retry_after: Some(wait),
-            };
-        }
-    }
-    err
+    ProviderError::from_status(PROVIDER, status, headers)
 }
 
 /// What the caller is told while a transcript is not there yet: try again
@@ -1250,32 +1219,32 @@ mod tests {
             .with_timezone(&Utc);
         let mut h = HeaderMap::new();
         h.insert(
-            RETRY_AFTER,
+            reqwest::header::RETRY_AFTER,
             HeaderValue::from_static("2026-12-08T00:00:00Z"),
         );
         assert!(matches!(
-            status_error_at(429, &h, now),
+            ProviderError::from_status_at(PROVIDER, 429, &h, now),
             ProviderError::Throttled { retry_after: Some(d), .. } if d == Duration::from_secs(60)
         ));
         h.insert(
-            RETRY_AFTER,
+            reqwest::header::RETRY_AFTER,
             HeaderValue::from_static("2026-12-09T00:00:00Z"),
         );
         assert!(matches!(
-            status_error_at(429, &h, now),
-            ProviderError::Throttled { retry_after: Some(d), .. } if d == MAX_RETRY_AFTER
+            ProviderError::from_status_at(PROVIDER, 429, &h, now),
+            ProviderError::Throttled { retry_after: Some(d), .. } if d == Duration::from_secs(3600)
         ));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("5"));
+        h.insert(reqwest::header::RETRY_AFTER, HeaderValue::from_static("5"));
         assert!(matches!(
-            status_error_at(429, &h, now),
+            ProviderError::from_status_at(PROVIDER, 429, &h, now),
             ProviderError::Throttled { retry_after: Some(d), .. } if d == Duration::from_secs(5)
         ));
         assert!(matches!(
-            status_error_at(503, &HeaderMap::new(), now),
+            ProviderError::from_status_at(PROVIDER, 503, &HeaderMap::new(), now),
             ProviderError::Unavailable { .. }
         ));
         assert!(matches!(
-            status_error_at(404, &h, now),
+            ProviderError::from_status_at(PROVIDER, 404, &h, now),
             ProviderError::Protocol { .. }
         ));
     }

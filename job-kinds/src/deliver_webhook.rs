@@ -244,16 +244,14 @@ fn refused(e: &reqwest::Error) -> bool {
     false
 }
 
-/// Seconds in a `Retry-After` header (a number of seconds or an HTTP date).
+/// A `Retry-After` header's wait (seconds or a date), up to the kind's
+/// longest backoff.
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    if let Ok(secs) = value.trim().parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(value.trim()).ok()?;
-    (when.with_timezone(&chrono::Utc) - chrono::Utc::now())
-        .to_std()
-        .ok()
+    integrations::retry_after_within(
+        headers,
+        chrono::Utc::now(),
+        DeliverWebhook::policy().max_backoff,
+    )
 }
 
 impl Job for DeliverWebhook {
