@@ -94,18 +94,9 @@ async fn start_voice_call(
     if let Some(call) = calls::live(&mut *tx, org, id, VOICE).await? {
         return Ok((StatusCode::OK, axum::Json(call)).into_response());
     }
-    let set = match st.question_set_id {
-        Some(set) => questions::set_by_id(&mut tx, org, set).await?,
-        None => {
-            let set = questions::latest_set(&mut tx, org, st.job_role_id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::Conflict("the job role has no approved questions".into())
-                })?;
-            interviews::pin_question_set(&mut tx, org, id, set.id).await?;
-            set
-        }
-    };
+    let set = questions::of_interview(&mut tx, org, &st, id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("the job role has no approved questions".into()))?;
     let rubric = interviews::scoring_input(&mut tx, org, id).await?.rubric;
     tx.commit().await?;
 

@@ -200,20 +200,10 @@ async fn turn(
     if st.expires_at.is_some_and(|e| e <= Utc::now()) {
         return Err(ApiError::Conflict("the interview has expired".into()));
     }
-    // The set the interview started with; the first turn takes the role's
-    // latest and keeps it, so a set approved meanwhile changes nothing here.
-    let set = match st.question_set_id {
-        Some(set) => questions::set_by_id(&mut tx, org, set).await?,
-        None => {
-            let set = questions::latest_set(&mut tx, org, st.job_role_id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::Conflict("the job role has no approved questions".into())
-                })?;
-            interviews::pin_question_set(&mut tx, org, id, set.id).await?;
-            set
-        }
-    };
+    // The set the interview started with (the first turn pins it).
+    let set = questions::of_interview(&mut tx, org, &st, id)
+        .await?
+        .ok_or_else(|| ApiError::Conflict("the job role has no approved questions".into()))?;
     let mut transcript: Vec<Turn> = st.transcript.iter().map(|s| s.turn()).collect();
     let started = transcript.iter().any(|t| !t.is_candidate());
     if answer.is_empty() && started {

@@ -371,3 +371,23 @@ pub async fn set_by_id(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreRes
     .await?
     .ok_or(StoreError::NotFound("question set"))
 }
+
+/// The question set an interview asks: the one it started with, or, at
+/// its start, its role's latest, which it then keeps (a set approved
+/// meanwhile changes nothing for it). `None` when the role has none
+/// approved.
+pub async fn of_interview(
+    conn: &mut PgConnection,
+    org: Uuid,
+    interview: &super::interviews::TurnState,
+    interview_id: Uuid,
+) -> StoreResult<Option<QuestionSet>> {
+    if let Some(set) = interview.question_set_id {
+        return set_by_id(conn, org, set).await.map(Some);
+    }
+    let Some(set) = latest_set(conn, org, interview.job_role_id).await? else {
+        return Ok(None);
+    };
+    super::interviews::pin_question_set(conn, org, interview_id, set.id).await?;
+    Ok(Some(set))
+}
