@@ -7,6 +7,7 @@
 mod ai_limits;
 mod api;
 mod app;
+mod calls;
 mod dashboard;
 mod delivery;
 mod hardening;
