@@ -161,7 +161,7 @@ impl Job for FetchCallTranscript {
                 state.status.as_str()
             )));
         }
-        let (_, end_ms) = calls::transcript_end(&mut tx, call.interview_id)
+        let end_ms = calls::transcript_end(&mut tx, call.interview_id)
             .await
             .map_err(store)?;
         let new = segments(&fetched, &state.first_name, end_ms);

@@ -59,16 +59,7 @@ async fn speech_token(
     Path(id): Path<Uuid>,
 ) -> Result<Response, ApiError> {
     let org = driver.org_for(id)?;
-    let interview = interviews::get(&state.pool, org, id).await?;
-    if !interview.status.accepts_transcript() {
-        return Err(ApiError::Conflict(format!(
-            "the interview is {}",
-            interview.status.as_str()
-        )));
-    }
-    if interview.expires_at.is_some_and(|e| e <= Utc::now()) {
-        return Err(ApiError::Conflict("the interview has expired".into()));
-    }
+    open_interview(&state, org, id).await?;
     let Some(speech) = &state.speech else {
         return Err(not_configured("Azure Speech"));
     };
@@ -85,6 +76,26 @@ async fn speech_token(
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
+}
+
+/// The interview, checked to be open (not over, not expired): a client
+/// may still get credentials for it.
+pub(crate) async fn open_interview(
+    state: &AppState,
+    org: Uuid,
+    id: Uuid,
+) -> Result<interviews::Interview, ApiError> {
+    let interview = interviews::get(&state.pool, org, id).await?;
+    if !interview.status.accepts_transcript() {
+        return Err(ApiError::Conflict(format!(
+            "the interview is {}",
+            interview.status.as_str()
+        )));
+    }
+    if interview.expires_at.is_some_and(|e| e <= Utc::now()) {
+        return Err(ApiError::Conflict("the interview has expired".into()));
+    }
+    Ok(interview)
 }
 
 pub(crate) fn not_configured(provider: &str) -> ApiError {

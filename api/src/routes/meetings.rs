@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::media::{not_configured, provider_response};
+use super::media::{not_configured, open_interview, provider_response};
 use crate::{
     auth::{OrgCtx, Perm},
     error::{ApiError, ErrorBody},
@@ -36,25 +36,6 @@ const ZOOM: &str = "zoom";
 const ACS: &str = "acs";
 /// How long a video interview is booked for.
 const MEETING_LENGTH: std::time::Duration = std::time::Duration::from_secs(60 * 60);
-
-/// The interview, checked to be open (not over, not expired).
-async fn open_interview(
-    state: &AppState,
-    org: Uuid,
-    id: Uuid,
-) -> Result<interviews::Interview, ApiError> {
-    let interview = interviews::get(&state.pool, org, id).await?;
-    if !interview.status.accepts_transcript() {
-        return Err(ApiError::Conflict(format!(
-            "the interview is {}",
-            interview.status.as_str()
-        )));
-    }
-    if interview.expires_at.is_some_and(|e| e <= Utc::now()) {
-        return Err(ApiError::Conflict("the interview has expired".into()));
-    }
-    Ok(interview)
-}
 
 /// Schedules the interview as a Zoom meeting at its `scheduled_at` (an
 /// instant meeting when it has none), or moves the meeting it already has

@@ -176,18 +176,15 @@ pub async fn transcript_written(
     Ok(())
 }
 
-/// Where the next segments of the interview's transcript go: its next
-/// `seq`, and the time its last segment ended (a session's transcript is
-/// placed after what the interview already holds).
-pub async fn transcript_end(conn: &mut PgConnection, interview: Uuid) -> StoreResult<(i32, i32)> {
-    let row = sqlx::query!(
-        r#"SELECT COALESCE(MAX(seq) + 1, 0) AS "next!", COALESCE(MAX(end_ms), 0) AS "end_ms!"
-           FROM transcript_segments WHERE interview_id = $1"#,
+/// When the interview's transcript so far ends (0 when empty): a
+/// session's transcript is placed after it.
+pub async fn transcript_end(conn: &mut PgConnection, interview: Uuid) -> StoreResult<i32> {
+    Ok(sqlx::query_scalar!(
+        r#"SELECT COALESCE(MAX(end_ms), 0) AS "end_ms!" FROM transcript_segments WHERE interview_id = $1"#,
         interview,
     )
     .fetch_one(conn)
-    .await?;
-    Ok((row.next, row.end_ms))
+    .await?)
 }
 
 /// Records that the event `key` of `provider` is being acted on, in the
