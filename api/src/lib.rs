@@ -146,6 +146,16 @@ pub struct Config {
     /// Comma-separated origins allowed by CORS (`*` for any); empty: none.
     #[arg(long, env = "TALENTI_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+
+    /// Hand jobs to Redis as soon as their transaction commits (1), or
+    /// leave every job to the workers' dispatchers (0).
+    #[arg(long, env = "TALENTI_HANDOFF", default_value = "1", value_parser = job_engine::config::parse_flag)]
+    pub handoff: bool,
+
+    /// Most tasks per kind held in Redis: above it the API leaves jobs to
+    /// the dispatchers (as the workers' own setting of the same name).
+    #[arg(long, env = "TALENTI_REDIS_WINDOW", default_value_t = 2000)]
+    pub redis_window: usize,
 }
 
 #[derive(Debug, Clone, clap::Subcommand)]
@@ -188,6 +198,10 @@ pub struct AppState {
     pub speech: Option<Arc<integrations::speech::SpeechTokens>>,
     /// Voice and video providers (maybe none).
     pub calls: integrations::CallProviders,
+    /// Hands jobs to Redis as their transaction commits
+    /// ([`job_engine::handoff`]): begin transactions that enqueue with
+    /// `state.jobs.begin()`.
+    pub jobs: job_engine::Handoff,
 }
 
 impl AppState {
@@ -210,9 +224,22 @@ impl AppState {
             chrono::Duration::seconds(config.access_token_ttl_secs.max(30)),
             chrono::Duration::seconds(config.refresh_token_ttl_secs.max(60)),
         );
+        let registry = Arc::new(job_kinds::registry(config.common.diagnostics));
+        let handoff_kinds: Vec<String> = if config.handoff {
+            registry.names().map(str::to_owned).collect()
+        } else {
+            Vec::new()
+        };
         Ok(Self {
+            jobs: job_engine::Handoff::start(
+                pool.clone(),
+                &config.common.redis_url,
+                &config.common.queue_prefix,
+                handoff_kinds,
+                config.redis_window,
+            ),
             pool,
-            registry: Arc::new(job_kinds::registry(config.common.diagnostics)),
+            registry,
             redis: Arc::new(routes::health::RedisProbe::new(&config.common.redis_url)?),
             auth: Arc::new(auth::AuthSettings {
                 keys,

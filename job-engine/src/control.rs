@@ -695,11 +695,12 @@ pub async fn trigger_schedule(
         key.map(str::to_owned)
             .unwrap_or_else(|| Uuid::now_v7().to_string())
     );
-    let enqueued = db::enqueue(
+    let (enqueued, _) = db::enqueue(
         &mut tx,
         crate::Enqueue::system()
             .key(key.clone())
             .new_job(&s.kind, s.max_attempts, s.payload),
+        false,
     )
     .await?;
     if enqueued.created {

@@ -122,40 +122,85 @@ pub struct Enqueued {
     pub created: bool,
 }
 
+/// The columns of a [`JobRow`], for the queries that read one at run time.
+const JOB_COLUMNS: &str = "id, kind, organisation_id, status, attempt, max_attempts, run_at, \
+     progress_percent, progress_message, payload, result, last_error, idempotency_key, \
+     worker_id, created_at, started_at, finished_at, updated_at";
+
+/// A job just inserted, and its Redis task id if it was marked dispatched
+/// by the insert itself ([`crate::handoff`]).
+#[derive(sqlx::FromRow)]
+struct Inserted {
+    #[sqlx(flatten)]
+    job: JobRow,
+    redis_task_id: Option<Uuid>,
+}
+
 /// Enqueues a job on the caller's connection, normally inside the caller's
 /// transaction with the business rows it belongs to: the job exists if and
-/// only if that transaction commits. Dispatchers are notified on commit.
-pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Result<Enqueued> {
-    let inserted = sqlx::query_as!(
-        JobRow,
-        r#"INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key)
-           VALUES ($1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7)
-           ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
-           DO NOTHING
-           RETURNING id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
-                     progress_percent, progress_message, payload, result, last_error, idempotency_key,
-                     worker_id, created_at, started_at, finished_at, updated_at"#,
-        Uuid::now_v7(),
-        job.kind,
-        job.organisation_id,
-        job.max_attempts,
-        job.run_at,
-        job.payload,
-        job.idempotency_key,
-    )
+/// only if that transaction commits.
+///
+/// With `mark`, the insert also marks the job dispatched (unless its kind is
+/// paused) and returns its Redis task id: the caller pushes it to Redis
+/// once the transaction commits ([`crate::handoff::JobTx`]). Otherwise
+/// dispatchers are notified on commit.
+pub(crate) async fn enqueue(
+    conn: &mut PgConnection,
+    job: NewJob,
+    mark: bool,
+) -> sqlx::Result<(Enqueued, Option<Uuid>)> {
+    let inserted: Option<Inserted> = sqlx::query_as(&format!(
+        "INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key,
+                           dispatched_at, redis_task_id)
+         SELECT $1, $2, $3, $4, COALESCE($5, clock_timestamp()), $6, $7,
+                CASE WHEN m.mark THEN clock_timestamp() END, CASE WHEN m.mark THEN gen_random_uuid() END
+         FROM (SELECT $8 AND NOT EXISTS (SELECT 1 FROM job_kind_pauses WHERE kind = $2) AS mark) m
+         ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
+         DO NOTHING
+         RETURNING {JOB_COLUMNS}, redis_task_id"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(&job.kind)
+    .bind(job.organisation_id)
+    .bind(job.max_attempts)
+    .bind(job.run_at)
+    .bind(&job.payload)
+    .bind(&job.idempotency_key)
+    .bind(mark)
     .fetch_optional(&mut *conn)
     .await?;
 
-    if let Some(row) = inserted {
-        notify(&mut *conn).await?;
+    if let Some(Inserted {
+        job: row,
+        redis_task_id,
+    }) = inserted
+    {
+        if redis_task_id.is_none() {
+            notify(&mut *conn).await?;
+        }
         metrics::counter!("talenti_jobs_enqueued_total", "kind" => row.kind.clone()).increment(1);
-        return Ok(Enqueued {
-            job: row,
-            created: true,
-        });
+        return Ok((
+            Enqueued {
+                job: row,
+                created: true,
+            },
+            redis_task_id,
+        ));
     }
     // The key is taken: hand back the job that holds it.
-    let existing = sqlx::query_as!(
+    let existing = key_holder(conn, &job).await?;
+    Ok((
+        Enqueued {
+            job: existing,
+            created: false,
+        },
+        None,
+    ))
+}
+
+/// The job that holds `job`'s idempotency key.
+async fn key_holder(conn: &mut PgConnection, job: &NewJob) -> sqlx::Result<JobRow> {
+    sqlx::query_as!(
         JobRow,
         r#"SELECT id, kind, organisation_id, status AS "status: JobStatus", attempt, max_attempts, run_at,
                      progress_percent, progress_message, payload, result, last_error, idempotency_key,
@@ -166,12 +211,86 @@ pub(crate) async fn enqueue(conn: &mut PgConnection, job: NewJob) -> sqlx::Resul
         job.kind,
         job.idempotency_key,
     )
-    .fetch_one(&mut *conn)
+    .fetch_one(conn)
+    .await
+}
+
+/// Enqueues jobs of any kinds in one statement, each as [`enqueue`] would
+/// (`marks[i]`: mark job i dispatched by the insert). Answers in the same
+/// order: the job and its Redis task id if marked. A job whose idempotency
+/// key is taken (also by an earlier job of the same batch) is answered with
+/// the job that holds it. Notifies dispatchers of the jobs not marked.
+pub(crate) async fn enqueue_batch(
+    conn: &mut PgConnection,
+    jobs: &[NewJob],
+    marks: &[bool],
+) -> sqlx::Result<Vec<(Enqueued, Option<Uuid>)>> {
+    let ids: Vec<Uuid> = jobs.iter().map(|_| Uuid::now_v7()).collect();
+    let kinds: Vec<&str> = jobs.iter().map(|j| j.kind.as_str()).collect();
+    let orgs: Vec<Option<Uuid>> = jobs.iter().map(|j| j.organisation_id).collect();
+    let attempts: Vec<i32> = jobs.iter().map(|j| j.max_attempts).collect();
+    let run_ats: Vec<Option<DateTime<Utc>>> = jobs.iter().map(|j| j.run_at).collect();
+    let payloads: Vec<&Value> = jobs.iter().map(|j| &j.payload).collect();
+    let keys: Vec<Option<&str>> = jobs.iter().map(|j| j.idempotency_key.as_deref()).collect();
+    let inserted: Vec<Inserted> = sqlx::query_as(&format!(
+        "INSERT INTO jobs (id, kind, organisation_id, max_attempts, run_at, payload, idempotency_key,
+                           dispatched_at, redis_task_id)
+         SELECT u.id, u.kind, u.org, u.max_attempts, COALESCE(u.run_at, clock_timestamp()), u.payload, u.key,
+                CASE WHEN m.mark THEN clock_timestamp() END, CASE WHEN m.mark THEN gen_random_uuid() END
+         FROM UNNEST($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::timestamptz[], $6::jsonb[],
+                     $7::text[], $8::bool[]) WITH ORDINALITY AS u(id, kind, org, max_attempts, run_at, payload, key, mark, n)
+         CROSS JOIN LATERAL (SELECT u.mark AND NOT EXISTS (
+             SELECT 1 FROM job_kind_pauses p WHERE p.kind = u.kind) AS mark) m
+         ORDER BY u.n
+         ON CONFLICT (organisation_id, kind, idempotency_key) WHERE idempotency_key IS NOT NULL
+         DO NOTHING
+         RETURNING {JOB_COLUMNS}, redis_task_id"
+    ))
+    .bind(&ids)
+    .bind(&kinds)
+    .bind(&orgs)
+    .bind(&attempts)
+    .bind(&run_ats)
+    .bind(&payloads)
+    .bind(&keys)
+    .bind(marks)
+    .fetch_all(&mut *conn)
     .await?;
-    Ok(Enqueued {
-        job: existing,
-        created: false,
-    })
+    if inserted.iter().any(|i| i.redis_task_id.is_none()) {
+        notify(&mut *conn).await?;
+    }
+    let mut by_id: std::collections::HashMap<Uuid, Inserted> =
+        inserted.into_iter().map(|i| (i.job.id, i)).collect();
+    let mut out = Vec::with_capacity(jobs.len());
+    for (job, id) in jobs.iter().zip(&ids) {
+        match by_id.remove(id) {
+            Some(Inserted {
+                job: row,
+                redis_task_id,
+            }) => {
+                metrics::counter!("talenti_jobs_enqueued_total", "kind" => row.kind.clone())
+                    .increment(1);
+                out.push((
+                    Enqueued {
+                        job: row,
+                        created: true,
+                    },
+                    redis_task_id,
+                ));
+            }
+            None => {
+                let existing = key_holder(conn, job).await?;
+                out.push((
+                    Enqueued {
+                        job: existing,
+                        created: false,
+                    },
+                    None,
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Enqueues many jobs of one kind in one statement (bulk imports, benchmarks).

@@ -255,6 +255,11 @@ impl Dispatcher {
     }
 
     async fn housekeeping(&self, reconcile: bool, reap: bool) -> anyhow::Result<()> {
+        // Announced every pass (1 s) for 30 s: a capped kind stays known as
+        // capped while any dispatcher capping it lives.
+        self.queues
+            .announce_caps(&self.config.org_caps, Duration::from_secs(30))
+            .await?;
         if reap {
             let reaped = db::reap_expired_leases(&self.pool).await?;
             if reaped > 0 {

@@ -5,10 +5,10 @@ use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc, time::Dura
 use chrono::{DateTime, Utc};
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::{backoff::Backoff, db};
+use crate::{backoff::Backoff, db, handoff::EnqueueTarget};
 
 /// A job kind: a serde payload plus its handler. Declared once, registered in
 /// a [`Registry`] (the application's list of kinds), and used from there by
@@ -58,10 +58,11 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// Enqueues this payload on the caller's connection, normally inside
     /// the transaction that writes the business rows it belongs to, with
-    /// the kind's policy: the only way a kind is enqueued.
-    fn enqueue(
+    /// the kind's policy: the only way a kind is enqueued. Through a
+    /// [`crate::JobTx`] the job is pushed to Redis as soon as it commits.
+    fn enqueue<T: EnqueueTarget + ?Sized>(
         &self,
-        conn: &mut PgConnection,
+        conn: &mut T,
         to: Enqueue,
     ) -> impl Future<Output = sqlx::Result<db::Enqueued>> + Send {
         let payload = serde_json::to_value(self).expect("job payloads serialise to JSON");
@@ -69,7 +70,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
             Some(_) => to,
             None => to.key(self.idempotency_key()),
         };
-        db::enqueue(
+        crate::handoff::enqueue(
             conn,
             to.new_job(Self::KIND, Self::policy().max_attempts, payload),
         )
@@ -399,13 +400,13 @@ impl<S: Send + Sync + 'static> KindSpec<S> {
     /// configuration): the payload must fit the kind's payload type.
     pub async fn enqueue_json(
         &self,
-        conn: &mut PgConnection,
+        conn: &mut (impl EnqueueTarget + ?Sized),
         payload: Value,
         to: Enqueue,
     ) -> Result<db::Enqueued, EnqueueError> {
         self.validate(&payload).map_err(EnqueueError::Invalid)?;
         let job = to.new_job(self.name, self.policy.max_attempts, payload);
-        Ok(db::enqueue(conn, job).await?)
+        Ok(crate::handoff::enqueue(conn, job).await?)
     }
 }
 

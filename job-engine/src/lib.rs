@@ -11,10 +11,12 @@
 //! What operators see and do to the queues is [`control`].
 
 pub mod backoff;
+mod batch;
 pub mod config;
 pub mod control;
 pub mod db;
 pub mod dispatcher;
+pub mod handoff;
 pub mod kind;
 pub mod queue;
 pub mod runner;
@@ -22,6 +24,7 @@ pub mod schedule;
 pub mod shutdown;
 pub mod telemetry;
 
+pub use handoff::{EnqueueTarget, Handoff, JobTx};
 pub use kind::{
     DeadJob, Enqueue, EnqueueError, Job, JobContext, JobError, KindPolicy, KindSpec, Registry,
 };

@@ -154,10 +154,11 @@ impl Queues {
     }
 
     /// Pushes jobs into a kind's queue through apalis, then wakes the
-    /// workers of that kind (in every process).
-    pub async fn push(&self, kind: &str, jobs: &[Dispatched]) -> Result<(), PushError> {
+    /// workers of that kind (in every process). Returns the kind's backlog
+    /// in Redis after the push (read in the same round trip as the wake).
+    pub async fn push(&self, kind: &str, jobs: &[Dispatched]) -> Result<usize, PushError> {
         if jobs.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let cfg = self.apalis_config(kind, 1);
         let tasks: Vec<RedisTask> = jobs
@@ -175,11 +176,51 @@ impl Queues {
         apalis_redis::queries::push_tasks(&mut conn, &cfg, &tasks)
             .await
             .map_err(PushError::new)?;
-        let _: () = conn
+        let (_, scheduled, active): (u64, usize, usize) = redis::pipe()
             .publish(self.wake_channel(kind), 1)
+            .zcard(cfg.scheduled_jobs_set())
+            .llen(cfg.active_jobs_list())
+            .query_async(&mut conn)
             .await
             .map_err(PushError::new)?;
-        Ok(())
+        Ok(scheduled + active)
+    }
+
+    /// Where a kind's per-organisation cap is announced
+    /// ([`Self::announce_caps`]).
+    fn cap_key(&self, kind: &str) -> String {
+        format!("{}:{}:org-cap", self.prefix, kind)
+    }
+
+    /// Tells every process which kinds this dispatcher caps per
+    /// organisation, for `ttl` (announced again well before it runs out).
+    /// A capped kind's jobs must go through the dispatchers, which keep the
+    /// cap; the API's hand-off ([`crate::handoff`]) leaves them alone.
+    pub async fn announce_caps(
+        &self,
+        caps: &HashMap<String, i64>,
+        ttl: Duration,
+    ) -> redis::RedisResult<()> {
+        if caps.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for (kind, cap) in caps {
+            pipe.set_ex(self.cap_key(kind), *cap, ttl.as_secs().max(1))
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async(&mut conn).await
+    }
+
+    /// Of `kinds`, which a dispatcher announced as capped.
+    pub async fn capped(&self, kinds: &[String]) -> redis::RedisResult<Vec<bool>> {
+        let mut pipe = redis::pipe();
+        for kind in kinds {
+            pipe.exists(self.cap_key(kind));
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async(&mut conn).await
     }
 
     /// Deletes the keys of finished tasks (apalis keeps ~400 bytes per task

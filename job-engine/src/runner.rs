@@ -6,7 +6,6 @@
 
 use std::{
     collections::HashMap,
-    future::Future,
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -14,13 +13,14 @@ use std::{
 use apalis_core::error::AbortError;
 use chrono::Utc;
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot, Notify, Semaphore};
+use tokio::sync::Notify;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
     backoff::Backoff,
+    batch::Batcher,
     db::{self, Claimed, JobStatus, Outcome},
     kind::DEAD_HOOK_RETRY,
     queue::Envelope,
@@ -31,70 +31,6 @@ use crate::{
 /// How often a worker looks for dead-letter hooks it did not hear about
 /// (jobs that died on another worker, or by the reaper).
 pub const DEAD_LETTER_POLL: Duration = Duration::from_secs(1);
-
-type Reply<T> = oneshot::Sender<Result<T, Arc<sqlx::Error>>>;
-
-/// Groups requests from concurrent callers into one database call.
-struct Batcher<Req, Resp> {
-    tx: mpsc::Sender<(Req, Reply<Resp>)>,
-}
-
-impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
-    /// `run` gets a batch and answers in the same order. Up to `parallel`
-    /// batches are in flight at once.
-    fn spawn<F, Fut>(max_batch: usize, parallel: usize, run: F) -> Self
-    where
-        F: Fn(Vec<Req>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = sqlx::Result<Vec<Resp>>> + Send + 'static,
-    {
-        let (tx, mut rx) = mpsc::channel::<(Req, Reply<Resp>)>(max_batch * 4);
-        let run = Arc::new(run);
-        let permits = Arc::new(Semaphore::new(parallel));
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let permit = permits
-                    .clone()
-                    .acquire_owned()
-                    .await
-                    .expect("semaphore open");
-                let mut batch = vec![first];
-                while batch.len() < max_batch {
-                    match rx.try_recv() {
-                        Ok(item) => batch.push(item),
-                        Err(_) => break,
-                    }
-                }
-                let run = run.clone();
-                tokio::spawn(async move {
-                    let (reqs, replies): (Vec<Req>, Vec<Reply<Resp>>) = batch.into_iter().unzip();
-                    match run(reqs).await {
-                        Ok(resps) => {
-                            for (reply, resp) in replies.into_iter().zip(resps) {
-                                let _ = reply.send(Ok(resp));
-                            }
-                        }
-                        Err(e) => {
-                            let e = Arc::new(e);
-                            for reply in replies {
-                                let _ = reply.send(Err(e.clone()));
-                            }
-                        }
-                    }
-                    drop(permit);
-                });
-            }
-        });
-        Self { tx }
-    }
-
-    async fn call(&self, req: Req) -> Result<Resp, Arc<sqlx::Error>> {
-        let (reply, rx) = oneshot::channel();
-        if self.tx.send((req, reply)).await.is_err() {
-            return Err(Arc::new(sqlx::Error::PoolClosed));
-        }
-        rx.await.unwrap_or(Err(Arc::new(sqlx::Error::PoolClosed)))
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {

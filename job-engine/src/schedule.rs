@@ -186,7 +186,7 @@ pub async fn enqueue_tick(
     if paused {
         return Ok(Ticked::Paused);
     }
-    let enqueued = db::enqueue(
+    let (enqueued, _) = db::enqueue(
         &mut tx,
         Enqueue::system()
             .key(format!("schedule:{}:{}", schedule.name, tick.to_rfc3339()))
@@ -195,6 +195,7 @@ pub async fn enqueue_tick(
                 schedule.max_attempts,
                 schedule.payload.clone(),
             ),
+        false,
     )
     .await?;
     sqlx::query!(

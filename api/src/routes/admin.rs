@@ -97,10 +97,11 @@ async fn enqueue(
         return Err(ApiError::Validation(problems));
     }
 
-    let mut tx = state.pool.begin().await?;
-    let enqueued = spec
+    // No business rows: concurrent enqueues share one statement and commit.
+    let enqueued = state
+        .jobs
         .enqueue_json(
-            &mut tx,
+            spec,
             req.payload.clone(),
             Enqueue::system().key(req.idempotency_key).at(req.run_at),
         )
@@ -109,7 +110,6 @@ async fn enqueue(
             EnqueueError::Invalid(problem) => ApiError::field("payload", problem),
             EnqueueError::Db(e) => e.into(),
         })?;
-    tx.commit().await?;
 
     if !enqueued.created && enqueued.job.payload != req.payload {
         return Err(ApiError::Conflict(
