@@ -340,8 +340,7 @@ pub struct Pending {
 }
 
 /// A transaction whose enqueued jobs are pushed to Redis as soon as it
-/// commits. Derefs to the transaction, so business rows are written through
-/// it as through any other.
+/// commits. Business rows are written through it as through any other.
 pub struct JobTx {
     tx: Transaction<'static, Postgres>,
     pending: Pending,
@@ -361,8 +360,10 @@ impl JobTx {
     }
 }
 
+/// Derefs to the connection, as a transaction does: `&mut *tx` runs
+/// statements in it.
 impl Deref for JobTx {
-    type Target = Transaction<'static, Postgres>;
+    type Target = PgConnection;
     fn deref(&self) -> &Self::Target {
         &self.tx
     }

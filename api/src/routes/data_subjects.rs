@@ -201,8 +201,8 @@ async fn start_export(
     org: Uuid,
     candidate: Uuid,
     requested_by: Option<Uuid>,
-) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, ExportRequested), ApiError> {
-    let mut tx = state.pool.begin().await?;
+) -> Result<(job_engine::JobTx, ExportRequested), ApiError> {
+    let mut tx = state.jobs.begin().await?;
     let id = subjects::create_export(&mut tx, org, candidate, requested_by).await?;
     let job = ExportCandidateData {
         export_id: id,
@@ -369,7 +369,7 @@ async fn erase(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<Enqueued>), ApiError> {
     ctx.require(Perm::Manage)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     recruiting::store::candidates::get(&mut *tx, &state.postbox.keys, ctx.org_id, id).await?;
     let job = EraseCandidate {
         candidate_id: id,

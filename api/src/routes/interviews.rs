@@ -160,7 +160,7 @@ async fn update(
         validate::check(&mut p, "recording_ref", validate::text(r, 2_000));
         validate::finish(p)?;
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     let changes = InterviewChanges {
         status: req.status,
         scheduled_at: req.scheduled_at,
@@ -206,7 +206,7 @@ async fn request_score(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
     ctx.require(Perm::Write)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     let interview = interviews::get(&mut *tx, ctx.org_id, id).await?;
     if interview.status != InterviewStatus::Completed {
         return Err(ApiError::Conflict(format!(

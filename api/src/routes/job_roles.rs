@@ -260,7 +260,7 @@ async fn extract_requirements(
 ) -> Result<(StatusCode, axum::Json<crate::routes::admin::Enqueued>), ApiError> {
     use job_kinds::{Enqueue, ExtractRequirements, Job};
     ctx.require(Perm::Write)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     // Keyed by the text read, so asking again for an unchanged role (even
     // after the extraction itself updated the row) returns the same job.
     let role = job_roles::text(&mut *tx, Some(ctx.org_id), id).await?;

@@ -217,7 +217,7 @@ async fn act(
     e: &ProviderEvent,
 ) -> Result<(), ApiError> {
     let name = provider.name();
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     if !calls::first_delivery(&mut tx, name, &e.key).await? {
         tracing::debug!(
             provider = name,

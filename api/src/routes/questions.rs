@@ -46,7 +46,7 @@ async fn generate(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<Enqueued>), ApiError> {
     ctx.require(Perm::Write)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     let role = job_roles::get(&mut *tx, ctx.org_id, id).await?;
     if role.extracted_requirements.is_none() {
         return Err(ApiError::Conflict(

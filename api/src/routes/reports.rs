@@ -35,7 +35,7 @@ async fn request(
     Path(id): Path<Uuid>,
 ) -> Result<(StatusCode, axum::Json<Enqueued>), ApiError> {
     ctx.require(Perm::Write)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     applications::get(&mut *tx, ctx.org_id, id).await?;
     let job = CandidateReport { application_id: id }
         .enqueue(&mut tx, Enqueue::for_org(ctx.org_id))

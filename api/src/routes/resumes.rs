@@ -285,7 +285,7 @@ async fn accept(
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("storing upload: {e}")))?;
 
     let written = async {
-        let mut tx = state.pool.begin().await?;
+        let mut tx = state.jobs.begin().await?;
         let job = ParseResume {
             resume_id,
             storage_key: Some(key.to_string()),

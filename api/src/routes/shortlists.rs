@@ -66,7 +66,7 @@ async fn request(
         p.push(("min_score".into(), "0 to 100".into()));
     }
     validate::finish(p)?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = state.jobs.begin().await?;
     let role = job_roles::get(&mut *tx, ctx.org_id, id).await?;
     if role.extracted_requirements.is_none() {
         return Err(ApiError::Conflict(
