@@ -225,6 +225,8 @@ impl AppState {
             chrono::Duration::seconds(config.refresh_token_ttl_secs.max(60)),
         );
         let registry = Arc::new(job_kinds::registry(config.common.diagnostics));
+        let auth_cache = auth::cache::AuthCache::new();
+        auth_cache.listen(pool.clone());
         let handoff_kinds: Vec<String> = if config.handoff {
             registry.names().map(str::to_owned).collect()
         } else {
@@ -249,6 +251,7 @@ impl AppState {
                     .map(|e| e.trim().to_owned())
                     .filter(|e| !e.is_empty())
                     .collect(),
+                cache: auth_cache,
             }),
             limits: ratelimit::Limits::new(
                 config.rate_limit_per_second,

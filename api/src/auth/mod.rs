@@ -5,6 +5,7 @@
 //! organisation the request acts in and the caller's role there; every query
 //! of organisation data is scoped by `OrgCtx::org_id`.
 
+pub mod cache;
 pub mod password;
 pub mod tokens;
 
@@ -195,10 +196,15 @@ impl FromRequestParts<AppState> for Principal {
 
 pub async fn authenticate(state: &AppState, credential: &str) -> Result<Principal, ApiError> {
     if let Some(prefix) = tokens::api_key_prefix(credential) {
-        return authenticate_key(&state.pool, prefix, credential).await;
+        return authenticate_key(&state.pool, &state.auth.cache, prefix, credential).await;
     }
     match state.auth.keys.verify_access(credential) {
         Ok(claims) => {
+            let cache = &state.auth.cache;
+            if let Some(row) = cache.session(claims.sub, claims.sid) {
+                return Ok(Principal::User(state.auth.principal(row)));
+            }
+            let ticket = cache.ticket();
             let row: Option<UserRow> = sqlx::query_as(&format!(
                 "SELECT {USER_COLUMNS} FROM users u
                  WHERE u.id = $1 AND EXISTS (
@@ -210,6 +216,7 @@ pub async fn authenticate(state: &AppState, credential: &str) -> Result<Principa
             .fetch_optional(&state.pool)
             .await?;
             let row = row.ok_or_else(|| unauthorized("session has ended; log in again"))?;
+            cache.put_session(ticket, claims.sid, &row);
             Ok(Principal::User(state.auth.principal(row)))
         }
         Err(TokenError::Expired) => Err(ApiError::Status {
@@ -229,32 +236,55 @@ pub async fn authenticate(state: &AppState, credential: &str) -> Result<Principa
     }
 }
 
-async fn authenticate_key(pool: &PgPool, prefix: &str, key: &str) -> Result<Principal, ApiError> {
-    type KeyRow = (Uuid, Uuid, Vec<String>, Vec<u8>, bool);
-    let row: Option<KeyRow> = sqlx::query_as(
-        "SELECT id, organisation_id, scopes, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE prefix = $1",
-    )
-    .bind(prefix)
-    .fetch_optional(pool)
-    .await?;
-    let Some((id, organisation_id, scopes, stored, revoked)) = row else {
-        return Err(unauthorized("invalid API key"));
+async fn authenticate_key(
+    pool: &PgPool,
+    cache: &cache::AuthCache,
+    prefix: &str,
+    key: &str,
+) -> Result<Principal, ApiError> {
+    let row = match cache.key(prefix) {
+        Some(row) => row,
+        None => {
+            let ticket = cache.ticket();
+            type Row = (Uuid, Uuid, Vec<String>, Vec<u8>, bool);
+            let row: Option<Row> = sqlx::query_as(
+                "SELECT id, organisation_id, scopes, key_hash, revoked_at IS NOT NULL FROM api_keys WHERE prefix = $1",
+            )
+            .bind(prefix)
+            .fetch_optional(pool)
+            .await?;
+            let Some((id, organisation_id, scopes, key_hash, revoked)) = row else {
+                return Err(unauthorized("invalid API key"));
+            };
+            let row = cache::KeyRow {
+                id,
+                organisation_id,
+                scopes,
+                key_hash,
+                revoked,
+            };
+            cache.put_key(ticket, prefix, &row);
+            row
+        }
     };
-    if !bool::from(stored.ct_eq(&tokens::hash_secret(key))) || revoked {
+    if !bool::from(row.key_hash.ct_eq(&tokens::hash_secret(key))) || row.revoked {
         return Err(unauthorized("invalid API key"));
     }
-    // Last use, recorded at most once a minute per key.
-    sqlx::query(
-        "UPDATE api_keys SET last_used_at = now()
-         WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
-    )
-    .bind(id)
-    .execute(pool)
-    .await?;
+    // Last use, recorded at most once a minute per key (and written by this
+    // process at most once a minute, not once a request).
+    if cache.key_use_due(row.id) {
+        sqlx::query(
+            "UPDATE api_keys SET last_used_at = now()
+             WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')",
+        )
+        .bind(row.id)
+        .execute(pool)
+        .await?;
+    }
     Ok(Principal::ApiKey(KeyPrincipal {
-        id,
-        organisation_id,
-        scopes,
+        id: row.id,
+        organisation_id: row.organisation_id,
+        scopes: row.scopes,
     }))
 }
 
@@ -331,6 +361,9 @@ async fn external_user(
                 .await?;
             }
             tx.commit().await?;
+            if taken_over {
+                state.auth.cache.forget_user(row.id);
+            }
             return Ok(state.auth.principal(row));
         }
     }
@@ -460,21 +493,15 @@ impl FromRequestParts<AppState> for OrgCtx {
                         let org = Uuid::parse_str(h).map_err(|_| {
                             ApiError::BadRequest("X-Organisation-Id is not a valid id".into())
                         })?;
-                        let role: Option<Role> =
-                            sqlx::query_scalar("SELECT role FROM memberships WHERE organisation_id = $1 AND user_id = $2")
-                                .bind(org)
-                                .bind(u.id)
-                                .fetch_optional(&state.pool)
-                                .await?;
-                        (org, role.ok_or(ApiError::NotFound("organisation"))?)
+                        let found = memberships(state, u.id, Some(org)).await?;
+                        match found.first() {
+                            Some(&(_, role)) => (org, role),
+                            None => return Err(ApiError::NotFound("organisation")),
+                        }
                     }
                     None => {
-                        let mine: Vec<(Uuid, Role)> =
-                            sqlx::query_as("SELECT organisation_id, role FROM memberships WHERE user_id = $1 LIMIT 2")
-                                .bind(u.id)
-                                .fetch_all(&state.pool)
-                                .await?;
-                        match mine.as_slice() {
+                        let mine = memberships(state, u.id, None).await?;
+                        match &*mine {
                             [one] => *one,
                             [] => {
                                 return Err(ApiError::Status {
@@ -505,6 +532,30 @@ impl FromRequestParts<AppState> for OrgCtx {
     }
 }
 
+/// The user's membership in `org` (none or one), or without an organisation
+/// named, up to two of theirs: cached per process ([`cache`]).
+async fn memberships(
+    state: &AppState,
+    user: Uuid,
+    org: Option<Uuid>,
+) -> Result<cache::Memberships, ApiError> {
+    let cache = &state.auth.cache;
+    if let Some(found) = cache.memberships(user, org) {
+        return Ok(found);
+    }
+    let ticket = cache.ticket();
+    let found: Vec<(Uuid, Role)> = sqlx::query_as(
+        "SELECT organisation_id, role FROM memberships
+         WHERE user_id = $1 AND ($2::uuid IS NULL OR organisation_id = $2) LIMIT 2",
+    )
+    .bind(user)
+    .bind(org)
+    .fetch_all(&state.pool)
+    .await?;
+    cache.put_memberships(ticket, user, org, &found);
+    Ok(found.into())
+}
+
 /// The columns of `users u` that decide who a user is and what they may do
 /// platform-wide, read on every request (so a revoked grant or a changed
 /// list applies at once, not at the next login).
@@ -530,6 +581,8 @@ pub struct UserRow {
 pub struct AuthSettings {
     pub keys: tokens::TokenKeys,
     pub platform_admin_emails: Vec<String>,
+    /// Sessions, memberships and API keys read by authentication.
+    pub cache: std::sync::Arc<cache::AuthCache>,
 }
 
 impl AuthSettings {

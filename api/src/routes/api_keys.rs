@@ -175,17 +175,19 @@ async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     ctx.require(Perm::Manage)?;
     let mut tx = state.pool.begin().await?;
-    let done = sqlx::query(
-        "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND organisation_id = $2 AND revoked_at IS NULL",
+    let prefix: Option<String> = sqlx::query_scalar(
+        "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND organisation_id = $2 AND revoked_at IS NULL
+         RETURNING prefix",
     )
     .bind(id)
     .bind(ctx.org_id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
+    let Some(prefix) = prefix else {
         return Err(ApiError::NotFound("api key"));
-    }
+    };
     audit::org(&mut tx, &ctx, "api_key.revoked", "api_key", id, json!({})).await?;
     tx.commit().await?;
+    state.auth.cache.forget_key(&prefix);
     Ok(StatusCode::NO_CONTENT)
 }

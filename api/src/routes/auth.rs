@@ -282,6 +282,7 @@ async fn refresh(
         )
         .await?;
         tx.commit().await?;
+        state.auth.cache.forget_session(family);
         tracing::warn!(user.id = %user_id, "refresh token reuse detected; login revoked");
         return Err(ApiError::Status {
             status: StatusCode::UNAUTHORIZED,
@@ -334,6 +335,8 @@ async fn logout(
     )
     .await?;
     tx.commit().await?;
+    // Every other process hears of it from the trigger.
+    state.auth.cache.forget_session(family);
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -134,6 +134,7 @@ async fn change_role(
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
+    state.auth.cache.forget_user(user_id);
     Ok(axum::Json(MemberView {
         user_id,
         email,
@@ -188,6 +189,7 @@ async fn remove_member(
     )
     .await?;
     tx.commit().await?;
+    state.auth.cache.forget_user(user_id);
     Ok(StatusCode::NO_CONTENT)
 }
 
