@@ -128,6 +128,12 @@ impl Handoff {
         })
     }
 
+    /// Whether a job of `kind` due now would take the short way (Redis
+    /// reached, the kind not capped, its window not full).
+    pub fn takes(&self, kind: &str) -> bool {
+        self.eligible(kind, None)
+    }
+
     /// Begins a transaction whose jobs are pushed to Redis as soon as it
     /// commits ([`JobTx::commit`]).
     pub async fn begin(&self) -> sqlx::Result<JobTx> {

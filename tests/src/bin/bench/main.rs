@@ -9,13 +9,15 @@
 //! (b) Sustained: enqueue at a steady rate for a while (batches every 20 ms)
 //!     and sample the finished tasks not yet swept: under load the sweep
 //!     must keep that count bounded, not growing with the run's length.
-//! (c) Latency: enqueue single jobs (one transaction each, as the API does)
+//! (c) Latency: enqueue single jobs (one transaction each, through the hand-off as the API does)
 //!     at a steady rate and report enqueue→start (created_at → started_at)
 //!     percentiles.
 //! (d) `--assess`: the score and shortlist jobs (see `assess.rs`).
 
 mod assess;
 mod fairness;
+mod http;
+mod peer;
 mod queue_stats;
 
 use job_engine::Job;
@@ -111,6 +113,24 @@ struct Args {
     /// built-in engine.
     #[arg(long, hide = true)]
     raw_with_engine: bool,
+    /// Run our drain and latency side by side with Celery's (see `peer.rs`;
+    /// takes `--jobs`, `--workers`, `--rate`, `--latency-secs`,
+    /// `--latency-workers`).
+    #[arg(long)]
+    peer: bool,
+    /// Peer benchmark: rounds (even rounds run Celery first).
+    #[arg(long, default_value_t = 2)]
+    peer_rounds: usize,
+    /// Run wrk against the API (see `http.rs`) instead of the spine's
+    /// benchmark.
+    #[arg(long)]
+    http: bool,
+    /// HTTP benchmark: seconds of each wrk run.
+    #[arg(long, default_value_t = 15)]
+    http_secs: u64,
+    /// HTTP benchmark: rounds.
+    #[arg(long, default_value_t = 1)]
+    http_rounds: usize,
 }
 
 #[tokio::main]
@@ -124,6 +144,12 @@ async fn main() -> anyhow::Result<()> {
         let (pages, resumes) = raw_extract(Duration::from_secs_f64(secs), args.raw_with_engine);
         println!("{pages} {resumes}");
         return Ok(());
+    }
+    if args.peer {
+        return peer::run(&args).await;
+    }
+    if args.http {
+        return http::run(args.http_secs, args.http_rounds).await;
     }
     if args.parse {
         return parse_bench(&args).await;
@@ -240,7 +266,7 @@ async fn start_workers(env: &TestEnv, n: usize) -> Vec<tests::Proc> {
     procs
 }
 
-async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
+async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures> {
     let env = TestEnv::new(&format!("bench-drain-{workers}")).await;
     let _procs = start_workers(&env, workers).await;
     let mut redis = RedisTasks::new(&env).await?;
@@ -291,7 +317,12 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<()> {
         swept.as_secs_f64(),
         jobs as f64 / swept.as_secs_f64(),
     );
-    Ok(())
+    Ok(peer::DrainFigures {
+        workers,
+        jobs_per_s: jobs as f64 / total.as_secs_f64(),
+        secs: total.as_secs_f64(),
+        enqueue_secs: enqueued.as_secs_f64(),
+    })
 }
 
 /// Enqueues at `rate` jobs/s for `secs` s (a transaction every 20 ms) and
@@ -407,9 +438,27 @@ fn slope(samples: &[(f64, u64)]) -> f64 {
     }
 }
 
-async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
+async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<peer::LatencyFigures> {
     let env = TestEnv::new(&format!("bench-latency-{workers}")).await;
     let _procs = start_workers(&env, workers).await;
+    // Enqueues as the API does: through the hand-off, pushed to Redis as
+    // each transaction commits.
+    let handoff = job_engine::Handoff::start(
+        env.pool.clone(),
+        &env.redis_url,
+        &env.prefix,
+        ["noop".to_owned()],
+        2_000,
+    );
+    wait_for(
+        "the hand-off to reach Redis",
+        Duration::from_secs(30),
+        || {
+            let ready = handoff.takes("noop");
+            async move { ready.then_some(()) }
+        },
+    )
+    .await;
     let total = rate * secs;
     let every = Duration::from_secs_f64(1.0 / rate as f64);
     let mut tick = tokio::time::interval(every);
@@ -417,9 +466,9 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
     let mut handles = Vec::with_capacity(total as usize);
     for _ in 0..total {
         tick.tick().await;
-        let pool = env.pool.clone();
+        let handoff = handoff.clone();
         handles.push(tokio::spawn(async move {
-            let mut tx = pool.begin().await?;
+            let mut tx = handoff.begin().await?;
             job_kinds::Noop::default()
                 .enqueue(&mut tx, job_engine::Enqueue::system())
                 .await?;
@@ -451,7 +500,14 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<()> {
         pct(0.99),
         ms[ms.len() - 1]
     );
-    Ok(())
+    Ok(peer::LatencyFigures {
+        jobs: total,
+        workers,
+        p50: pct(0.50),
+        p90: pct(0.90),
+        p99: pct(0.99),
+        max: ms[ms.len() - 1],
+    })
 }
 
 fn fixture_resumes() -> Vec<(String, Vec<u8>)> {
