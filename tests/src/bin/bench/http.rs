@@ -105,7 +105,7 @@ pub async fn run(secs: u64, rounds: usize) -> anyhow::Result<()> {
 
 async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     let env = TestEnv::new(&format!("bench-http-{round}")).await;
-    let _workers = crate::start_workers(&env, 2).await;
+    let workers = crate::start_workers(&env, 2).await;
     // The operator's access token must outlive every wrk run of the round.
     let ttl = (3 * (secs + WARMUP_SECS) + 3_600).to_string();
     let api = env
@@ -117,6 +117,12 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
         .await;
     let scripts = ScriptDir::new()?;
     let mut runs = Vec::new();
+    let cpu = crate::cpu::Components {
+        pids: vec![
+            ("api", vec![api.proc.pid()]),
+            ("workers", workers.iter().map(|w| w.pid()).collect()),
+        ],
+    };
 
     // (a) enqueue.
     let post = scripts.write(
@@ -130,7 +136,9 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     let url = api.url("/api/v1/admin/jobs");
     wrk(&post, &url, WARMUP_SECS).await?;
     let before = settled_jobs(&env).await;
+    let cpu_before = cpu.sample();
     let w = wrk(&post, &url, secs).await?;
+    let cpu_used = cpu_before.per_unit(&cpu.sample(), w.requests as f64);
     let ended = Instant::now();
     let backlog = env
         .count("SELECT count(*) FROM jobs WHERE status <> 'succeeded'")
@@ -155,7 +163,7 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
         .await;
     anyhow::ensure!(failed == 0, "{failed} enqueued jobs did not succeed");
     let note = format!(
-        "{created} jobs created for {ok} 2xx ({}); {backlog} not yet run at the end, all succeeded {drained:.1} s later",
+        "{created} jobs created for {ok} 2xx ({}); {backlog} not yet run at the end, all succeeded {drained:.1} s later; {cpu_used}",
         if close { "match" } else { "MISMATCH" }
     );
     println!("round {round} POST /admin/jobs: {}; {note}", line(&w));
@@ -182,8 +190,10 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
         None,
     )?;
     wrk(&plain, &url, WARMUP_SECS).await?;
+    let cpu_before = cpu.sample();
     let w = wrk(&plain, &url, secs).await?;
-    let note = format!("200 with a {body_len}-byte body");
+    let cpu_used = cpu_before.per_unit(&cpu.sample(), w.requests as f64);
+    let note = format!("200 with a {body_len}-byte body; {cpu_used}");
     println!("round {round} GET /jobs/{{id}}: {}; {note}", line(&w));
     runs.push(Run {
         round,
@@ -202,11 +212,13 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     )?;
     let (before, _, _) = get(&api, &path, Some(&etag)).await?;
     wrk(&conditional, &url, WARMUP_SECS).await?;
+    let cpu_before = cpu.sample();
     let w = wrk(&conditional, &url, secs).await?;
+    let cpu_used = cpu_before.per_unit(&cpu.sample(), w.requests as f64);
     let (after, after_tag, _) = get(&api, &path, Some(&etag)).await?;
     let both = before == 304 && after == 304 && after_tag.as_deref() == Some(etag.as_str());
     let note = format!(
-        "If-None-Match {etag}: {before} before, {after} after{}",
+        "If-None-Match {etag}: {before} before, {after} after{}; {cpu_used}",
         if both { "" } else { " (NOT 304)" }
     );
     println!(

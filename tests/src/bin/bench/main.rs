@@ -15,6 +15,7 @@
 //! (d) `--assess`: the score and shortlist jobs (see `assess.rs`).
 
 mod assess;
+mod cpu;
 mod fairness;
 mod http;
 mod peer;
