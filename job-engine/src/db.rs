@@ -57,6 +57,24 @@ impl JobStatus {
     }
 }
 
+/// Whether `e` says the database is out of reach, rather than that a query
+/// was wrong: no connection within the acquire timeout, a broken socket, or
+/// a server refusing connections or shutting down (SQLSTATE class 08,
+/// 57P01–57P03, 53300).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
 /// A job as the API shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {

@@ -35,7 +35,7 @@ use uuid::Uuid;
 use crate::{
     backoff::Backoff,
     batch::Batcher,
-    db::{self, Dispatched, Enqueued, NewJob},
+    db::{self, is_unavailable, Dispatched, Enqueued, NewJob},
     kind::{Enqueue, EnqueueError, KindSpec},
     queue::Queues,
 };
@@ -304,22 +304,6 @@ fn dispatched(e: &Enqueued, redis_task_id: Uuid) -> Dispatched {
     Dispatched {
         id: e.job.id,
         redis_task_id,
-    }
-}
-
-/// Whether `e` says the database is out of reach (a connection or pool
-/// error), rather than that the statement failed.
-fn is_unavailable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::PoolClosed
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::WorkerCrashed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03" | "53300")
-        }),
-        _ => false,
     }
 }
 

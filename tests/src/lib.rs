@@ -900,6 +900,19 @@ impl TestEnv {
 }
 
 /// The log lines of `proc` that contain every one of `needles`.
+/// How many jobs `worker`'s dispatcher pushed to Redis, from its debug log
+/// (`job_engine::dispatcher=debug`: `dispatched … count=N` per push).
+pub fn dispatcher_pushed(worker: &Proc) -> usize {
+    log_lines(worker, &["dispatched", "count="])
+        .iter()
+        .map(|l| {
+            let n = &l[l.find("count=").unwrap() + "count=".len()..];
+            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().unwrap()
+        })
+        .sum()
+}
+
 pub fn log_lines(proc: &Proc, needles: &[&str]) -> Vec<String> {
     proc.log_text()
         .lines()

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use job_engine::db::JobStatus;
 use serde_json::json;
-use tests::{log_lines, wait_for, Proc, TcpProxy, TestEnv};
+use tests::{dispatcher_pushed, log_lines, wait_for, TcpProxy, TestEnv};
 use uuid::Uuid;
 
 const T: Duration = Duration::from_secs(60);
@@ -17,18 +17,6 @@ const DISPATCH_LOGS: &[(&str, &str)] = &[
     ("RUST_LOG", "info,job_engine::dispatcher=debug"),
     ("NO_COLOR", "1"),
 ];
-
-/// How many jobs the worker's dispatcher pushed to Redis.
-fn dispatcher_pushed(worker: &Proc) -> usize {
-    log_lines(worker, &["dispatched", "count="])
-        .iter()
-        .map(|l| {
-            let n = &l[l.find("count=").unwrap() + "count=".len()..];
-            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<usize>().unwrap()
-        })
-        .sum()
-}
 
 /// Whether the job's row says it is in Redis (dispatched, not yet claimed).
 async fn marked_dispatched(env: &TestEnv, id: Uuid) -> bool {

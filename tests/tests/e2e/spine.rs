@@ -288,14 +288,7 @@ async fn a_job_enqueued_in_a_rolled_back_transaction_never_exists_nor_reaches_re
     assert_eq!(env.count("SELECT count(*) FROM jobs").await, 3);
     // Every push to Redis is logged by the dispatcher: the three committed
     // jobs went there, nothing else.
-    let pushed: usize = log_lines(&worker, &["dispatched", "count="])
-        .iter()
-        .map(|l| {
-            let n = &l[l.find("count=").unwrap() + "count=".len()..];
-            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
-            digits.parse::<usize>().unwrap()
-        })
-        .sum();
+    let pushed = tests::dispatcher_pushed(&worker);
     assert_eq!(pushed, 3, "{}", worker.log_text());
     // No delivery named a job that has no row.
     assert!(
