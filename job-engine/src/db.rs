@@ -645,6 +645,27 @@ pub async fn record_outcomes<'e>(
     .await
 }
 
+/// Locks the jobs still `running` under the given attempts (in id order,
+/// so concurrent callers cannot deadlock) until the transaction ends;
+/// returns their ids. What [`crate::finish`] checks before an attempt's
+/// writes.
+pub async fn hold_running(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    attempts: &[i32],
+) -> sqlx::Result<Vec<Uuid>> {
+    sqlx::query_scalar!(
+        "SELECT j.id FROM jobs j
+         JOIN UNNEST($1::uuid[], $2::int[]) AS u(id, attempt) ON j.id = u.id AND j.attempt = u.attempt
+         WHERE j.status = 'running'
+         ORDER BY j.id FOR UPDATE OF j",
+        ids,
+        attempts,
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// Extends the lease of running attempts this worker holds. Returns the ids
 /// still held; any other id was cancelled or lost its lease.
 pub async fn renew_leases<'e>(

@@ -242,6 +242,9 @@ pub struct JobContext<S> {
     pub services: Arc<S>,
     /// When this attempt started (progress of quick attempts is not written).
     pub started: std::time::Instant,
+    /// The process's finishing transactions ([`JobContext::finish`]) and
+    /// where this attempt's outcome stands.
+    pub(crate) finishing: Option<(Arc<crate::finish::Finisher>, Arc<crate::finish::State>)>,
 }
 
 impl<S> Clone for JobContext<S> {
@@ -255,6 +258,7 @@ impl<S> Clone for JobContext<S> {
             pool: self.pool.clone(),
             services: self.services.clone(),
             started: self.started,
+            finishing: self.finishing.clone(),
         }
     }
 }
@@ -285,6 +289,51 @@ impl<S> JobContext<S> {
         self.organisation_id.ok_or_else(|| {
             JobError::permanent(format!("a {} job belongs to an organisation", self.kind))
         })
+    }
+
+    /// Runs a job's last writes in a transaction that also records the
+    /// attempt `succeeded`, shared with the other attempts of this process
+    /// finishing at the same moment (see [`crate::finish`]): one commit for
+    /// many jobs, and the writes and the outcome land together or not at
+    /// all.
+    ///
+    /// `writes` answers `Some(result)` to commit (the job's result),
+    /// `None` to take its writes back (finish then answers
+    /// [`Finished::Nothing`](crate::finish::Finished) and the job goes
+    /// on), or an error, which takes them back and is returned. On
+    /// [`Finished::Recorded`](crate::finish::Finished) the attempt is over:
+    /// the handler returns that result and nothing more is written for it.
+    /// A job cancelled or taken over meanwhile writes nothing and gets an
+    /// error. Writes run in a savepoint: they must not commit or roll back
+    /// themselves.
+    pub async fn finish<F>(&self, writes: F) -> Result<crate::finish::Finished, JobError>
+    where
+        F: for<'c> FnOnce(
+                &'c mut sqlx::PgConnection,
+            ) -> Pin<
+                Box<dyn Future<Output = Result<Option<Value>, JobError>> + Send + 'c>,
+            > + Send
+            + 'static,
+    {
+        use crate::finish::{Finished, Reply, Request};
+        let Some((finisher, state)) = &self.finishing else {
+            return Err(JobError::retryable(
+                "finishing writes need the runner (this attempt was not started by one)",
+            ));
+        };
+        let request = Request {
+            id: self.job_id,
+            attempt: self.attempt,
+            writes: Box::new(writes),
+            state: state.clone(),
+        };
+        match finisher.call(request).await {
+            Ok(Reply::Recorded(result)) => Ok(Finished::Recorded(result)),
+            Ok(Reply::Nothing) => Ok(Finished::Nothing),
+            Ok(Reply::Failed(e)) => Err(e),
+            Ok(Reply::Discarded) => Err(JobError::retryable(crate::finish::TAKEN)),
+            Err(e) => Err(JobError::retryable(format!("database: {e}"))),
+        }
     }
 
     /// Records progress (0–100 and a short message) for the status endpoint,

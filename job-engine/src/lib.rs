@@ -16,6 +16,7 @@ pub mod config;
 pub mod control;
 pub mod db;
 pub mod dispatcher;
+pub mod finish;
 pub mod handoff;
 pub mod kind;
 pub mod queue;

@@ -88,6 +88,8 @@ struct Inner<S> {
     config: RunnerConfig,
     claims: Batcher<Uuid, Option<Claimed>>,
     outcomes: Batcher<Outcome, bool>,
+    /// Jobs' finishing writes with their outcomes ([`JobContext::finish`]).
+    finisher: Arc<crate::finish::Finisher>,
     /// Attempts running in this process, with their stop signal.
     running: Mutex<HashMap<Uuid, CancellationToken>>,
     /// The attempts' tasks, so a draining worker can wait for them.
@@ -156,6 +158,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 }
             })
         };
+        let finisher = Arc::new(crate::finish::spawn(pool.clone()));
         Self {
             inner: Arc::new(Inner {
                 pool,
@@ -164,6 +167,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 config,
                 claims,
                 outcomes,
+                finisher,
                 running: Mutex::new(HashMap::new()),
                 attempts: TaskTracker::new(),
                 died: Notify::new(),
@@ -234,11 +238,11 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 .record(started.elapsed().as_secs_f64());
             let failed = outcome
                 .as_ref()
-                .map(|o| o.status != JobStatus::Succeeded)
+                .map(|(o, _)| o.status != JobStatus::Succeeded)
                 .unwrap_or(false);
-            if let Some(outcome) = outcome {
+            if let Some((outcome, recorded)) = outcome {
                 let status = outcome.status;
-                if this.record(outcome).await {
+                if recorded || this.record(outcome).await {
                     let name = match status {
                         JobStatus::Succeeded => "talenti_jobs_succeeded_total",
                         JobStatus::Failed => "talenti_jobs_failed_total",
@@ -298,9 +302,11 @@ impl<S: Send + Sync + 'static> Runner<S> {
         self.inner.attempts.wait().await
     }
 
-    /// Runs one claimed attempt. None if it was stopped (cancelled, or the
-    /// lease was lost): then there is nothing of ours to record.
-    async fn run_claimed(&self, job: Claimed) -> Option<Outcome> {
+    /// Runs one claimed attempt: its outcome, and whether the job's
+    /// finishing writes already recorded it. None if it was stopped
+    /// (cancelled, or the lease was lost): then there is nothing of ours to
+    /// record.
+    async fn run_claimed(&self, job: Claimed) -> Option<(Outcome, bool)> {
         let stop = CancellationToken::new();
         self.inner
             .running
@@ -311,15 +317,19 @@ impl<S: Send + Sync + 'static> Runner<S> {
         let span = tracing::info_span!("job", job.id = %job.id, job.kind = %job.kind, job.attempt = job.attempt);
 
         let Some(spec) = self.inner.registry.get(&job.kind) else {
-            return Some(self.outcome(
-                &job,
-                Err(JobError::permanent(format!(
-                    "unknown job kind `{}`",
-                    job.kind
-                ))),
-                None,
+            return Some((
+                self.outcome(
+                    &job,
+                    Err(JobError::permanent(format!(
+                        "unknown job kind `{}`",
+                        job.kind
+                    ))),
+                    None,
+                ),
+                false,
             ));
         };
+        let finished = Arc::new(crate::finish::State::default());
         let ctx = JobContext {
             job_id: job.id,
             kind: spec.name,
@@ -329,6 +339,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
             pool: self.inner.pool.clone(),
             services: self.inner.services.clone(),
             started: std::time::Instant::now(),
+            finishing: Some((self.inner.finisher.clone(), finished.clone())),
         };
         let timeout = spec.policy.timeout;
         let started = std::time::Instant::now();
@@ -348,6 +359,21 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 tracing::info!(parent: &span, "attempt stopped: job cancelled or lease lost");
                 return None;
             }
+        };
+        // The job's finishing writes decided the attempt, whatever the
+        // handler did after them (or a timeout that cut it short).
+        if finished.discarded() {
+            tracing::info!(parent: &span, "attempt stopped: job cancelled or taken over before its writes");
+            return None;
+        }
+        let recorded = finished.recorded();
+        let result = if recorded {
+            result.or_else(|e| {
+                tracing::warn!(parent: &span, error = %e, "the handler failed after its finishing writes committed; the job stays succeeded");
+                Ok(serde_json::Value::Null)
+            })
+        } else {
+            result
         };
         let backoff = match self.inner.config.retry_delay {
             RetryDelay::Policy => spec.policy.backoff(job.attempt),
@@ -378,7 +404,7 @@ impl<S: Send + Sync + 'static> Runner<S> {
                 "attempt failed; job is dead"
             ),
         }
-        Some(outcome)
+        Some((outcome, recorded))
     }
 
     fn outcome(

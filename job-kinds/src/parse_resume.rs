@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use job_engine::finish::Finished;
 use recruiting::store::resumes;
 
 use crate::{db, DeadJob, Job, JobContext, JobError, KindPolicy};
@@ -145,36 +146,47 @@ impl ParseResume {
         let version = ctx.services.ai.version();
 
         ctx.progress(80, "saving the profile").await?;
+        // The profile lands with the job's outcome, in a transaction shared
+        // with the other parses finishing now: one commit for many.
         let pages = i32::try_from(extracted.pages).unwrap_or(i32::MAX);
-        let mut conn = ctx.pool.acquire().await.map_err(db)?;
-        let saved = resumes::save_parse(
-            &mut conn,
-            keys,
-            org,
-            self.resume_id,
-            expected,
-            &profile,
-            &version,
-            pages,
-            ctx.job_id,
-        )
-        .await
-        .map_err(crate::store)?;
-        drop(conn);
-        let Some(landed) = saved else {
-            let reason = self.why_unsaved(ctx, org).await?;
-            return self.fail(ctx, reason).await;
-        };
-        let (candidate_id, application_id) = (landed.candidate_id, landed.application_id);
-        Ok(json!({
-            "resume_id": self.resume_id,
-            "candidate_id": candidate_id,
-            "application_id": application_id,
-            "parser_version": version,
-            "pages": extracted.pages,
-            "skills": profile.skills.len(),
-            "experience": profile.experience.len(),
-        }))
+        let (services, resume_id, job_id) = (ctx.services.clone(), self.resume_id, ctx.job_id);
+        let finished = ctx
+            .finish(move |conn| {
+                Box::pin(async move {
+                    let landed = resumes::save_parse(
+                        conn,
+                        &services.postbox.keys,
+                        org,
+                        resume_id,
+                        expected,
+                        &profile,
+                        &version,
+                        pages,
+                        job_id,
+                    )
+                    .await
+                    .map_err(crate::store)?;
+                    Ok(landed.map(|l| {
+                        json!({
+                            "resume_id": resume_id,
+                            "candidate_id": l.candidate_id,
+                            "application_id": l.application_id,
+                            "parser_version": version,
+                            "pages": pages,
+                            "skills": profile.skills.len(),
+                            "experience": profile.experience.len(),
+                        })
+                    }))
+                })
+            })
+            .await?;
+        match finished {
+            Finished::Recorded(result) => Ok(result),
+            Finished::Nothing => {
+                let reason = self.why_unsaved(ctx, org).await?;
+                self.fail(ctx, reason).await
+            }
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod app;
 mod calls;
 mod dashboard;
 mod delivery;
+mod finish;
 mod handoff;
 mod hardening;
 mod identity;
