@@ -22,7 +22,7 @@ use tests::TestEnv;
 
 const CONNECTIONS: u32 = 32;
 const THREADS: u32 = 2;
-const WARMUP_SECS: u64 = 3;
+pub(crate) const WARMUP_SECS: u64 = 3;
 
 /// What wrk reported for one run.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -236,7 +236,7 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     Ok(runs)
 }
 
-fn line(w: &Wrk) -> String {
+pub(crate) fn line(w: &Wrk) -> String {
     format!(
         "{:.0} requests/s, latency p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms; {} requests in {:.2} s, {} non-2xx/3xx, {} socket errors, {:.0} bytes/request",
         w.rps,
@@ -266,7 +266,7 @@ async fn settled_jobs(env: &TestEnv) -> i64 {
 }
 
 /// One GET as the operator: (status, ETag, body length).
-async fn get(
+pub(crate) async fn get(
     api: &tests::Api,
     path: &str,
     if_none_match: Option<&str>,
@@ -288,10 +288,10 @@ async fn get(
 
 /// A temporary directory of wrk Lua scripts (they hold a bearer token),
 /// removed when dropped.
-struct ScriptDir(PathBuf);
+pub(crate) struct ScriptDir(PathBuf);
 
 impl ScriptDir {
-    fn new() -> anyhow::Result<Self> {
+    pub(crate) fn new() -> anyhow::Result<Self> {
         let dir = std::env::temp_dir().join(format!(
             "talenti-wrk-{}-{}",
             std::process::id(),
@@ -301,7 +301,7 @@ impl ScriptDir {
         Ok(Self(dir))
     }
 
-    fn write(
+    pub(crate) fn write(
         &self,
         name: &str,
         headers: &[(&str, &str)],
@@ -345,7 +345,7 @@ fn lua_str(s: &str) -> String {
     out
 }
 
-async fn wrk(script: &Path, url: &str, secs: u64) -> anyhow::Result<Wrk> {
+pub(crate) async fn wrk(script: &Path, url: &str, secs: u64) -> anyhow::Result<Wrk> {
     let mut cmd = Command::new("wrk");
     cmd.arg(format!("-t{THREADS}"))
         .arg(format!("-c{CONNECTIONS}"))

@@ -17,7 +17,9 @@
 mod assess;
 mod cpu;
 mod fairness;
+mod growth;
 mod http;
+mod parse_save;
 mod peer;
 mod queue_stats;
 
@@ -106,6 +108,21 @@ struct Args {
     /// job rows in the table instead of the spine's benchmark.
     #[arg(long)]
     queue_stats: Option<i64>,
+    /// Drain and poll with this many finished job rows in the table, kept
+    /// and then purged (see `growth.rs`; takes `--jobs`), e.g.
+    /// `20000,200000,2000000`.
+    #[arg(long, value_delimiter = ',')]
+    growth: Vec<i64>,
+    /// Growth benchmark: seconds of each wrk poll.
+    #[arg(long, default_value_t = 10)]
+    growth_secs: u64,
+    /// Time the parse's own write (`save_parse`) alone, this many saves
+    /// (see `parse_save.rs`; takes `--parse-repeats`).
+    #[arg(long)]
+    parse_save: Option<usize>,
+    /// Parse-save benchmark: saves per transaction.
+    #[arg(long, default_value_t = 1)]
+    parse_save_batch: usize,
     /// Internal: extract the fixtures in a loop for this many seconds and
     /// print `pages resumes` (one process of the raw measurement).
     #[arg(long, hide = true)]
@@ -160,6 +177,12 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(backlog) = args.fairness {
         return fairness::run(backlog, args.fair_cap, 2).await;
+    }
+    if let Some(saves) = args.parse_save {
+        return parse_save::run(saves, args.parse_repeats, args.parse_save_batch).await;
+    }
+    if !args.growth.is_empty() {
+        return growth::run(&args.growth, args.jobs, args.growth_secs).await;
     }
     if let Some(rows) = args.queue_stats {
         return queue_stats::run(rows, 20).await;
@@ -269,9 +292,29 @@ async fn start_workers(env: &TestEnv, n: usize) -> Vec<tests::Proc> {
 
 async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures> {
     let env = TestEnv::new(&format!("bench-drain-{workers}")).await;
-    let _procs = start_workers(&env, workers).await;
-    let mut redis = RedisTasks::new(&env).await?;
+    let procs = start_workers(&env, workers).await;
+    drain_in(&env, &procs, jobs).await
+}
+
+/// Drains `jobs` no-op jobs with the running `workers`. Only jobs made by
+/// this run are counted (ids from `first` up, one primary-key range), so
+/// the table may hold other rows.
+async fn drain_in(
+    env: &TestEnv,
+    procs: &[tests::Proc],
+    jobs: usize,
+) -> anyhow::Result<peer::DrainFigures> {
+    let workers = procs.len();
+    let mut redis = RedisTasks::new(env).await?;
     let payloads: Vec<serde_json::Value> = (0..1_000).map(|_| json!({})).collect();
+    let first = uuid::Uuid::now_v7();
+    let ours = |cond: &str| {
+        format!("SELECT count(*) FROM jobs WHERE id >= '{first}' AND kind = 'noop' AND ({cond})")
+    };
+    let cpu = cpu::Components {
+        pids: vec![("workers", procs.iter().map(|w| w.pid()).collect())],
+    };
+    let cpu_before = cpu.sample();
 
     let t0 = Instant::now();
     let mut sent = 0;
@@ -289,9 +332,7 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures
     let deadline = Duration::from_secs(600);
     loop {
         peak = peak.max(redis.counts().await?.0);
-        let done = env
-            .count("SELECT count(*) FROM jobs WHERE status = 'succeeded'")
-            .await;
+        let done = env.count(&ours("status = 'succeeded'")).await;
         if done as usize >= jobs {
             break;
         }
@@ -299,11 +340,15 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let total = t0.elapsed();
+    let cpu_after = cpu.sample();
+    let cpu_used = cpu_before.per_unit(&cpu_after, jobs as f64);
+    let cpu_of = |name| cpu_before.us_per_unit(&cpu_after, jobs as f64, name);
+    let cpu_per_job = [cpu_of("workers"), cpu_of("postgres"), cpu_of("redis")];
     let (swept_at, after_peak) = redis.wait_swept(Duration::from_secs(600)).await?;
     let swept = swept_at - t0;
     let peak = peak.max(after_peak);
     let other = env
-        .count("SELECT count(*) FROM jobs WHERE status <> 'succeeded' OR attempt <> 1")
+        .count(&ours("status <> 'succeeded' OR attempt <> 1"))
         .await;
     anyhow::ensure!(
         other == 0,
@@ -311,7 +356,7 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures
     );
     println!(
         "drain: {jobs} jobs, {workers} worker process(es): {:.0} jobs/s end to end ({:.2} s; enqueue alone {:.2} s); \
-         Redis swept to empty after {:.2} s ({:.0} jobs/s including the sweep), peak {peak} finished tasks unswept",
+         Redis swept to empty after {:.2} s ({:.0} jobs/s including the sweep), peak {peak} finished tasks unswept; {cpu_used}",
         jobs as f64 / total.as_secs_f64(),
         total.as_secs_f64(),
         enqueued.as_secs_f64(),
@@ -323,6 +368,7 @@ async fn drain(jobs: usize, workers: usize) -> anyhow::Result<peer::DrainFigures
         jobs_per_s: jobs as f64 / total.as_secs_f64(),
         secs: total.as_secs_f64(),
         enqueue_secs: enqueued.as_secs_f64(),
+        cpu: Some(cpu_per_job),
     })
 }
 
@@ -441,7 +487,10 @@ fn slope(samples: &[(f64, u64)]) -> f64 {
 
 async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<peer::LatencyFigures> {
     let env = TestEnv::new(&format!("bench-latency-{workers}")).await;
-    let _procs = start_workers(&env, workers).await;
+    let procs = start_workers(&env, workers).await;
+    let cpu = cpu::Components {
+        pids: vec![("workers", procs.iter().map(|w| w.pid()).collect())],
+    };
     // Enqueues as the API does: through the hand-off, pushed to Redis as
     // each transaction commits.
     let handoff = job_engine::Handoff::start(
@@ -461,6 +510,7 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<peer::L
     )
     .await;
     let total = rate * secs;
+    let cpu_before = cpu.sample();
     let every = Duration::from_secs_f64(1.0 / rate as f64);
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -487,6 +537,7 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<peer::L
         Duration::from_secs(120),
     )
     .await;
+    let cpu_used = cpu_before.per_unit(&cpu.sample(), total as f64);
     let mut ms: Vec<f64> = sqlx::query_scalar(
         "SELECT (extract(epoch FROM started_at - created_at) * 1000)::float8 FROM jobs ORDER BY 1",
     )
@@ -495,7 +546,7 @@ async fn latency(rate: u64, secs: u64, workers: usize) -> anyhow::Result<peer::L
     ms.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let pct = |p: f64| ms[((ms.len() as f64 - 1.0) * p).round() as usize];
     println!(
-        "latency: {total} jobs at {rate}/s, {workers} worker process(es): enqueue→start p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        "latency: {total} jobs at {rate}/s, {workers} worker process(es): enqueue→start p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {cpu_used}",
         pct(0.50),
         pct(0.90),
         pct(0.99),
@@ -544,6 +595,7 @@ fn raw_extract(for_: Duration, engine: bool) -> (usize, usize) {
 /// per second, all processes together.
 fn raw_run(procs: usize, engine: bool, secs: f64) -> anyhow::Result<(f64, f64)> {
     let me = std::env::current_exe()?;
+    let cpu_before = cpu::Components::default().sample();
     let handles: Vec<_> = (0..procs)
         .map(|_| {
             let me = me.clone();
@@ -568,6 +620,13 @@ fn raw_run(procs: usize, engine: bool, secs: f64) -> anyhow::Result<(f64, f64)> 
         pages += p;
         resumes += r;
     }
+    let children = cpu::Components::default().sample().get("load generator")
+        - cpu_before.get("load generator");
+    println!(
+        "  raw: {:.0} µs CPU per resume ({}extraction)",
+        children * 1e6 / resumes.max(1) as f64,
+        if engine { "built-in parse and " } else { "" }
+    );
     Ok((pages as f64 / secs, resumes as f64 / secs))
 }
 
@@ -689,7 +748,14 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
             rows.push((id, org, role, key.to_string(), bytes.len() as i64));
         }
     }
+    let cpu = cpu::Components {
+        pids: vec![("workers", procs.iter().map(|w| w.pid()).collect())],
+    };
+    let idle_start = cpu.sample();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle_end = cpu.sample();
     let commits_before = commits(&env.pool).await?;
+    let cpu_before = cpu.sample();
     let t0 = Instant::now();
     let mut tx = env.pool.begin().await?;
     for (id, org, role, key, size) in &rows {
@@ -722,6 +788,17 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     )
     .await;
     let secs = t0.elapsed().as_secs_f64();
+    let cpu_after = cpu.sample();
+    let cpu_used = format!(
+        "{}; {}",
+        cpu_before.per_unit(&cpu_after, rows.len() as f64),
+        cpu_before.per_unit_net(
+            &cpu_after,
+            rows.len() as f64,
+            secs,
+            (&idle_start, &idle_end, 3.0)
+        )
+    );
     let commits_after = commits(&env.pool).await?;
     let pages = env
         .count("SELECT coalesce(sum(pages), 0) FROM resumes")
@@ -742,7 +819,7 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     .await?;
     let (pages_s, resumes_s) = (pages as f64 / secs, total as f64 / secs);
     println!(
-        "job path, {workers} worker process(es): {total} resumes in {secs:.2} s = {resumes_s:.0} resumes/s, {pages_s:.0} pages/s; a job runs {run_ms:.1} ms on average (p90 {p90_ms:.1} ms); {:.1} Postgres transactions per resume",
+        "job path, {workers} worker process(es): {total} resumes in {secs:.2} s = {resumes_s:.0} resumes/s, {pages_s:.0} pages/s; a job runs {run_ms:.1} ms on average (p90 {p90_ms:.1} ms); {:.1} Postgres transactions per resume; {cpu_used}",
         (commits_after - commits_before) as f64 / total as f64
     );
     Ok((pages_s, resumes_s))

@@ -36,6 +36,8 @@ pub struct DrainFigures {
     pub secs: f64,
     /// Enqueue (ours) or publish (Celery) alone.
     pub enqueue_secs: f64,
+    /// CPU µs per job of the workers, Postgres and Redis (ours only).
+    pub cpu: Option<[f64; 3]>,
 }
 
 /// What one latency run measured, in milliseconds.
@@ -217,6 +219,7 @@ async fn celery_drain(python: &Path, jobs: usize, workers: usize) -> anyhow::Res
         jobs_per_s: num(&v, "jobs_per_s")?,
         secs: num(&v, "secs")?,
         enqueue_secs: num(&v, "publish_secs")?,
+        cpu: None,
     };
     println!(
         "celery drain: {jobs} tasks, {workers} worker process(es): {:.0} tasks/s end to end ({:.2} s; publish alone {:.2} s)",
