@@ -792,11 +792,6 @@ pub async fn settle_dead_hooks(
     Ok(())
 }
 
-/// Deletes up to `limit` finished jobs: succeeded or cancelled before
-/// `finished_before`, dead before `dead_before` with their dead-letter hook
-/// run. Ids are UUIDv7, so only the primary key's range of jobs created
-/// before the later cutoff is scanned (no index on `finished_at` to keep
-/// up on every outcome). Returns how many.
 /// Deletes throughput minutes before `before`; how many rows.
 pub async fn prune_minutes(pool: &PgPool, before: DateTime<Utc>) -> sqlx::Result<u64> {
     Ok(
@@ -807,27 +802,41 @@ pub async fn prune_minutes(pool: &PgPool, before: DateTime<Utc>) -> sqlx::Result
     )
 }
 
+/// Deletes up to `limit` finished jobs: succeeded or cancelled before
+/// `finished_before`, dead before `dead_before` with their dead-letter hook
+/// run. Ids are UUIDv7, so only the primary key's range of jobs created
+/// before the later cutoff is scanned (no index on `finished_at` to keep
+/// up on every outcome), from above `after`: where the previous batch
+/// ended, so a purge of millions does not step over the index entries of
+/// every row it already deleted at each batch. Returns how many, and the
+/// highest id deleted (the next batch's `after`).
 pub async fn prune_finished(
     pool: &PgPool,
     finished_before: DateTime<Utc>,
     dead_before: DateTime<Utc>,
+    after: Option<Uuid>,
     limit: i64,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<(u64, Option<Uuid>)> {
     let done = sqlx::query!(
-        "DELETE FROM jobs WHERE id IN (
-            SELECT id FROM jobs
-            WHERE id < $1
-              AND ((status IN ('succeeded', 'cancelled') AND COALESCE(finished_at, updated_at) < $2)
-                OR (status = 'dead' AND COALESCE(finished_at, updated_at) < $3 AND dead_hook_at IS NULL))
-            ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)",
+        r#"WITH gone AS (
+             DELETE FROM jobs WHERE id IN (
+                SELECT id FROM jobs
+                WHERE id < $1 AND id > $5
+                  AND ((status IN ('succeeded', 'cancelled') AND COALESCE(finished_at, updated_at) < $2)
+                    OR (status = 'dead' AND COALESCE(finished_at, updated_at) < $3 AND dead_hook_at IS NULL))
+                ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+             RETURNING id)
+           SELECT (SELECT count(*) FROM gone) AS "deleted!",
+                  (SELECT id FROM gone ORDER BY id DESC LIMIT 1) AS last"#,
         uuid_v7_floor(finished_before.max(dead_before)),
         finished_before,
         dead_before,
         limit,
+        after.unwrap_or(Uuid::nil()),
     )
-    .execute(pool)
+    .fetch_one(pool)
     .await?;
-    Ok(done.rows_affected())
+    Ok((done.deleted as u64, done.last))
 }
 
 /// The smallest UUIDv7 of the millisecond `t`: every id made at or after

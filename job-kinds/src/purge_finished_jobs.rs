@@ -74,12 +74,14 @@ impl Job for PurgeFinishedJobs {
         let now = Utc::now();
         let finished_before = now - chrono::Duration::days(self.keep_finished_days.into());
         let dead_before = now - chrono::Duration::days(self.keep_dead_days.into());
-        let mut deleted = 0u64;
+        let (mut deleted, mut after) = (0u64, None);
         loop {
-            let n = db::prune_finished(&ctx.pool, finished_before, dead_before, BATCH)
-                .await
-                .map_err(|e| JobError::retryable(format!("database: {e}")))?;
+            let (n, last) =
+                db::prune_finished(&ctx.pool, finished_before, dead_before, after, BATCH)
+                    .await
+                    .map_err(|e| JobError::retryable(format!("database: {e}")))?;
             deleted += n;
+            after = last.or(after);
             if n < BATCH as u64 {
                 break;
             }
