@@ -128,6 +128,33 @@ fn probe(note: &str) -> Probe {
     }
 }
 
+type Attempts = tokio::task::JoinHandle<Vec<Result<Attempted, Arc<sqlx::Error>>>>;
+
+/// Starts an attempt of each job (each waits at its gate) and returns once
+/// all are running.
+async fn start_held(env: &TestEnv, runner: &Runner<()>, ids: &[Uuid]) -> Attempts {
+    let attempts = {
+        let (runner, ids) = (runner.clone(), ids.to_vec());
+        tokio::spawn(async move { join_all(ids.iter().map(|id| runner.attempt(*id))).await })
+    };
+    wait_for("every probe to be running", T, || async {
+        let running = env
+            .count("SELECT count(*) FROM jobs WHERE status = 'running'")
+            .await;
+        (running as usize == ids.len()).then_some(())
+    })
+    .await;
+    attempts
+}
+
+async fn open(env: &TestEnv, gate: Uuid) {
+    sqlx::query("INSERT INTO finish_gate (id) VALUES ($1)")
+        .bind(gate)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+}
+
 async fn probe_note(env: &TestEnv, job: Uuid) -> Option<String> {
     sqlx::query_scalar("SELECT note FROM finish_probe WHERE job_id = $1")
         .bind(job)
@@ -151,23 +178,9 @@ async fn finishing_writes_commit_with_the_outcome_and_a_failing_one_takes_back_o
         p.nothing = i % 6 == 4;
         jobs.push((i, enqueue(&env, p).await));
     }
-    let attempts = {
-        let runner = runner.clone();
-        let ids: Vec<Uuid> = jobs.iter().map(|(_, id)| *id).collect();
-        tokio::spawn(async move { join_all(ids.iter().map(|id| runner.attempt(*id))).await })
-    };
-    wait_for("every probe to be running", T, || async {
-        (env.count("SELECT count(*) FROM jobs WHERE status = 'running'")
-            .await
-            == 24)
-            .then_some(())
-    })
-    .await;
-    sqlx::query("INSERT INTO finish_gate (id) VALUES ($1)")
-        .bind(gate)
-        .execute(&env.pool)
-        .await
-        .unwrap();
+    let ids: Vec<Uuid> = jobs.iter().map(|(_, id)| *id).collect();
+    let attempts = start_held(&env, &runner, &ids).await;
+    open(&env, gate).await;
     let attempted = attempts.await.unwrap();
 
     for ((i, id), attempted) in jobs.iter().zip(attempted) {
@@ -211,17 +224,7 @@ async fn a_job_taken_over_before_its_finishing_writes_writes_nothing() {
     taken.gate = Some(gate);
     kept.gate = Some(gate);
     let (taken, kept) = (enqueue(&env, taken).await, enqueue(&env, kept).await);
-    let attempts = {
-        let runner = runner.clone();
-        tokio::spawn(async move { join_all([runner.attempt(taken), runner.attempt(kept)]).await })
-    };
-    wait_for("both probes to be running", T, || async {
-        (env.count("SELECT count(*) FROM jobs WHERE status = 'running'")
-            .await
-            == 2)
-            .then_some(())
-    })
-    .await;
+    let attempts = start_held(&env, &runner, &[taken, kept]).await;
     // Another worker takes `taken` over (its lease was reaped and it was
     // claimed again): this attempt no longer holds it.
     sqlx::query("UPDATE jobs SET attempt = attempt + 1, worker_id = 'someone-else' WHERE id = $1")
@@ -229,11 +232,7 @@ async fn a_job_taken_over_before_its_finishing_writes_writes_nothing() {
         .execute(&env.pool)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO finish_gate (id) VALUES ($1)")
-        .bind(gate)
-        .execute(&env.pool)
-        .await
-        .unwrap();
+    open(&env, gate).await;
     let attempted = attempts.await.unwrap();
     // A stopped attempt has nothing to record (its delivery is acked: the
     // job is someone else's now); the kept one succeeded.

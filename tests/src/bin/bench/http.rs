@@ -106,15 +106,7 @@ pub async fn run(secs: u64, rounds: usize) -> anyhow::Result<()> {
 async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     let env = TestEnv::new(&format!("bench-http-{round}")).await;
     let workers = crate::start_workers(&env, 2).await;
-    // The operator's access token must outlive every wrk run of the round.
-    let ttl = (3 * (secs + WARMUP_SECS) + 3_600).to_string();
-    let api = env
-        .api(&[
-            ("TALENTI_ACCESS_TOKEN_TTL_SECS", ttl.as_str()),
-            ("TALENTI_LOG_FORMAT", "json"),
-            ("RUST_LOG", "info"),
-        ])
-        .await;
+    let api = bench_api(&env, 3 * (secs + WARMUP_SECS)).await;
     let scripts = ScriptDir::new()?;
     let mut runs = Vec::new();
     let cpu = crate::cpu::Components {
@@ -234,6 +226,19 @@ async fn one_round(round: usize, secs: u64) -> anyhow::Result<Vec<Run>> {
     });
     drop(api);
     Ok(runs)
+}
+
+/// The release API of a benchmark, its access tokens (the operator's,
+/// and those of the sessions it signs in) valid for `secs` and an hour
+/// more: they must outlive every wrk run.
+pub(crate) async fn bench_api(env: &TestEnv, secs: u64) -> tests::Api {
+    let ttl = (secs + 3_600).to_string();
+    env.api(&[
+        ("TALENTI_ACCESS_TOKEN_TTL_SECS", ttl.as_str()),
+        ("TALENTI_LOG_FORMAT", "json"),
+        ("RUST_LOG", "info"),
+    ])
+    .await
 }
 
 pub(crate) fn line(w: &Wrk) -> String {
