@@ -62,8 +62,10 @@ pub enum Attempted {
     /// The claim refused it: finished, running elsewhere, not due, or
     /// cancelled. Nothing ran.
     Refused,
+    /// The attempt succeeded, or was stopped (cancelled, or the job taken
+    /// over): either way its delivery is done with.
     Succeeded,
-    /// The attempt failed (see the job's `last_error`), or was stopped.
+    /// The attempt failed (see the job's `last_error`).
     Failed,
 }
 
