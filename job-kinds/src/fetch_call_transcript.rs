@@ -14,7 +14,9 @@
 //! A provider that throttles is retried after the time it asks for; one
 //! that is down is retried with the kind's backoff.
 
-use integrations::{ProviderError, Speaker, TranscriptSegment};
+use std::sync::Arc;
+
+use integrations::{CallProvider, ProviderError, Speaker, TranscriptSegment};
 use recruiting::{
     domain::interview::InterviewStatus,
     store::{
@@ -38,6 +40,30 @@ pub struct FetchCallTranscript {
 
 /// The longest segment kept, in characters (the transcript API's limit).
 const MAX_CONTENT: usize = 20_000;
+
+/// The call a job is about and its provider on this worker. A call deleted
+/// since, or a provider this worker is not configured for, fails the job
+/// for good.
+pub(crate) async fn call_and_provider(
+    ctx: &JobContext,
+    org: Uuid,
+    call_id: Uuid,
+) -> Result<(calls::Call, Arc<dyn CallProvider>), JobError> {
+    let call = match calls::get(&ctx.pool, org, call_id).await {
+        Ok(c) => c,
+        Err(StoreError::NotFound(_)) => {
+            return Err(JobError::permanent("the call no longer exists"))
+        }
+        Err(e) => return Err(store(e)),
+    };
+    let provider = ctx.services.calls.get(&call.provider).ok_or_else(|| {
+        JobError::permanent(format!(
+            "the call's provider ({}) is not configured on this worker",
+            call.provider
+        ))
+    })?;
+    Ok((call, provider))
+}
 
 /// A provider's failure as a job outcome.
 pub(crate) fn provider_error(e: ProviderError) -> JobError {
@@ -118,25 +144,10 @@ impl Job for FetchCallTranscript {
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
         let org = ctx.organisation()?;
-        let call = {
-            let mut conn = ctx.pool.acquire().await.map_err(db)?;
-            match calls::get_for_update(&mut conn, org, self.call_id).await {
-                Ok(c) => c,
-                Err(StoreError::NotFound(_)) => {
-                    return Err(JobError::permanent("the call no longer exists"))
-                }
-                Err(e) => return Err(store(e)),
-            }
-        };
+        let (call, provider) = call_and_provider(&ctx, org, self.call_id).await?;
         if let Some(n) = call.transcript_segments {
             return Ok(json!({ "call_id": call.id, "segments": n, "already": true }));
         }
-        let provider = ctx.services.calls.get(&call.provider).ok_or_else(|| {
-            JobError::permanent(format!(
-                "the call's provider ({}) is not configured on this worker",
-                call.provider
-            ))
-        })?;
         let fetched = provider
             .fetch_transcript(&call.external_id)
             .await

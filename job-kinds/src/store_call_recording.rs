@@ -10,7 +10,7 @@
 //! as `recording_ref`.
 
 use object_store::{buffered::BufWriter, path::Path};
-use recruiting::store::{calls, recordings, StoreError};
+use recruiting::store::recordings;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -18,7 +18,8 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 use crate::{
-    db, fetch_call_transcript::provider_error, store, Job, JobContext, JobError, KindPolicy,
+    fetch_call_transcript::{call_and_provider, provider_error},
+    store, Job, JobContext, JobError, KindPolicy,
 };
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,22 +62,7 @@ impl Job for StoreCallRecording {
 
     async fn run(self, ctx: JobContext) -> Result<Value, JobError> {
         let org = ctx.organisation()?;
-        let call = {
-            let mut conn = ctx.pool.acquire().await.map_err(db)?;
-            match calls::get_for_update(&mut conn, org, self.call_id).await {
-                Ok(c) => c,
-                Err(StoreError::NotFound(_)) => {
-                    return Err(JobError::permanent("the call no longer exists"))
-                }
-                Err(e) => return Err(store(e)),
-            }
-        };
-        let provider = ctx.services.calls.get(&call.provider).ok_or_else(|| {
-            JobError::permanent(format!(
-                "the call's provider ({}) is not configured on this worker",
-                call.provider
-            ))
-        })?;
+        let (call, provider) = call_and_provider(&ctx, org, self.call_id).await?;
         let max = ctx.services.calls.recording_max_bytes;
         let mut resp = provider
             .fetch_recording(&self.url)

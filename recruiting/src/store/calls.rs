@@ -121,6 +121,21 @@ pub async fn by_external_for_update(
     .await?)
 }
 
+/// The session `id` of the organisation.
+pub async fn get<'e>(db: impl PgExecutor<'e>, org: Uuid, id: Uuid) -> StoreResult<Call> {
+    sqlx::query_as!(
+        Call,
+        "SELECT id, organisation_id, interview_id, provider, external_id, join_url, status,
+                started_at, ended_at, transcript_segments, created_at
+         FROM interview_calls WHERE organisation_id = $1 AND id = $2",
+        org,
+        id,
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(StoreError::NotFound("call"))
+}
+
 /// The session `id` of the organisation, locked for the caller's transaction.
 pub async fn get_for_update(conn: &mut PgConnection, org: Uuid, id: Uuid) -> StoreResult<Call> {
     sqlx::query_as!(
