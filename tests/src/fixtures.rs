@@ -184,3 +184,22 @@ pub async fn invited_interview(c: &impl Client, who: &Session, email: &str) -> (
     assert_eq!(st, 201, "{inv}");
     (iv, inv)
 }
+
+/// Who speaks in an interview's transcript, turn by turn, as `who` reads
+/// it (`interviewer` or `candidate`).
+pub async fn transcript_speakers(c: &impl Client, who: &Session, interview: &str) -> Vec<String> {
+    let (status, t) = c
+        .send(
+            Some(&who.access_token),
+            Method::GET,
+            &format!("/api/v1/interviews/{interview}/transcript"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{t}");
+    t.as_array()
+        .unwrap_or_else(|| panic!("a transcript is a list of turns: {t}"))
+        .iter()
+        .map(|s| s["speaker"].as_str().unwrap().to_owned())
+        .collect()
+}

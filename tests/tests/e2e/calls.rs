@@ -129,19 +129,8 @@ async fn a_voice_call_ends_in_a_scored_interview_through_the_api_and_a_worker() 
     })
     .await;
     assert!(score["score"]["overall"].as_f64().is_some(), "{score}");
-    let (_, t) = api
-        .call(
-            r,
-            Method::GET,
-            &format!("/api/v1/interviews/{id}/transcript"),
-            None,
-        )
-        .await;
-    let speakers: Vec<&str> = t
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["speaker"].as_str().unwrap())
-        .collect();
-    assert_eq!(speakers, ["interviewer", "candidate", "interviewer"]);
+    assert_eq!(
+        tests::fixtures::transcript_speakers(&api, r, id).await,
+        ["interviewer", "candidate", "interviewer"]
+    );
 }

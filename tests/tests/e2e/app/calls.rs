@@ -511,21 +511,10 @@ async fn a_zoom_meeting_is_scheduled_moved_followed_to_its_end_and_its_transcrip
     );
     assert_eq!(zoom_event(&api, ZSECRET, &done).await.0, 204);
     api.run_pending_jobs().await;
-    let (_, t) = api
-        .call(
-            r,
-            Method::GET,
-            &format!("/api/v1/interviews/{id}/transcript"),
-            None,
-        )
-        .await;
-    let speakers: Vec<&str> = t
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["speaker"].as_str().unwrap())
-        .collect();
-    assert_eq!(speakers, ["interviewer", "candidate"], "{t}");
+    assert_eq!(
+        tests::fixtures::transcript_speakers(&api, r, id).await,
+        ["interviewer", "candidate"]
+    );
     let (st, score) = api
         .call(
             r,
