@@ -126,6 +126,35 @@ pub async fn job_role(c: &impl Client, who: &Session, jd: &str, title: &str) -> 
 /// `who` creates a candidate (`email`), an open job role, the application
 /// and a scheduled interview; returns the interview.
 pub async fn scheduled_interview(c: &impl Client, who: &Session, email: &str) -> Value {
+    let (st, role) = c
+        .send(
+            Some(&who.access_token),
+            Method::POST,
+            "/api/v1/job-roles",
+            Some(json!({ "title": "QA Engineer", "status": "open" })),
+        )
+        .await;
+    assert_eq!(st, 201, "{role}");
+    // Tomorrow, open for a week: relative, so the fixture never ages.
+    let now = chrono::Utc::now();
+    let body = json!({
+        "scheduled_at": now + chrono::Duration::days(1),
+        "expires_at": now + chrono::Duration::days(8),
+    });
+    let candidate = json!({ "first_name": "Ada", "last_name": "Quinn", "email": email });
+    interview_for(c, who, role["id"].as_str().unwrap(), candidate, body).await
+}
+
+/// `who` creates the candidate `candidate` (the create request's body),
+/// their application to the job role `role_id` and an interview of it
+/// (`interview`: the create request's body); returns the interview.
+pub async fn interview_for(
+    c: &impl Client,
+    who: &Session,
+    role_id: &str,
+    candidate: Value,
+    interview: Value,
+) -> Value {
     let post = |path: String, body: Value| async move {
         let (st, v) = c
             .send(Some(&who.access_token), Method::POST, &path, Some(body))
@@ -133,33 +162,23 @@ pub async fn scheduled_interview(c: &impl Client, who: &Session, email: &str) ->
         assert!((200..300).contains(&st), "POST {path}: {st} {v}");
         v
     };
-    let cand = post(
-        "/api/v1/candidates".into(),
-        json!({ "first_name": "Ada", "last_name": "Quinn", "email": email }),
-    )
-    .await;
-    let role = post(
-        "/api/v1/job-roles".into(),
-        json!({ "title": "QA Engineer", "status": "open" }),
-    )
-    .await;
+    let cand = post("/api/v1/candidates".into(), candidate).await;
     let app = post(
         "/api/v1/applications".into(),
-        json!({ "candidate_id": cand["id"], "job_role_id": role["id"] }),
+        json!({ "candidate_id": cand["id"], "job_role_id": role_id }),
     )
     .await;
     let path = format!(
         "/api/v1/applications/{}/interviews",
         app["id"].as_str().unwrap()
     );
-    // Tomorrow, open for a week: relative, so the fixture never ages.
-    let now = chrono::Utc::now();
-    let body = json!({
-        "scheduled_at": now + chrono::Duration::days(1),
-        "expires_at": now + chrono::Duration::days(8),
-    });
     let (st, iv) = c
-        .send(Some(&who.access_token), Method::POST, &path, Some(body))
+        .send(
+            Some(&who.access_token),
+            Method::POST,
+            &path,
+            Some(interview),
+        )
         .await;
     assert_eq!(st, 201, "{iv}");
     iv

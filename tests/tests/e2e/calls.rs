@@ -47,34 +47,14 @@ async fn a_voice_call_ends_in_a_scored_interview_through_the_api_and_a_worker() 
         .call(r, Method::POST, &format!("{role}/question-sets"), None)
         .await;
     assert_eq!(st, 201, "{set}");
-    let (_, cand) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/candidates",
-            Some(json!({ "first_name": "Amara", "last_name": "O", "email": "amara.proc@example.com" })),
-        )
-        .await;
-    let (_, app) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/applications",
-            Some(json!({ "candidate_id": cand["id"], "job_role_id": role.rsplit('/').next().unwrap() })),
-        )
-        .await;
-    let (st, iv) = api
-        .call(
-            r,
-            Method::POST,
-            &format!(
-                "/api/v1/applications/{}/interviews",
-                app["id"].as_str().unwrap()
-            ),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(st, 201, "{iv}");
+    let iv = tests::fixtures::interview_for(
+        &api,
+        r,
+        role.rsplit('/').next().unwrap(),
+        json!({ "first_name": "Amara", "last_name": "O", "email": "amara.proc@example.com" }),
+        json!({}),
+    )
+    .await;
     let id = iv["id"].as_str().unwrap();
     let (_, access) = api
         .call(

@@ -53,34 +53,14 @@ pub(super) async fn interview(api: &TestApp, r: &tests::Session, email: &str) ->
         (201, 2),
         "{set}"
     );
-    let (_, cand) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/candidates",
-            Some(json!({ "first_name": "Amara", "last_name": "O", "email": email })),
-        )
-        .await;
-    let (_, app) = api
-        .call(
-            r,
-            Method::POST,
-            "/api/v1/applications",
-            Some(json!({ "candidate_id": cand["id"], "job_role_id": role_path.rsplit('/').next().unwrap() })),
-        )
-        .await;
-    let (st, iv) = api
-        .call(
-            r,
-            Method::POST,
-            &format!(
-                "/api/v1/applications/{}/interviews",
-                app["id"].as_str().unwrap()
-            ),
-            Some(json!({ "expires_at": "2099-01-01T00:00:00Z" })),
-        )
-        .await;
-    assert_eq!(st, 201, "{iv}");
+    let iv = tests::fixtures::interview_for(
+        api,
+        r,
+        role_path.rsplit('/').next().unwrap(),
+        json!({ "first_name": "Amara", "last_name": "O", "email": email }),
+        json!({ "expires_at": "2099-01-01T00:00:00Z" }),
+    )
+    .await;
     (role_path, iv["id"].as_str().unwrap().to_owned())
 }
 
