@@ -222,3 +222,17 @@ pub async fn transcript_speakers(c: &impl Client, who: &Session, interview: &str
         .map(|s| s["speaker"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// `who` creates an API key named `name` with `scopes`; returns its secret.
+pub async fn api_key(c: &impl Client, who: &Session, name: &str, scopes: &[&str]) -> String {
+    let (st, key) = c
+        .send(
+            Some(&who.access_token),
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({ "name": name, "scopes": scopes })),
+        )
+        .await;
+    assert_eq!(st, 201, "{key}");
+    key["key"].as_str().unwrap().to_owned()
+}

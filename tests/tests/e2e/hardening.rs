@@ -177,16 +177,7 @@ async fn a_claimed_key_prefix_with_a_wrong_secret_never_limits_the_real_key() {
         ])
         .await;
     let org = api.organisation("limits").await;
-    let (st, key) = api
-        .call(
-            &org.owner,
-            Method::POST,
-            "/api/v1/api-keys",
-            Some(json!({ "name": "ci", "scopes": ["read"] })),
-        )
-        .await;
-    assert_eq!(st, 201, "{key}");
-    let real = key["key"].as_str().unwrap().to_owned();
+    let real = tests::fixtures::api_key(&api, &org.owner, "ci", &["read"]).await;
     let (prefix, _) = real.rsplit_once('_').unwrap();
     let forged = format!("{prefix}_wrong-secret-wrong-secret");
 

@@ -319,15 +319,7 @@ async fn every_documented_route_hides_another_organisations_data() {
     let a = api.organisation("orga").await;
     let b = api.organisation("orgb").await;
     let seeded = seed(&env, &api, &a).await;
-    let (_, b_key) = api
-        .call(
-            &b.admin,
-            Method::POST,
-            "/api/v1/api-keys",
-            Some(json!({ "name": "b-write", "scopes": ["read", "write"] })),
-        )
-        .await;
-    let b_key = b_key["key"].as_str().unwrap().to_owned();
+    let b_key = tests::fixtures::api_key(&api, &b.admin, "b-write", &["read", "write"]).await;
     let before = snapshot(&env, a.id).await;
 
     let (_, doc) = api.get_json("/api/v1/openapi.json").await;
