@@ -724,17 +724,7 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
     // (re-parsing one person 20 times at once would measure row locks).
     let mut targets = Vec::new();
     for _ in 0..args.parse_rounds {
-        let (org, role) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-        sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, 'bench')")
-            .bind(org)
-            .execute(&env.pool)
-            .await?;
-        sqlx::query("INSERT INTO job_roles (id, organisation_id, title, status) VALUES ($1, $2, 'Bench', 'open')")
-            .bind(role)
-            .bind(org)
-            .execute(&env.pool)
-            .await?;
-        targets.push((org, role));
+        targets.push(open_role(&env.pool).await?);
     }
     // Uploads stored ahead (as the API would), then enqueued at once.
     let store = recruiting::storage::open(&storage_s)?;
@@ -823,6 +813,23 @@ async fn parse_run(args: &Args, workers: usize) -> anyhow::Result<(f64, f64)> {
         (commits_after - commits_before) as f64 / total as f64
     );
     Ok((pages_s, resumes_s))
+}
+
+/// A new organisation with an open job role: (organisation, role).
+async fn open_role(pool: &sqlx::PgPool) -> anyhow::Result<(uuid::Uuid, uuid::Uuid)> {
+    let (org, role) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, 'bench')")
+        .bind(org)
+        .execute(pool)
+        .await?;
+    sqlx::query(
+        "INSERT INTO job_roles (id, organisation_id, title, status) VALUES ($1, $2, 'Bench', 'open')",
+    )
+    .bind(role)
+    .bind(org)
+    .execute(pool)
+    .await?;
+    Ok((org, role))
 }
 
 /// Waits until `total` jobs have succeeded.

@@ -29,18 +29,7 @@ pub async fn run(saves: usize, repeats: usize, batch: usize) -> anyhow::Result<(
         let env = TestEnv::new(&format!("bench-parse-save-{repeat}")).await;
         let mut rows = Vec::with_capacity(saves);
         for chunk in 0..saves.div_ceil(profiles.len()) {
-            let (org, role) = (Uuid::now_v7(), Uuid::now_v7());
-            sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, 'bench')")
-                .bind(org)
-                .execute(&env.pool)
-                .await?;
-            sqlx::query(
-                "INSERT INTO job_roles (id, organisation_id, title, status) VALUES ($1, $2, 'Bench', 'open')",
-            )
-            .bind(role)
-            .bind(org)
-            .execute(&env.pool)
-            .await?;
+            let (org, role) = crate::open_role(&env.pool).await?;
             for p in 0..profiles.len().min(saves - chunk * profiles.len()) {
                 let id = Uuid::now_v7();
                 sqlx::query(
